@@ -1,0 +1,96 @@
+# qunsim -- one top-level Makefile, out-of-tree build, automatic header deps.
+#   make            build build/qunsim
+#   make demo       install missing packages, build, run the reading-club demo
+#   make test       install missing packages, build and run the test suite
+#   make SANITIZE=address,undefined test   the same under ASan + UBSan (build-san/)
+#   make valgrind   the test suite under valgrind memcheck
+#   make bench      benchmarks, one figure a line: `name value unit`
+#   make clean
+VERSION := 0.1.0
+CC      ?= cc
+PKGS    := gsl sqlite3 libconfig
+SANITIZE ?=
+
+ifeq ($(SANITIZE),)
+BUILD   ?= build
+OPT     ?= -O2
+else
+BUILD   ?= build-san
+OPT     ?= -O1
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -I. -Isim -Ianalysis -Imodels -Icli -DQS_VERSION='"$(VERSION)"' -D_POSIX_C_SOURCE=200809L
+CFLAGS  += -std=c11 $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS  += $(PKG_LIBS) -lm -lpthread
+LDFLAGS += $(SANFLAGS)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+LIB_SRC  := $(wildcard sim/*.c analysis/*.c models/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+BENCH_SRC := $(wildcard tests/bench_*.c)
+TEST_HELPERS := $(filter-out tests/test_% tests/bench_%,$(wildcard tests/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema_sql.o $(BUILD)/gen/metrics_sql.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+HELPER_OBJ := $(TEST_HELPERS:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libqunsim.a
+BIN      := $(BUILD)/qunsim
+
+.PHONY: all deps demo test test-quick valgrind bench clean replay fuzz
+all: $(BIN)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# SQL files compiled in as strings, so the binary carries its schema.
+$(BUILD)/gen/%_sql.c: analysis/%.sql scripts/sql2c.sh
+	@mkdir -p $(dir $@)
+	sh scripts/sql2c.sh $< qs_$*_sql > $@
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB) $(HELPER_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -o $@ $< $(HELPER_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
+
+test: deps
+	@$(MAKE) --no-print-directory test-quick
+
+test-quick: $(BIN) $(TEST_BIN)
+	@sh scripts/run_tests.sh $(BUILD) $(TEST_BIN)
+
+valgrind: deps
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
+	@QS_VALGRIND=1 sh scripts/run_tests.sh $(BUILD) $(TEST_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BIN) $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@sh scripts/demo.sh $(BIN)
+
+clean:
+	rm -rf build build-san out
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,61 @@
+/* metrics.h -- the metric catalogue, computed from a stream of events.
+ *
+ * One implementation serves the simulator during a run and stored or
+ * imported logs (read back in time order): the forecast and the real group
+ * are measured by one ruler.  Definitions: analysis/METRICS.md; the same
+ * definitions as SQL views: analysis/metrics.sql.
+ *
+ * Streaming: memory grows with members (and days), never with events.
+ * Not thread-safe per handle; one handle per run.
+ */
+#ifndef QS_METRICS_H
+#define QS_METRICS_H
+
+#include <stdint.h>
+
+#include "event.h"
+
+typedef struct met met_t;
+
+typedef struct met_opts {
+    int64_t start_ts;   /* unix seconds of local midnight of day 0 */
+    int32_t utc_offset; /* seconds east of UTC (the group's local time) */
+    int32_t ndays;      /* length of the window in local days (>= 1) */
+    int count_bots;     /* 1: bots and owner-bots count as speakers (default 0) */
+} met_opts;
+
+/* Create a metrics accumulator.  Returns 0 and *out, or -1 on bad options or
+ * allocation failure (*out = NULL).  Free with met_close(). */
+int met_open(met_t **out, const met_opts *o);
+/* Free.  Accepts NULL. */
+void met_close(met_t *m);
+
+/* Declare a membership (a join), or update one (same group_id, member_id)
+ * with left_ts set when the member leaves.  Returns 0, or -1 on ENOMEM. */
+int met_member(met_t *m, const ev_member *mem);
+
+/* Feed one event.  Events must come in nondecreasing ts order; events
+ * outside the window are ignored.  Returns 0, -1 on ENOMEM or order error. */
+int met_event(met_t *m, const ev_rec *e);
+
+/* Close the window and compute the summary metrics.  Call once, after the
+ * last event.  Returns 0 or -1. */
+int met_finish(met_t *m);
+
+/* Callback for met_emit: day is the local day index (0 = start date), or -1
+ * for a whole-window (summary) metric.  group_id 0 = all groups.  Return
+ * nonzero to stop the emission (propagated as met_emit's result). */
+typedef int (*met_emit_fn)(void *ctx, int32_t group_id, int64_t day,
+                           const char *metric, double value);
+
+/* Emit every daily and summary metric (after met_finish), in a fixed order. */
+int met_emit(const met_t *m, met_emit_fn fn, void *ctx);
+
+/* Look up one summary metric of group_id (0 = all).  Returns 0 and *out, or
+ * -1 if unknown.  NaN when undefined (e.g. no speakers). */
+int met_get(const met_t *m, int32_t group_id, const char *metric, double *out);
+
+/* Look up one daily metric.  Returns 0 and *out, or -1 if unknown/out of range. */
+int met_get_daily(const met_t *m, int32_t group_id, int64_t day, const char *metric, double *out);
+
+#endif

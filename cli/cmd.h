@@ -1,0 +1,21 @@
+/* cmd.h -- the qunsim subcommands.  Each takes argc/argv from after the
+ * subcommand name (argv[0] is the subcommand) and returns the process exit
+ * status: 0 success, 2 usage or scenario/input error, 1 any other failure.
+ * Only main() exits. */
+#ifndef QS_CMD_H
+#define QS_CMD_H
+
+#define QS_EXIT_OK 0
+#define QS_EXIT_FAIL 1
+#define QS_EXIT_USAGE 2
+
+typedef struct qs_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *synopsis; /* one line for --help */
+} qs_command;
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif

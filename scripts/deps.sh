@@ -1,0 +1,27 @@
+#!/bin/sh
+# deps.sh -- make sure the Debian packages qunsim needs are present.
+# Checks first (no network when everything is there); installs the missing
+# ones with apt-get when run as root; otherwise says what to install.
+set -e
+need=""
+pkg-config --version >/dev/null 2>&1 || need="$need pkg-config"
+have() { pkg-config --exists "$1" 2>/dev/null; }
+have gsl       || need="$need libgsl-dev"
+have sqlite3   || need="$need libsqlite3-dev"
+have libconfig || need="$need libconfig-dev"
+have check     || need="$need check"
+command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
+command -v sqlite3 >/dev/null 2>&1 || need="$need sqlite3"
+command -v cc >/dev/null 2>&1 || need="$need gcc"
+command -v make >/dev/null 2>&1 || need="$need make"
+[ -n "$QS_EXTRA_PKGS" ] && for p in $QS_EXTRA_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
+[ -z "$need" ] && exit 0
+echo "deps: missing:$need" >&2
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: run as root, or: sudo apt-get install$need" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2 || true
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $need >&2

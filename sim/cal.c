@@ -1,0 +1,120 @@
+/* cal.c -- civil-date arithmetic for the group's local calendar. */
+#include "cal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int64_t cal_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+void cal_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t yy = (int64_t)yoe + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yy + (*m <= 2);
+}
+
+static int days_in_month(int64_t y, unsigned m)
+{
+    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 ? 28 + leap : dm[m - 1];
+}
+
+int cal_parse_offset(const char *s, int32_t *out)
+{
+    if (!s) return -1;
+    if (strcmp(s, "Z") == 0 || strcmp(s, "UTC") == 0) { *out = 0; return 0; }
+    int hh, mm;
+    char sign, tail;
+    if (sscanf(s, "%c%2d:%2d%c", &sign, &hh, &mm, &tail) != 3) return -1;
+    if ((sign != '+' && sign != '-') || strlen(s) != 6) return -1;
+    if (hh < 0 || hh > 14 || mm < 0 || mm > 59 || (hh == 14 && mm > 0)) return -1;
+    int32_t v = hh * 3600 + mm * 60;
+    *out = sign == '-' ? -v : v;
+    return 0;
+}
+
+int cal_init(cal *c, const char *date, const char *utc_offset)
+{
+    int y, m, d;
+    char tail;
+    if (!date || strlen(date) != 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return -1;
+    if (date[4] != '-' || date[7] != '-') return -1;
+    if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, (unsigned)m))
+        return -1;
+    int32_t off = 28800;
+    if (utc_offset && cal_parse_offset(utc_offset, &off) != 0) return -1;
+    int64_t days = cal_days_from_civil(y, (unsigned)m, (unsigned)d);
+    c->utc_offset = off;
+    c->start_ts = days * 86400 - off;
+    /* 1970-01-01 was a Thursday (3 with Monday = 0) */
+    c->start_wday = (int32_t)(((days % 7) + 7 + 3) % 7);
+    return 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+int64_t cal_day_of_ts(const cal *c, int64_t ts)
+{
+    return floor_div(ts - c->start_ts, 86400);
+}
+
+int64_t cal_day(const cal *c, double t)
+{
+    (void)c;
+    return (int64_t)floor(t / 86400.0);
+}
+
+double cal_hour(const cal *c, double t)
+{
+    (void)c;
+    double s = fmod(t, 86400.0);
+    if (s < 0) s += 86400.0;
+    return s / 3600.0;
+}
+
+int cal_weekday(const cal *c, double t)
+{
+    int64_t d = cal_day(c, t);
+    return (int)(((d + c->start_wday) % 7 + 7) % 7);
+}
+
+double cal_day_start(const cal *c, int64_t day)
+{
+    (void)c;
+    return (double)day * 86400.0;
+}
+
+void cal_ts_date_str(int64_t ts, int32_t utc_offset, char *buf)
+{
+    int64_t y;
+    unsigned m, d;
+    cal_civil_from_days(floor_div(ts + utc_offset, 86400), &y, &m, &d);
+    snprintf(buf, 11, "%04d-%02u-%02u", (int)y, m, d);
+}
+
+void cal_date_str(const cal *c, int64_t day, char *buf)
+{
+    cal_ts_date_str(c->start_ts + day * 86400, c->utc_offset, buf);
+}
