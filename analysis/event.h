@@ -61,8 +61,9 @@ typedef enum ev_source { SRC_SEED = 0, SRC_ORGANIC, SRC_INVITE, SRC_QR, SRC_COUN
 const char *ev_source_name(ev_source s);
 int ev_source_from_name(const char *name);
 
-/* One event.  member_id and ref_id are -1 when absent. */
+/* One event.  id, member_id and ref_id are -1 when absent. */
 typedef struct ev_rec {
+    int64_t id;        /* message/event id, unique within a run; -1 if none */
     int64_t ts;        /* unix seconds */
     int32_t group_id;  /* 1.. within a run */
     int32_t kind;      /* ev_kind */

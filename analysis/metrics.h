@@ -58,4 +58,15 @@ int met_get(const met_t *m, int32_t group_id, const char *metric, double *out);
 /* Look up one daily metric.  Returns 0 and *out, or -1 if unknown/out of range. */
 int met_get_daily(const met_t *m, int32_t group_id, int64_t day, const char *metric, double *out);
 
+/* The last error message (owned by the handle; "" if none). */
+const char *met_errmsg(const met_t *m);
+
+/* Number of local days in the window (opts.ndays). */
+int met_ndays(const met_t *m);
+
+/* Name of the i-th daily / summary metric in emission order, or NULL past
+ * the end (for table headers and for iterating the catalogue). */
+const char *met_daily_name(int i);
+const char *met_summary_name(int i);
+
 #endif

@@ -92,10 +92,11 @@ CREATE TABLE IF NOT EXISTS members (
 CREATE TABLE IF NOT EXISTS events (
   run_id    INTEGER NOT NULL REFERENCES runs(run_id),
   group_id  INTEGER NOT NULL,
+  msg_id    INTEGER,                    -- id of this message/event within the run (NULL if none)
   ts        INTEGER NOT NULL,
   member_id INTEGER,
   kind      TEXT NOT NULL,
-  ref_id    INTEGER,
+  ref_id    INTEGER,                    -- msg_id of the message answered/replied to, campaign id, invitee, ...
   value     REAL
 );
 CREATE INDEX IF NOT EXISTS events_run_ts ON events(run_id, group_id, ts);

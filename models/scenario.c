@@ -1,0 +1,191 @@
+/* scenario.c -- loading and validating scenario files. */
+#include "scenario.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define R(f) offsetof(scen_run, f)
+
+const opt_row scen_opts[] = {
+    {"scenario.name", OPT_STRING, R(name), 0, 0, 0, "scenario", NULL, 0, "", "scenario name (reports, results)"},
+    {"scenario.start", OPT_STRING, R(start), 0, 0, 0, "2026-03-02", NULL, 0, "date", "local start date YYYY-MM-DD"},
+    {"scenario.utc_offset", OPT_STRING, R(utc_offset), 0, 0, 0, "+08:00", NULL, 0, "", "the group's UTC offset (+HH:MM)"},
+    {"scenario.days", OPT_INT, R(days), 90, 1, 3650, NULL, NULL, 0, "days", "simulated local days"},
+    {"scenario.seed", OPT_INT, R(seed), 1, 0, 2147483647, NULL, NULL, 0, "", "master seed"},
+    {"scenario.reps", OPT_INT, R(reps), 20, 1, 1000000, NULL, NULL, 0, "", "replications per arm"},
+    {"scenario.events", OPT_BOOL, R(events), 1, 0, 1, NULL, NULL, 0, "", "store the event log of each replication"},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL},
+};
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0) break;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (buf) buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+int scen_arm_index(const scenario *s, const char *name)
+{
+    for (int i = 0; i < s->narms; i++)
+        if (strcmp(s->arms[i].name, name) == 0) return i;
+    return -1;
+}
+
+static int finish_run(scenario *s, const char *file, char *err, size_t n)
+{
+    if (cal_init(&s->cal, s->run.start, s->run.utc_offset) != 0) {
+        snprintf(err, n, "%s: setting \"scenario.start\"/\"scenario.utc_offset\": bad date \"%s\" or offset \"%s\" (want YYYY-MM-DD and +HH:MM)",
+                 file, s->run.start, s->run.utc_offset);
+        return -1;
+    }
+    return 0;
+}
+
+int scen_load(scenario **out, const char *path, char *err, size_t errlen)
+{
+    *out = NULL;
+    err[0] = 0;
+    scenario *s = calloc(1, sizeof *s);
+    if (!s) { snprintf(err, errlen, "%s: out of memory", path); return -1; }
+    s->path = dup_str(path);
+    s->text = read_file(path);
+    if (!s->path || !s->text) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, s->text ? "out of memory" : strerror(errno));
+        scen_free(s);
+        return -1;
+    }
+    config_t cfg;
+    config_init(&cfg);
+    /* includes resolve relative to the scenario's directory */
+    char *dir = dup_str(path);
+    if (dir) config_set_include_dir(&cfg, dirname(dir));
+    int rc = -1;
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        const char *ef = config_error_file(&cfg);
+        snprintf(err, errlen, "%s:%d: syntax error: %s", ef ? ef : path, config_error_line(&cfg), config_error_text(&cfg));
+        goto done;
+    }
+    scen_arm base;
+    memset(&base, 0, sizeof base);
+    opt_table root[2] = {{scen_opts, &s->run}, {com_opts, &base.com}};
+    opt_defaults(root, 2);
+    static const char *const skip_root[] = {"arms", NULL};
+    if (opt_apply(root, 2, config_root_setting(&cfg), skip_root, err, errlen) != 0) goto done;
+    s->seed = (uint64_t)s->run.seed;
+    if (finish_run(s, path, err, errlen) != 0) goto done;
+
+    config_setting_t *arms = config_lookup(&cfg, "arms");
+    if (!arms) {
+        s->narms = 1;
+        s->arms[0] = base;
+        snprintf(s->arms[0].name, OPT_STR_MAX, "baseline");
+        rc = 0;
+        goto done;
+    }
+    if (config_setting_type(arms) != CONFIG_TYPE_LIST || config_setting_length(arms) < 1) {
+        snprintf(err, errlen, "%s:%u: setting \"arms\": expected a list of arm groups ( { name = \"...\"; ... }, ... )",
+                 config_setting_source_file(arms) ? config_setting_source_file(arms) : path, config_setting_source_line(arms));
+        goto done;
+    }
+    int na = config_setting_length(arms);
+    if (na > SCEN_MAX_ARMS) {
+        snprintf(err, errlen, "%s:%u: setting \"arms\": more than %d arms", path, config_setting_source_line(arms), SCEN_MAX_ARMS);
+        goto done;
+    }
+    for (int a = 0; a < na; a++) {
+        config_setting_t *g = config_setting_get_elem(arms, (unsigned)a);
+        const char *file = config_setting_source_file(g) ? config_setting_source_file(g) : path;
+        const char *name = NULL;
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP || !config_setting_lookup_string(g, "name", &name) || !name[0]) {
+            snprintf(err, errlen, "%s:%u: setting \"arms.[%d].name\": every arm needs a non-empty name string", file, config_setting_source_line(g), a);
+            goto done;
+        }
+        if (strlen(name) >= OPT_STR_MAX) {
+            snprintf(err, errlen, "%s:%u: setting \"arms.[%d].name\": longer than %d bytes", file, config_setting_source_line(g), a, OPT_STR_MAX - 1);
+            goto done;
+        }
+        if (scen_arm_index(s, name) >= 0) {
+            snprintf(err, errlen, "%s:%u: setting \"arms.[%d].name\": duplicate arm name \"%s\"", file, config_setting_source_line(g), a, name);
+            goto done;
+        }
+        scen_arm *arm = &s->arms[s->narms];
+        *arm = base;
+        snprintf(arm->name, OPT_STR_MAX, "%s", name);
+        opt_table t = {com_opts, &arm->com};
+        static const char *const skip_arm[] = {"name", "description", NULL};
+        char e2[512];
+        if (opt_apply(&t, 1, g, skip_arm, e2, sizeof e2) != 0) {
+            snprintf(err, errlen, "%s (in arm \"%s\")", e2, name);
+            goto done;
+        }
+        s->narms++;
+    }
+    rc = 0;
+done:
+    config_destroy(&cfg);
+    free(dir);
+    if (rc != 0) {
+        scen_free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void scen_free(scenario *s)
+{
+    if (!s) return;
+    free(s->path);
+    free(s->text);
+    free(s);
+}
+
+int scen_set(scenario *s, const char *path, const char *value, char *err, size_t errlen)
+{
+    if (strncmp(path, "scenario.", 9) == 0) {
+        opt_table t = {scen_opts, &s->run};
+        if (opt_set(&t, 1, path, value, err, errlen) != 0) return -1;
+        s->seed = (uint64_t)s->run.seed;
+        return finish_run(s, "--set", err, errlen);
+    }
+    for (int a = 0; a < s->narms; a++) {
+        opt_table t = {com_opts, &s->arms[a].com};
+        if (opt_set(&t, 1, path, value, err, errlen) != 0) return -1;
+    }
+    return 0;
+}
+
+char *scen_settings_text(const scenario *s, int a)
+{
+    scen_run run = s->run;
+    scen_arm arm = s->arms[a];
+    opt_table t[2] = {{scen_opts, &run}, {com_opts, &arm.com}};
+    return opt_format(t, 2);
+}

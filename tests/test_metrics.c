@@ -1,0 +1,336 @@
+/* test_metrics.c -- the metric catalogue on hand-made logs with known answers.
+ *
+ * Every expected value is worked out by hand in the comment next to it, from
+ * the definitions in analysis/METRICS.md.  A second part (bottom) checks the
+ * SQL views of analysis/metrics.sql against metrics.c on the same logs.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cal.h"
+#include "event.h"
+#include "metrics.h"
+
+#define H 3600
+#define D 86400
+
+/* 2024-03-01 00:00 at +08:00 = 2024-02-29 16:00 UTC */
+static int64_t t0(void)
+{
+    cal c;
+    ck_assert_int_eq(cal_init(&c, "2024-03-01", "+08:00"), 0);
+    return c.start_ts;
+}
+
+static met_t *open_met(int64_t start, int32_t off, int ndays, int bots)
+{
+    met_opts o = {.start_ts = start, .utc_offset = off, .ndays = ndays, .count_bots = bots};
+    met_t *m = NULL;
+    ck_assert_int_eq(met_open(&m, &o), 0);
+    ck_assert_ptr_nonnull(m);
+    return m;
+}
+
+static void mem(met_t *m, int32_t g, int64_t id, ev_role role, int64_t joined, int64_t left)
+{
+    ev_member x = {.group_id = g, .role = role, .source = SRC_SEED, .member_id = id,
+                   .inviter_id = -1, .joined_ts = joined, .left_ts = left};
+    ck_assert_int_eq(met_member(m, &x), 0);
+}
+
+static void ev(met_t *m, int32_t g, int64_t ts, int64_t id, ev_kind k)
+{
+    ev_rec e = {.ts = ts, .group_id = g, .kind = k, .member_id = id, .ref_id = -1, .value = 0};
+    ck_assert_msg(met_event(m, &e) == 0, "met_event: %s", met_errmsg(m));
+}
+
+static double daily(const met_t *m, int32_t g, int64_t day, const char *name)
+{
+    double v;
+    ck_assert_msg(met_get_daily(m, g, day, name, &v) == 0, "no daily %s", name);
+    return v;
+}
+
+static double summ(const met_t *m, int32_t g, const char *name)
+{
+    double v;
+    ck_assert_msg(met_get(m, g, name, &v) == 0, "no summary %s", name);
+    return v;
+}
+
+#define EQ(a, b) ck_assert_double_eq_tol((a), (b), 1e-12)
+
+/* An event at 23:59:59 local belongs to that day, one at 00:00:00 to the
+ * next; the boundary follows the UTC offset. */
+START_TEST(day_boundary_local_time)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 3, 0);
+    mem(m, 1, 10, ROLE_MEMBER, s, -1);
+    mem(m, 1, 11, ROLE_MEMBER, s, -1);
+    ev(m, 1, s - 1, 10, EV_MESSAGE);           /* 23:59:59 the day before: outside */
+    ev(m, 1, s + D - 1, 10, EV_MESSAGE);       /* day 0, 23:59:59 */
+    ev(m, 1, s + D, 11, EV_MESSAGE);           /* day 1, 00:00:00 */
+    ev(m, 1, s + 3 * D, 11, EV_MESSAGE);       /* day 3: past the window */
+    ck_assert_int_eq(met_finish(m), 0);
+    EQ(daily(m, 1, 0, "dau"), 1);
+    EQ(daily(m, 1, 1, "dau"), 1);
+    EQ(daily(m, 1, 2, "dau"), 0);
+    EQ(daily(m, 1, 0, "messages"), 1);
+    EQ(summ(m, 1, "messages_per_day"), 2.0 / 3); /* 2 messages in 3 days */
+    met_close(m);
+
+    /* The same instants in a UTC calendar starting 2024-03-01 00:00Z:
+     * s+D-1 = 15:59:59Z and s+D = 16:00:00Z are both on day 0. */
+    int64_t su = s + 8 * H;
+    m = open_met(su, 0, 3, 0);
+    mem(m, 1, 10, ROLE_MEMBER, s, -1);
+    mem(m, 1, 11, ROLE_MEMBER, s, -1);
+    ev(m, 1, s + D - 1, 10, EV_MESSAGE);
+    ev(m, 1, s + D, 11, EV_MESSAGE);
+    ck_assert_int_eq(met_finish(m), 0);
+    EQ(daily(m, 1, 0, "dau"), 2);
+    EQ(daily(m, 1, 1, "dau"), 0);
+    met_close(m);
+
+    /* start_ts not at a midnight: day 0 is the local date containing it */
+    m = open_met(s + 5 * H, 8 * H, 2, 0);
+    ev(m, 1, s + 1, 10, EV_MESSAGE);           /* 00:00:01 of the start date: day 0 */
+    ck_assert_int_eq(met_finish(m), 0);
+    EQ(daily(m, 1, 0, "dau"), 1);
+    met_close(m);
+}
+END_TEST
+
+/* Bots, system notices and anonymous events are not speakers. */
+START_TEST(bots_and_system_excluded)
+{
+    int64_t s = t0();
+    for (int bots = 0; bots <= 1; bots++) {
+        met_t *m = open_met(s, 8 * H, 2, bots);
+        mem(m, 1, 1, ROLE_MEMBER, s, -1);
+        mem(m, 1, 2, ROLE_BOT, s, -1);
+        mem(m, 1, 3, ROLE_OWNER, s, -1);
+        ev(m, 1, s + 1 * H, 2, EV_MESSAGE);    /* bot */
+        ev(m, 1, s + 2 * H, 2, EV_ANNOUNCE);   /* bot */
+        ev(m, 1, s + 3 * H, 1, EV_MESSAGE);
+        ev(m, 1, s + 4 * H, 3, EV_POST);       /* the owner is a person: counts */
+        ev(m, 1, s + 5 * H, -1, EV_MESSAGE);   /* no sender: never counts */
+        ev(m, 1, s + 6 * H, 1, EV_SYSTEM);     /* system notice: never counts */
+        ev(m, 1, s + 7 * H, 1, EV_REACTION);   /* interaction, not a message */
+        ev(m, 1, s + 8 * H, 2, EV_VOTE);       /* bot interaction */
+        ck_assert_int_eq(met_finish(m), 0);
+        /* without bots: speakers {1,3}, messages 2, interactions 2+1 = 3,
+         * members {1,3} = 2.  With bots: {1,2,3}, 4 messages, 4+2 = 6, 3. */
+        EQ(daily(m, 1, 0, "dau"), bots ? 3 : 2);
+        EQ(daily(m, 1, 0, "messages"), bots ? 4 : 2);
+        EQ(daily(m, 1, 0, "interactions"), bots ? 6 : 3);
+        EQ(daily(m, 1, 0, "members"), bots ? 3 : 2);
+        EQ(daily(m, 0, 0, "dau"), bots ? 3 : 2);
+        met_close(m);
+    }
+}
+END_TEST
+
+/* members at the end of day d: joined_ts < end of d and (not left or
+ * left_ts >= end of d); joins and leaves on the day of their timestamp. */
+START_TEST(members_until_they_leave)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 4, 0);
+    mem(m, 1, 1, ROLE_MEMBER, s - 10 * D, -1);           /* before the window */
+    mem(m, 1, 2, ROLE_MEMBER, s, s + 2 * D + 12 * H);    /* leaves day 2 noon */
+    mem(m, 1, 3, ROLE_MEMBER, s + D + H, s + D + 2 * H); /* joins+leaves day 1 */
+    mem(m, 1, 4, ROLE_MEMBER, s + 2 * D - 1, -1);        /* joins day 1 23:59:59 */
+    mem(m, 1, 5, ROLE_MEMBER, s + 3 * D, -1);            /* joins day 3 00:00:00 */
+    mem(m, 1, 6, ROLE_MEMBER, s + D, s + 2 * D);         /* leaves at 00:00 day 2 */
+    ck_assert_int_eq(met_finish(m), 0);
+    /* end of day 0: {1,2} = 2; day 1: {1,2,4,6} = 4 (3 left, 6 leaves at
+     * exactly the end of day 1 so is still present); day 2: {1,4}; day 3: {1,4,5} */
+    EQ(daily(m, 1, 0, "members"), 2);
+    EQ(daily(m, 1, 1, "members"), 4);
+    EQ(daily(m, 1, 2, "members"), 2);
+    EQ(daily(m, 1, 3, "members"), 3);
+    /* joins: day 0 {2}, day 1 {3,4,6}, day 3 {5}; leaves: day 1 {3}, day 2 {2,6} */
+    EQ(daily(m, 1, 0, "joins"), 1);
+    EQ(daily(m, 1, 1, "joins"), 3);
+    EQ(daily(m, 1, 2, "joins"), 0);
+    EQ(daily(m, 1, 3, "joins"), 1);
+    EQ(daily(m, 1, 1, "leaves"), 1);
+    EQ(daily(m, 1, 2, "leaves"), 2);
+    EQ(summ(m, 1, "members_end"), 3);
+    EQ(summ(m, 1, "joins"), 5);
+    EQ(summ(m, 1, "leaves"), 3);
+    met_close(m);
+}
+END_TEST
+
+/* Daily cohort retention and the tail rule. */
+START_TEST(retention_and_tail)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 10, 0);
+    enum { A = 1, B, C, E };
+    for (int i = A; i <= C; i++) mem(m, 1, i, ROLE_MEMBER, s - D, -1); /* joined before */
+    mem(m, 1, E, ROLE_MEMBER, s + 3 * D + H, -1);  /* a newcomer on day 3 */
+    /* speakers: d0 {A,B}, d1 {A}, d2 {A,C}, d4 {E}, d8 {B}, d9 {C} */
+    ev(m, 1, s + 0 * D + H, A, EV_MESSAGE);
+    ev(m, 1, s + 0 * D + 2 * H, B, EV_QUESTION);
+    ev(m, 1, s + 0 * D + 3 * H, A, EV_REPLY);    /* A twice on d0: one speaker */
+    ev(m, 1, s + 1 * D + H, A, EV_MESSAGE);
+    ev(m, 1, s + 2 * D + H, A, EV_CHECKIN);
+    ev(m, 1, s + 2 * D + 2 * H, C, EV_MESSAGE);
+    ev(m, 1, s + 3 * D + 5 * H, B, EV_VOTE);     /* not a message: B not a speaker d3 */
+    ev(m, 1, s + 4 * D + H, E, EV_MESSAGE);
+    ev(m, 1, s + 8 * D + H, B, EV_MESSAGE);
+    ev(m, 1, s + 9 * D + H, C, EV_MESSAGE);
+    ck_assert_int_eq(met_finish(m), 0);
+    /* next-day: d0 {A,B} -> {A}: 1/2; d1 {A} -> 1/1; d2 {A,C} -> {}: 0/2;
+     * d4 {E} -> 0/1; d8 {B} -> {C}: 0/1; d9: tail (NaN); d3, d5..d7: no speakers (NaN) */
+    EQ(daily(m, 1, 0, "retention_1d"), 0.5);
+    EQ(daily(m, 1, 1, "retention_1d"), 1.0);
+    EQ(daily(m, 1, 2, "retention_1d"), 0.0);
+    EQ(daily(m, 1, 8, "retention_1d"), 0.0);
+    ck_assert(isnan(daily(m, 1, 3, "retention_1d")));
+    ck_assert(isnan(daily(m, 1, 9, "retention_1d")));
+    /* summary: days 0..8, (1+1+0+0+0)/(2+1+2+1+1) = 2/7 */
+    EQ(summ(m, 1, "retention_1d"), 2.0 / 7);
+    /* 7-day: only d0..d2 have d+7 <= 9.  d0: A back d1 yes, B back d8 (gap 8) no: 1/2;
+     * d1: A back d2: 1/1; d2: A never, C back d9 (gap 7) yes: 1/2.
+     * d4 (E back? never) is past the tail for 7d.  Summary (1+1+1)/(2+1+2) = 3/5 */
+    EQ(daily(m, 1, 0, "retention_7d"), 0.5);
+    EQ(daily(m, 1, 2, "retention_7d"), 0.5);
+    ck_assert(isnan(daily(m, 1, 3, "retention_7d")));
+    ck_assert(isnan(daily(m, 1, 4, "retention_7d")));
+    EQ(summ(m, 1, "retention_7d"), 3.0 / 5);
+    /* 30-day: no day has its follow-up inside a 10-day window */
+    ck_assert(isnan(summ(m, 1, "retention_30d")));
+    /* newcomer E joined d3, first message d4: within 1 day -> new_retention_1d(d3) = 1 */
+    EQ(daily(m, 1, 3, "new_retention_1d"), 1.0);
+    EQ(summ(m, 1, "new_retention_1d"), 1.0);
+    /* 7 days: d3 + 7 = 10 is past the window, and no one else joined: NaN */
+    ck_assert(isnan(summ(m, 1, "new_retention_7d")));
+    /* dau: 2,1,2,0,1,0,0,0,1,1 -> mean 8/10 */
+    EQ(summ(m, 1, "dau_mean"), 0.8);
+    /* messages: 3+1+2+0+1+0+0+0+1+1 = 9; interactions 9 + vote = 10 */
+    EQ(summ(m, 1, "messages_per_day"), 0.9);
+    EQ(summ(m, 1, "interactions_per_day"), 1.0);
+    met_close(m);
+}
+END_TEST
+
+/* An empty log: counts are zero, ratios NaN, nothing crashes. */
+static int count_cb(void *ctx, int32_t g, int64_t day, const char *metric, double v)
+{
+    (void)g; (void)day; (void)metric; (void)v;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+START_TEST(empty_log)
+{
+    met_t *m = open_met(t0(), 8 * H, 7, 0);
+    ck_assert_int_eq(met_finish(m), 0);
+    EQ(summ(m, 0, "dau_mean"), 0);
+    EQ(summ(m, 0, "members_end"), 0);
+    ck_assert(isnan(summ(m, 0, "retention_1d")));
+    ck_assert(isnan(summ(m, 0, "retention_7d")));
+    ck_assert(isnan(daily(m, 0, 0, "retention_1d")));
+    double v;
+    ck_assert_int_eq(met_get(m, 1, "dau_mean", &v), -1);     /* no such group */
+    ck_assert_int_eq(met_get(m, 0, "no_such_metric", &v), -1);
+    ck_assert_int_eq(met_get_daily(m, 0, 7, "dau", &v), -1); /* out of range */
+    int n = 0;
+    ck_assert_int_eq(met_emit(m, count_cb, &n), 0);
+    int nd = 0, ns = 0;
+    while (met_daily_name(nd)) nd++;
+    while (met_summary_name(ns)) ns++;
+    ck_assert_int_eq(n, ns + 7 * nd);                        /* group 0 only */
+    met_close(m);
+    met_close(NULL);
+}
+END_TEST
+
+/* A person in two groups is counted once in the community total. */
+START_TEST(community_counts_person_once)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 3, 0);
+    mem(m, 1, 7, ROLE_MEMBER, s, -1);
+    mem(m, 2, 7, ROLE_MEMBER, s, -1);
+    mem(m, 1, 8, ROLE_MEMBER, s, -1);
+    mem(m, 2, 9, ROLE_MEMBER, s + D + H, -1);
+    mem(m, 1, 9, ROLE_MEMBER, s + D + 2 * H, -1);
+    ev(m, 1, s + H, 7, EV_MESSAGE);
+    ev(m, 2, s + 2 * H, 7, EV_MESSAGE);
+    ev(m, 1, s + 3 * H, 8, EV_MESSAGE);
+    ev(m, 2, s + D + 3 * H, 7, EV_MESSAGE);
+    ck_assert_int_eq(met_finish(m), 0);
+    /* day 0: group 1 {7,8}, group 2 {7}; community {7,8} = 2 speakers, 3 messages */
+    EQ(daily(m, 1, 0, "dau"), 2);
+    EQ(daily(m, 2, 0, "dau"), 1);
+    EQ(daily(m, 0, 0, "dau"), 2);
+    EQ(daily(m, 0, 0, "messages"), 3);
+    /* members end of day 1: group 1 {7,8,9}, group 2 {7,9}, community {7,8,9} */
+    EQ(daily(m, 1, 1, "members"), 3);
+    EQ(daily(m, 2, 1, "members"), 2);
+    EQ(daily(m, 0, 1, "members"), 3);
+    /* 9 joins both groups on day 1: once in the community */
+    EQ(daily(m, 0, 1, "joins"), 1);
+    /* next-day retention day 0: community {7,8} -> {7}: 1/2; group 2 {7} -> {7}: 1 */
+    EQ(daily(m, 0, 0, "retention_1d"), 0.5);
+    EQ(daily(m, 2, 0, "retention_1d"), 1.0);
+    EQ(daily(m, 1, 0, "retention_1d"), 0.0);
+    met_close(m);
+}
+END_TEST
+
+/* Errors: out of order events, bad options, group 0. */
+START_TEST(errors)
+{
+    met_t *m = NULL;
+    met_opts bad = {.start_ts = 0, .utc_offset = 0, .ndays = 0};
+    ck_assert_int_eq(met_open(&m, &bad), -1);
+    ck_assert_ptr_null(m);
+    int64_t s = t0();
+    m = open_met(s, 8 * H, 2, 0);
+    ev(m, 1, s + 100, 1, EV_MESSAGE);
+    ev_rec e = {.ts = s + 99, .group_id = 1, .kind = EV_MESSAGE, .member_id = 1, .ref_id = -1};
+    ck_assert_int_eq(met_event(m, &e), -1);
+    ck_assert_str_ne(met_errmsg(m), "");
+    e.ts = s + 200;
+    e.group_id = 0;
+    ck_assert_int_eq(met_event(m, &e), -1);
+    e.group_id = 1;
+    e.kind = EV_KIND_COUNT;
+    ck_assert_int_eq(met_event(m, &e), -1);
+    met_close(m);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("metrics");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, day_boundary_local_time);
+    tcase_add_test(tc, bots_and_system_excluded);
+    tcase_add_test(tc, members_until_they_leave);
+    tcase_add_test(tc, retention_and_tail);
+    tcase_add_test(tc, empty_log);
+    tcase_add_test(tc, community_counts_person_once);
+    tcase_add_test(tc, errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
