@@ -18,32 +18,50 @@
 /* ---- the catalogue: names in emission order (METRICS.md has the same order) ---- */
 
 enum daily_metric {
-    D_DAU, D_MESSAGES, D_INTERACTIONS, D_MEMBERS, D_JOINS, D_LEAVES,
-    D_RET1, D_RET7, D_RET30, D_NEWRET1, D_NEWRET7,
+    D_DAU, D_MESSAGES, D_INTERACTIONS, D_MEMBERS, D_JOINS, D_LEAVES, D_MUTES,
+    D_RET1, D_RET7, D_RET30, D_NEWRET1, D_NEWRET7, D_HEAVY30,
+    D_QUESTIONS, D_INVITES, D_SHARES, D_UGC, D_PURCHASES,
     D_COUNT
 };
 static const char *const daily_names[D_COUNT] = {
-    "dau", "messages", "interactions", "members", "joins", "leaves",
+    "dau", "messages", "interactions", "members", "joins", "leaves", "mutes",
     "retention_1d", "retention_7d", "retention_30d", "new_retention_1d", "new_retention_7d",
+    "heavy_30d",
+    "questions", "invites", "shares", "ugc", "purchases",
 };
 
 enum summary_metric {
-    S_DAU_MEAN, S_MESSAGES_PER_DAY, S_INTERACTIONS_PER_DAY, S_MEMBERS_END,
-    S_JOINS, S_LEAVES,
+    S_DAU_MEAN, S_MESSAGES_PER_DAY, S_INTERACTIONS_PER_DAY,
+    S_MEMBERS_END, S_MEMBERS_EVER, S_JOINS, S_LEAVES, S_MUTES,
     S_RET1, S_RET7, S_RET30, S_NEWRET1, S_NEWRET7,
+    S_HEAVY, S_HEAVY_MEAN, S_ACTIVE_SHARE, S_ANNUAL,
+    S_QUESTIONS, S_RESP_MEDIAN, S_RESP_P90, S_UNANSWERED,
+    S_EXPOSED, S_PARTICIPANTS, S_PARTICIPATION, S_COMPLETION, S_SHARE_RATE,
+    S_PURCHASERS, S_PURCHASE_RATE, S_PURCHASES, S_ORDER_VALUE,
+    S_SHARES, S_SHARES_PER_ITEM, S_INVITES, S_REFERRAL_SHARE, S_REFF,
+    S_UGC, S_UGC_PER_DAY,
     S_COUNT
 };
 static const char *const summary_names[S_COUNT] = {
-    "dau_mean", "messages_per_day", "interactions_per_day", "members_end",
-    "joins", "leaves",
+    "dau_mean", "messages_per_day", "interactions_per_day",
+    "members_end", "members_ever", "joins", "leaves", "mutes",
     "retention_1d", "retention_7d", "retention_30d", "new_retention_1d", "new_retention_7d",
+    "heavy_speakers", "heavy_speakers_mean", "active_share", "annual_activity",
+    "questions", "response_median", "response_p90", "unanswered_24h",
+    "exposed", "participants", "participation", "completion", "share_rate",
+    "purchasers", "purchase_rate", "purchases", "order_value",
+    "shares", "shares_per_item", "invites", "referral_share", "r_eff",
+    "ugc", "ugc_per_day",
 };
 
-/* Per group, per day integer counters (streamed or filled in at finish). */
+/* Per group, per day integer counters (streamed, or filled in at finish). */
 enum counter {
-    C_DAU, C_MESSAGES, C_INTERACTIONS, C_MEMBERS, C_JOINS, C_LEAVES,
+    C_DAU, C_MESSAGES, C_INTERACTIONS, C_MEMBERS, C_JOINS, C_LEAVES, C_MUTES,
     C_COH, C_R1, C_R7, C_R30,          /* speaker cohort of the day and its returners */
     C_NCOH, C_N1, C_N7,                /* joiner cohort of the day and its speakers */
+    C_HELIG, C_HEAVY,                  /* 30-day window ending that day: eligible, heavy */
+    C_QUESTIONS, C_INVITES, C_SHARES, C_UGC, C_PURCHASES,
+    C_ITEMS,                           /* content items: post, announce, submission */
     C_COUNT
 };
 
@@ -51,11 +69,30 @@ enum counter {
 static const int ret_h[3] = {1, 7, 30};
 static const int new_h[2] = {1, 7};
 
+#define HEAVY_WINDOW 30   /* days */
+#define HEAVY_MIN 50      /* more than this many messages in the window */
+#define REFF_DAYS 30      /* invitation follow-up of r_eff */
+#define YEAR_DAYS 365     /* annual_activity */
+#define RESP_LIMIT DAY    /* a question's follow-up for the response metrics */
+
+/* Distinct-member flags (per membership and per person). */
+enum { F_EXPOSED = 1, F_PART = 2, F_COMPLETE = 4, F_SHARED = 8, F_PURCHASED = 16 };
+
+typedef struct question {
+    int64_t ts, asker;
+} question;
+
 typedef struct mgroup {
     int32_t id;        /* 0 = community total */
     int64_t *cnt;      /* ndays x C_COUNT */
     double *daily;     /* ndays x D_COUNT, at finish */
     double sum[S_COUNT];
+    double order_value;   /* sum of purchase values */
+    question *pend;       /* questions waiting for a first answer (< 24 h old) */
+    int npend, pendcap;
+    int64_t *rt;          /* response times (s) of eligible questions answered in 24 h */
+    int64_t nrt, rtcap;
+    int64_t q_elig;       /* questions whose 24 h follow-up lies inside the window */
 } mgroup;
 
 typedef struct mship {
@@ -67,6 +104,7 @@ typedef struct mship {
     int16_t role, source;
     uint8_t declared;            /* seen through met_member (counts as a member) */
     uint8_t counted;             /* not a bot, or count_bots */
+    uint8_t flags;               /* F_* */
 } mship;
 
 /* Open-addressing hash: (ns, key) -> index.  ns 0 = group, 1 = person,
@@ -83,7 +121,7 @@ struct met {
     int64_t s0;        /* unix seconds of local midnight starting day 0 */
     int nd;
     int64_t last_ts;
-    int finished;
+    int finished;      /* 0 open, 1 finished, 2 met_finish failed */
     char err[160];
 
     hslot *tab;
@@ -98,6 +136,8 @@ struct met {
 
     int np, pcap;
     uint8_t *pcount;   /* np x nd: messages of the person that day, all groups */
+    uint8_t *pflags;   /* np: F_* over all groups */
+    int pfcap;
 
     int32_t *gorder;   /* group indices sorted by id (at finish) */
 };
@@ -212,6 +252,7 @@ static int person_get(met_t *m, int64_t member_id)
     int p = h_find(m, 1, member_id);
     if (p >= 0) return p;
     if (grow_rows(&m->pcount, &m->pcap, m->np + 1, m->nd) != 0) return -1;
+    if (grow_rows(&m->pflags, &m->pfcap, m->np + 1, 1) != 0) return -1;
     if (h_put(m, 1, member_id, m->np) != 0) return -1;
     return m->np++;
 }
@@ -285,12 +326,15 @@ void met_close(met_t *m)
     for (int i = 0; i < m->ng; i++) {
         free(m->groups[i].cnt);
         free(m->groups[i].daily);
+        free(m->groups[i].pend);
+        free(m->groups[i].rt);
     }
     free(m->groups);
     free(m->tab);
     free(m->ms);
     free(m->mcount);
     free(m->pcount);
+    free(m->pflags);
     free(m->gorder);
     free(m);
 }
@@ -320,21 +364,61 @@ int met_member(met_t *m, const ev_member *mem)
     return 0;
 }
 
+/* A counted message by `who` at ts in group g: it is the first answer to
+ * every pending question of someone else asked at an earlier second.
+ * Questions more than 24 h old are dropped (unanswered in 24 h). */
+static int answer_pending(met_t *m, mgroup *g, int64_t ts, int64_t who)
+{
+    int keep = 0;
+    for (int j = 0; j < g->npend; j++) {
+        question q = g->pend[j];
+        int64_t dt = ts - q.ts;
+        if (dt > RESP_LIMIT) continue;                /* expired, unanswered */
+        if (q.asker == who || dt == 0) { g->pend[keep++] = q; continue; }
+        if (g->nrt == g->rtcap) {
+            int64_t ncap = g->rtcap ? g->rtcap * 2 : 64;
+            int64_t *nr = realloc(g->rt, (size_t)ncap * sizeof *nr);
+            if (!nr) return -1;
+            g->rt = nr;
+            g->rtcap = ncap;
+        }
+        g->rt[g->nrt++] = dt;
+    }
+    g->npend = keep;
+    return 0;
+}
+
+static int add_question(mgroup *g, int64_t ts, int64_t who)
+{
+    if (g->npend == g->pendcap) {
+        int ncap = g->pendcap ? g->pendcap * 2 : 16;
+        question *np = realloc(g->pend, (size_t)ncap * sizeof *np);
+        if (!np) return -1;
+        g->pend = np;
+        g->pendcap = ncap;
+    }
+    g->pend[g->npend++] = (question){ts, who};
+    g->q_elig++;
+    return 0;
+}
+
 int met_event(met_t *m, const ev_rec *e)
 {
     if (m->finished) { seterr(m, "met_event after met_finish"); return -1; }
     if (e->ts < m->last_ts) { seterr(m, "events out of time order"); return -1; }
     m->last_ts = e->ts;
     if (e->kind < 0 || e->kind >= EV_KIND_COUNT) { seterr(m, "unknown event kind"); return -1; }
+    if (e->group_id < 1) { seterr(m, "group_id must be >= 1 (0 means all groups)"); return -1; }
     int64_t day = day_of(m, e->ts);
     if (day < 0 || day >= m->nd || e->member_id == -1 || e->kind == EV_SYSTEM) return 0;
-    if (e->group_id < 1) { seterr(m, "group_id must be >= 1 (0 means all groups)"); return -1; }
     int gi = group_get(m, e->group_id);
     int i = gi < 0 ? -1 : mship_get(m, gi, e->member_id);
     if (i < 0) { seterr(m, "out of memory"); return -1; }
-    const mship *s = &m->ms[i];
+    mship *s = &m->ms[i];
     if (!s->counted) return 0;
-    int64_t *c = m->groups[gi].cnt + day * C_COUNT;
+    mgroup *g = &m->groups[gi];
+    int64_t *c = g->cnt + day * C_COUNT;
+    uint8_t *pf = &m->pflags[s->person];
     ev_kind k = (ev_kind)e->kind;
     if (ev_kind_is_message(k)) {
         uint8_t *mc = m->mcount + (size_t)i * m->nd + day;
@@ -344,9 +428,40 @@ int met_event(met_t *m, const ev_rec *e)
         if (*mc < 255) (*mc)++;
         if (*pc < 255) (*pc)++;
         c[C_MESSAGES]++;
+        if (g->npend && answer_pending(m, g, e->ts, e->member_id) != 0) goto nomem;
     }
     if (ev_kind_is_interaction(k)) c[C_INTERACTIONS]++;
+    switch (k) {
+    case EV_QUESTION:
+        c[C_QUESTIONS]++;
+        /* only questions whose whole 24 h follow-up lies in the window */
+        if (e->ts + RESP_LIMIT < m->s0 + (int64_t)m->nd * DAY &&
+            add_question(g, e->ts, e->member_id) != 0)
+            goto nomem;
+        break;
+    case EV_POST: case EV_ANNOUNCE: c[C_ITEMS]++; break;
+    case EV_SUBMISSION: c[C_ITEMS]++; c[C_UGC]++; break;
+    case EV_MUTE: c[C_MUTES]++; break;
+    case EV_INVITE: c[C_INVITES]++; break;
+    case EV_SHARE: c[C_SHARES]++; s->flags |= F_SHARED; *pf |= F_SHARED; break;
+    case EV_EXPOSURE: s->flags |= F_EXPOSED; *pf |= F_EXPOSED; break;
+    case EV_PARTICIPATE:
+        s->flags |= F_PART | F_EXPOSED;
+        *pf |= F_PART | F_EXPOSED;
+        break;
+    case EV_COMPLETE: s->flags |= F_COMPLETE; *pf |= F_COMPLETE; break;
+    case EV_PURCHASE:
+        c[C_PURCHASES]++;
+        g->order_value += e->value;
+        s->flags |= F_PURCHASED;
+        *pf |= F_PURCHASED;
+        break;
+    default: break;
+    }
     return 0;
+nomem:
+    seterr(m, "out of memory");
+    return -1;
 }
 
 /* ---- finish ---- */
@@ -391,9 +506,64 @@ static void presence(const met_t *m, const mship *s, int64_t *lo, int64_t *hi)
     *hi = s->left_ts == -1 ? INT64_MAX / 2 : day_of(m, s->left_ts);
 }
 
+/* Days d (last day of a 30-day window d-29..d) for which the membership is
+ * present for the whole window: joined_ts <= start of day d-29 and
+ * (not left or left_ts >= end of day d).  Writes [*a, *b] (empty if a > b). */
+static void heavy_range(const met_t *m, const mship *s, int64_t *a, int64_t *b)
+{
+    int64_t wlo = s->joined_ts == INT64_MIN ? 0 : -floor_div(m->s0 - s->joined_ts, DAY);
+    int64_t dhi = s->left_ts == -1 ? INT64_MAX / 2 : floor_div(s->left_ts - m->s0, DAY) - 1;
+    *a = wlo + HEAVY_WINDOW - 1;
+    if (*a < HEAVY_WINDOW - 1) *a = HEAVY_WINDOW - 1;
+    *b = dhi < m->nd - 1 ? dhi : m->nd - 1;
+}
+
+/* For every day d in [a, b]: eligible[d]++ and heavy[d]++ if the row has
+ * more than HEAVY_MIN messages on days d-29..d.  Counts saturate at 255 a
+ * day, which cannot change a "> 50" verdict. */
+static void scan_heavy(const uint8_t *row, int64_t a, int64_t b, int64_t *cnt)
+{
+    if (a > b) return;
+    int64_t sum = 0;
+    for (int64_t d = a - HEAVY_WINDOW + 1; d < a; d++) sum += row[d];
+    for (int64_t d = a; d <= b; d++) {
+        sum += row[d];
+        int64_t *c = cnt + d * C_COUNT;
+        c[C_HELIG]++;
+        c[C_HEAVY] += sum > HEAVY_MIN;
+        sum -= row[d - HEAVY_WINDOW + 1];
+    }
+}
+
+static int any_msg(const uint8_t *row, int from, int to)
+{
+    for (int d = from < 0 ? 0 : from; d < to; d++)
+        if (row[d]) return 1;
+    return 0;
+}
+
+static int is_referral(const mship *s)
+{
+    return s->source == SRC_INVITE || s->source == SRC_QR;
+}
+
 static double ratio(int64_t num, int64_t den)
 {
     return den > 0 ? (double)num / (double)den : NAN;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank quantile of sorted x[0..n): x[ceil(p n) - 1] with p = num/den. */
+static double nearest_rank(const int64_t *x, int64_t n, int64_t num, int64_t den)
+{
+    if (n == 0) return NAN;
+    int64_t r = (num * n + den - 1) / den;
+    return (double)x[(r < 1 ? 1 : r) - 1];
 }
 
 typedef struct gkey { int32_t id, gi; } gkey;
@@ -403,149 +573,306 @@ static int cmp_gkey(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int met_finish(met_t *m)
-{
-    if (m->finished) { seterr(m, "met_finish called twice"); return -1; }
-    const int nd = m->nd;
-    mgroup *g0 = &m->groups[0];
+/* Whole-window tallies of distinct members, per group. */
+enum tally {
+    T_EVER, T_END, T_ACTIVE, T_ACTIVE_YEAR, T_EXPOSED, T_PART, T_COMPLETE, T_SHARED,
+    T_PURCHASERS, T_JOINERS, T_REF_JOINERS, T_REFF_CASES, T_REFF_SECONDARY, T_COUNT
+};
 
-    /* membership-based counters per group: members present, joins, leaves,
-     * speaker and joiner cohorts */
+static void tally_flags(int64_t *t, uint8_t f)
+{
+    t[T_EXPOSED] += (f & F_EXPOSED) != 0;
+    t[T_PART] += (f & F_PART) != 0;
+    t[T_COMPLETE] += (f & F_PART) && (f & F_COMPLETE);
+    t[T_SHARED] += (f & F_PART) && (f & F_SHARED);
+    t[T_PURCHASERS] += (f & F_PURCHASED) != 0;
+}
+
+/* Presence-based tallies of one member (membership or person) present at
+ * the end of days [lo, hi) with message row `row`. */
+static void tally_presence(const met_t *m, int64_t *t, int ever, int at_end, const uint8_t *row)
+{
+    int nd = m->nd;
+    t[T_EVER] += ever;
+    if (!at_end) return;
+    t[T_END]++;
+    t[T_ACTIVE] += any_msg(row, 0, nd);
+    if (nd >= YEAR_DAYS) t[T_ACTIVE_YEAR] += any_msg(row, nd - YEAR_DAYS, nd);
+}
+
+/* Membership pass: members present, joins, leaves, cohorts, heavy windows,
+ * distinct-member tallies, r_eff. */
+static void finish_memberships(met_t *m, int64_t (*tl)[T_COUNT])
+{
+    const int nd = m->nd;
     for (int i = 0; i < m->nms; i++) {
         const mship *s = &m->ms[i];
         if (!s->counted) continue;
-        int64_t *cnt = m->groups[s->gi].cnt;
+        int64_t *cnt = m->groups[s->gi].cnt, *t = tl[s->gi];
         const uint8_t *row = m->mcount + (size_t)i * nd;
         scan_retention(row, nd, cnt);
+        tally_flags(t, s->flags);
         if (!s->declared) continue;
-        int64_t lo, hi;
+        int64_t lo, hi, a, b;
         presence(m, s, &lo, &hi);
         for (int64_t d = lo < 0 ? 0 : lo; d < hi && d < nd; d++) cnt[d * C_COUNT + C_MEMBERS]++;
+        tally_presence(m, t, (lo < 0 ? 0 : lo) < (hi < nd ? hi : nd), lo <= nd - 1 && nd - 1 < hi, row);
         if (lo >= 0 && lo < nd) {
             cnt[lo * C_COUNT + C_JOINS]++;
             scan_new(row, nd, (int)lo, cnt);
+            t[T_JOINERS]++;
+            if (is_referral(s)) {
+                t[T_REF_JOINERS]++;
+                /* r_eff: the inviter's own joining day j must leave 30 days of
+                 * follow-up in the window, and this join fall in j..j+30 */
+                int k = s->inviter_id == -1 ? -1 : h_find(m, 2 + s->gi, s->inviter_id);
+                if (k >= 0 && m->ms[k].counted && m->ms[k].declared) {
+                    int64_t jl, jh;
+                    presence(m, &m->ms[k], &jl, &jh);
+                    if (jl >= 0 && jl <= nd - 1 - REFF_DAYS && lo >= jl && lo <= jl + REFF_DAYS)
+                        t[T_REFF_SECONDARY]++;
+                }
+            }
+            if (lo <= nd - 1 - REFF_DAYS) t[T_REFF_CASES]++;
         }
         if (s->left_ts != -1 && hi >= 0 && hi < nd) cnt[hi * C_COUNT + C_LEAVES]++;
+        if (nd >= HEAVY_WINDOW) {
+            heavy_range(m, s, &a, &b);
+            scan_heavy(row, a, b, cnt);
+        }
     }
+}
 
-    /* community (group 0): each person once.  Memberships grouped by person. */
+/* Person pass for the community total (group 0): each person once. */
+static int finish_persons(met_t *m, int64_t *t)
+{
+    const int nd = m->nd;
+    int64_t *cnt = m->groups[0].cnt;
     int *start = calloc((size_t)m->np + 1, sizeof *start);
     int *byp = malloc(((size_t)m->nms + 1) * sizeof *byp);
-    uint8_t *mark = malloc((size_t)nd * 3 + 1);
-    if (!start || !byp || !mark) {
-        free(start); free(byp); free(mark);
-        seterr(m, "out of memory");
+    int *fill = malloc(((size_t)m->np + 1) * sizeof *fill);
+    uint8_t *mark = malloc((size_t)nd * 5 + 1);
+    if (!start || !byp || !fill || !mark) {
+        free(start); free(byp); free(fill); free(mark);
         return -1;
     }
     for (int i = 0; i < m->nms; i++) start[m->ms[i].person + 1]++;
     for (int p = 0; p < m->np; p++) start[p + 1] += start[p];
-    {
-        int *fill = malloc(((size_t)m->np + 1) * sizeof *fill);
-        if (!fill) { free(start); free(byp); free(mark); seterr(m, "out of memory"); return -1; }
-        memcpy(fill, start, ((size_t)m->np + 1) * sizeof *fill);
-        for (int i = 0; i < m->nms; i++) byp[fill[m->ms[i].person]++] = i;
-        free(fill);
-    }
+    memcpy(fill, start, ((size_t)m->np + 1) * sizeof *fill);
+    for (int i = 0; i < m->nms; i++) byp[fill[m->ms[i].person]++] = i;
     uint8_t *present = mark, *joined = mark + nd, *left = mark + 2 * nd;
+    uint8_t *refj = mark + 3 * nd, *heavy = mark + 4 * nd;
     for (int p = 0; p < m->np; p++) {
         const uint8_t *row = m->pcount + (size_t)p * nd;
-        int any = 0;
-        memset(mark, 0, (size_t)nd * 3);
+        int any = 0, ever = 0;
+        memset(mark, 0, (size_t)nd * 5);
         for (int k = start[p]; k < start[p + 1]; k++) {
             const mship *s = &m->ms[byp[k]];
             if (!s->counted) continue;
             any = 1;
             if (!s->declared) continue;
-            int64_t lo, hi;
+            int64_t lo, hi, a, b;
             presence(m, s, &lo, &hi);
-            for (int64_t d = lo < 0 ? 0 : lo; d < hi && d < nd; d++) present[d] = 1;
-            if (lo >= 0 && lo < nd) joined[lo] = 1;
+            for (int64_t d = lo < 0 ? 0 : lo; d < hi && d < nd; d++) present[d] = ever = 1;
+            if (lo >= 0 && lo < nd) {
+                joined[lo] = 1;
+                if (is_referral(s)) refj[lo] = 1;
+            }
             if (s->left_ts != -1 && hi >= 0 && hi < nd) left[hi] = 1;
+            if (nd >= HEAVY_WINDOW) {
+                heavy_range(m, s, &a, &b);
+                for (int64_t d = a; d <= b; d++) heavy[d] = 1;
+            }
         }
         if (!any) continue;
-        scan_retention(row, nd, g0->cnt);
+        scan_retention(row, nd, cnt);
+        tally_flags(t, m->pflags[p]);
+        tally_presence(m, t, ever, present[nd - 1], row);
+        int jn = 0, rj = 0;
         for (int d = 0; d < nd; d++) {
-            int64_t *c = g0->cnt + (size_t)d * C_COUNT;
+            int64_t *c = cnt + (size_t)d * C_COUNT;
             c[C_MEMBERS] += present[d];
             c[C_LEAVES] += left[d];
             if (joined[d]) {
                 c[C_JOINS]++;
-                scan_new(row, nd, d, g0->cnt);
+                scan_new(row, nd, d, cnt);
+                jn = 1;
+                rj |= refj[d];
             }
+        }
+        t[T_JOINERS] += jn;
+        t[T_REF_JOINERS] += rj;
+        /* heavy windows of the person: union of the memberships' ranges */
+        for (int d = HEAVY_WINDOW - 1; d < nd; d++) {
+            if (!heavy[d]) continue;
+            int64_t a = d, b = d;
+            while (b + 1 < nd && heavy[b + 1]) b++;
+            scan_heavy(row, a, b, cnt);
+            d = (int)b;
         }
     }
     free(start);
     free(byp);
+    free(fill);
     free(mark);
+    return 0;
+}
 
-    /* community sums of event counters */
-    for (int gi = 1; gi < m->ng; gi++)
-        for (int d = 0; d < nd; d++) {
-            const int64_t *c = m->groups[gi].cnt + (size_t)d * C_COUNT;
-            int64_t *t = g0->cnt + (size_t)d * C_COUNT;
-            t[C_MESSAGES] += c[C_MESSAGES];
-            t[C_INTERACTIONS] += c[C_INTERACTIONS];
+/* Response metrics of one group from its response times. */
+static int finish_response(mgroup *g, const int64_t *rt, int64_t n, int64_t q_elig)
+{
+    int64_t *x = malloc(((size_t)n + 1) * sizeof *x);
+    if (!x) return -1;
+    memcpy(x, rt, (size_t)n * sizeof *x);
+    qsort(x, (size_t)n, sizeof *x, cmp_i64);
+    g->sum[S_RESP_MEDIAN] = nearest_rank(x, n, 1, 2);
+    g->sum[S_RESP_P90] = nearest_rank(x, n, 9, 10);
+    g->sum[S_UNANSWERED] = ratio(q_elig - n, q_elig);
+    free(x);
+    return 0;
+}
+
+static void finish_values(met_t *m, mgroup *g, const int64_t *t)
+{
+    const int nd = m->nd;
+    int64_t tot[C_COUNT] = {0};
+    int64_t rn[3] = {0}, rd[3] = {0}, nn[2] = {0}, ndn[2] = {0};
+    double heavy_sum = 0;
+    int heavy_n = 0;
+    for (int d = 0; d < nd; d++) {
+        const int64_t *c = g->cnt + (size_t)d * C_COUNT;
+        double *v = g->daily + (size_t)d * D_COUNT;
+        for (int j = 0; j < C_COUNT; j++) tot[j] += c[j];
+        v[D_DAU] = (double)c[C_DAU];
+        v[D_MESSAGES] = (double)c[C_MESSAGES];
+        v[D_INTERACTIONS] = (double)c[C_INTERACTIONS];
+        v[D_MEMBERS] = (double)c[C_MEMBERS];
+        v[D_JOINS] = (double)c[C_JOINS];
+        v[D_LEAVES] = (double)c[C_LEAVES];
+        v[D_MUTES] = (double)c[C_MUTES];
+        for (int h = 0; h < 3; h++) {
+            int inside = d + ret_h[h] <= nd - 1;
+            v[D_RET1 + h] = inside ? ratio(c[C_R1 + h], c[C_COH]) : NAN;
+            if (inside) { rn[h] += c[C_R1 + h]; rd[h] += c[C_COH]; }
         }
+        for (int h = 0; h < 2; h++) {
+            int inside = d + new_h[h] <= nd - 1;
+            v[D_NEWRET1 + h] = inside ? ratio(c[C_N1 + h], c[C_NCOH]) : NAN;
+            if (inside) { nn[h] += c[C_N1 + h]; ndn[h] += c[C_NCOH]; }
+        }
+        v[D_HEAVY30] = ratio(c[C_HEAVY], c[C_HELIG]);
+        if (c[C_HELIG] > 0) { heavy_sum += v[D_HEAVY30]; heavy_n++; }
+        v[D_QUESTIONS] = (double)c[C_QUESTIONS];
+        v[D_INVITES] = (double)c[C_INVITES];
+        v[D_SHARES] = (double)c[C_SHARES];
+        v[D_UGC] = (double)c[C_UGC];
+        v[D_PURCHASES] = (double)c[C_PURCHASES];
+    }
+    double *S = g->sum;
+    S[S_DAU_MEAN] = (double)tot[C_DAU] / nd;
+    S[S_MESSAGES_PER_DAY] = (double)tot[C_MESSAGES] / nd;
+    S[S_INTERACTIONS_PER_DAY] = (double)tot[C_INTERACTIONS] / nd;
+    S[S_MEMBERS_END] = (double)g->cnt[(size_t)(nd - 1) * C_COUNT + C_MEMBERS];
+    S[S_MEMBERS_EVER] = (double)t[T_EVER];
+    S[S_JOINS] = (double)tot[C_JOINS];
+    S[S_LEAVES] = (double)tot[C_LEAVES];
+    S[S_MUTES] = (double)tot[C_MUTES];
+    for (int h = 0; h < 3; h++) S[S_RET1 + h] = ratio(rn[h], rd[h]);
+    for (int h = 0; h < 2; h++) S[S_NEWRET1 + h] = ratio(nn[h], ndn[h]);
+    S[S_HEAVY] = g->daily[(size_t)(nd - 1) * D_COUNT + D_HEAVY30];
+    S[S_HEAVY_MEAN] = heavy_n ? heavy_sum / heavy_n : NAN;
+    S[S_ACTIVE_SHARE] = ratio(t[T_ACTIVE], t[T_END]);
+    S[S_ANNUAL] = nd >= YEAR_DAYS ? ratio(t[T_ACTIVE_YEAR], t[T_END]) : NAN;
+    S[S_QUESTIONS] = (double)tot[C_QUESTIONS];
+    S[S_EXPOSED] = (double)t[T_EXPOSED];
+    S[S_PARTICIPANTS] = (double)t[T_PART];
+    S[S_PARTICIPATION] = ratio(t[T_PART], t[T_EXPOSED]);
+    S[S_COMPLETION] = ratio(t[T_COMPLETE], t[T_PART]);
+    S[S_SHARE_RATE] = ratio(t[T_SHARED], t[T_PART]);
+    S[S_PURCHASERS] = (double)t[T_PURCHASERS];
+    S[S_PURCHASE_RATE] = ratio(t[T_PURCHASERS], t[T_EVER]);
+    S[S_PURCHASES] = (double)tot[C_PURCHASES];
+    S[S_ORDER_VALUE] = tot[C_PURCHASES] > 0 ? g->order_value / (double)tot[C_PURCHASES] : NAN;
+    S[S_SHARES] = (double)tot[C_SHARES];
+    S[S_SHARES_PER_ITEM] = ratio(tot[C_SHARES], tot[C_ITEMS]);
+    S[S_INVITES] = (double)tot[C_INVITES];
+    S[S_REFERRAL_SHARE] = ratio(t[T_REF_JOINERS], t[T_JOINERS]);
+    S[S_REFF] = ratio(t[T_REFF_SECONDARY], t[T_REFF_CASES]);
+    S[S_UGC] = (double)tot[C_UGC];
+    S[S_UGC_PER_DAY] = (double)tot[C_UGC] / nd;
+}
 
-    /* daily values and summaries */
+int met_finish(met_t *m)
+{
+    if (m->finished) { seterr(m, "met_finish called twice or after a failure"); return -1; }
+    const int nd = m->nd;
+    mgroup *g0 = &m->groups[0];
+    int64_t (*tl)[T_COUNT] = calloc((size_t)m->ng, sizeof *tl);
+    int64_t *rt0 = NULL;
+    if (!tl) goto nomem;
+
+    finish_memberships(m, tl);
+    if (finish_persons(m, tl[0]) != 0) goto nomem;
+
+    /* community sums of event counters and of the pooled ones */
+    static const int summed[] = {C_MESSAGES, C_INTERACTIONS, C_MUTES, C_QUESTIONS, C_INVITES,
+                                 C_SHARES, C_UGC, C_PURCHASES, C_ITEMS};
+    int64_t nrt0 = 0, qe0 = 0;
+    for (int gi = 1; gi < m->ng; gi++) {
+        const mgroup *g = &m->groups[gi];
+        for (int d = 0; d < nd; d++)
+            for (size_t j = 0; j < sizeof summed / sizeof *summed; j++)
+                g0->cnt[(size_t)d * C_COUNT + summed[j]] += g->cnt[(size_t)d * C_COUNT + summed[j]];
+        g0->order_value += g->order_value;
+        tl[0][T_REFF_CASES] += tl[gi][T_REFF_CASES];
+        tl[0][T_REFF_SECONDARY] += tl[gi][T_REFF_SECONDARY];
+        nrt0 += g->nrt;
+        qe0 += g->q_elig;
+    }
+    rt0 = malloc(((size_t)nrt0 + 1) * sizeof *rt0);
+    if (!rt0) goto nomem;
+    nrt0 = 0;
+    for (int gi = 1; gi < m->ng; gi++) {
+        const mgroup *g = &m->groups[gi];
+        memcpy(rt0 + nrt0, g->rt, (size_t)g->nrt * sizeof *rt0);
+        nrt0 += g->nrt;
+    }
+
     for (int gi = 0; gi < m->ng; gi++) {
         mgroup *g = &m->groups[gi];
         g->daily = malloc((size_t)nd * D_COUNT * sizeof *g->daily);
-        if (!g->daily) { seterr(m, "out of memory"); return -1; }
-        int64_t tot_dau = 0, tot_msg = 0, tot_int = 0, tot_join = 0, tot_leave = 0;
-        int64_t rn[3] = {0}, rd[3] = {0}, nn[2] = {0}, ndn[2] = {0};
-        for (int d = 0; d < nd; d++) {
-            const int64_t *c = g->cnt + (size_t)d * C_COUNT;
-            double *v = g->daily + (size_t)d * D_COUNT;
-            v[D_DAU] = (double)c[C_DAU];
-            v[D_MESSAGES] = (double)c[C_MESSAGES];
-            v[D_INTERACTIONS] = (double)c[C_INTERACTIONS];
-            v[D_MEMBERS] = (double)c[C_MEMBERS];
-            v[D_JOINS] = (double)c[C_JOINS];
-            v[D_LEAVES] = (double)c[C_LEAVES];
-            tot_dau += c[C_DAU];
-            tot_msg += c[C_MESSAGES];
-            tot_int += c[C_INTERACTIONS];
-            tot_join += c[C_JOINS];
-            tot_leave += c[C_LEAVES];
-            for (int h = 0; h < 3; h++) {
-                int inside = d + ret_h[h] <= nd - 1;
-                v[D_RET1 + h] = inside ? ratio(c[C_R1 + h], c[C_COH]) : NAN;
-                if (inside) { rn[h] += c[C_R1 + h]; rd[h] += c[C_COH]; }
-            }
-            for (int h = 0; h < 2; h++) {
-                int inside = d + new_h[h] <= nd - 1;
-                v[D_NEWRET1 + h] = inside ? ratio(c[C_N1 + h], c[C_NCOH]) : NAN;
-                if (inside) { nn[h] += c[C_N1 + h]; ndn[h] += c[C_NCOH]; }
-            }
-        }
-        g->sum[S_DAU_MEAN] = (double)tot_dau / nd;
-        g->sum[S_MESSAGES_PER_DAY] = (double)tot_msg / nd;
-        g->sum[S_INTERACTIONS_PER_DAY] = (double)tot_int / nd;
-        g->sum[S_MEMBERS_END] = (double)g->cnt[(size_t)(nd - 1) * C_COUNT + C_MEMBERS];
-        g->sum[S_JOINS] = (double)tot_join;
-        g->sum[S_LEAVES] = (double)tot_leave;
-        for (int h = 0; h < 3; h++) g->sum[S_RET1 + h] = ratio(rn[h], rd[h]);
-        for (int h = 0; h < 2; h++) g->sum[S_NEWRET1 + h] = ratio(nn[h], ndn[h]);
+        if (!g->daily) goto nomem;
+        finish_values(m, g, tl[gi]);
+        int rc = gi == 0 ? finish_response(g, rt0, nrt0, qe0)
+                         : finish_response(g, g->rt, g->nrt, g->q_elig);
+        if (rc != 0) goto nomem;
     }
 
     /* emission order: groups by id (0 first) */
     m->gorder = malloc((size_t)m->ng * sizeof *m->gorder);
     gkey *keys = malloc((size_t)m->ng * sizeof *keys);
-    if (!m->gorder || !keys) { free(keys); seterr(m, "out of memory"); return -1; }
+    if (!m->gorder || !keys) { free(keys); goto nomem; }
     for (int gi = 0; gi < m->ng; gi++) keys[gi] = (gkey){m->groups[gi].id, gi};
     qsort(keys, (size_t)m->ng, sizeof *keys, cmp_gkey);
     for (int gi = 0; gi < m->ng; gi++) m->gorder[gi] = keys[gi].gi;
     free(keys);
+    free(tl);
+    free(rt0);
     m->finished = 1;
     return 0;
+nomem:
+    free(tl);
+    free(rt0);
+    m->finished = 2; /* failed: the handle is only good for met_close */
+    seterr(m, "out of memory");
+    return -1;
 }
 
 /* ---- results ---- */
 
 int met_emit(const met_t *m, met_emit_fn fn, void *ctx)
 {
-    if (!m->finished) return -1;
+    if (m->finished != 1) return -1;
     for (int k = 0; k < m->ng; k++) {
         const mgroup *g = &m->groups[m->gorder[k]];
         for (int s = 0; s < S_COUNT; s++) {
@@ -579,7 +906,7 @@ int met_get(const met_t *m, int32_t group_id, const char *metric, double *out)
 {
     int s = name_index(summary_names, S_COUNT, metric);
     const mgroup *g = group_of(m, group_id);
-    if (!m->finished || s < 0 || !g) return -1;
+    if (m->finished != 1 || s < 0 || !g) return -1;
     *out = g->sum[s];
     return 0;
 }
@@ -588,7 +915,7 @@ int met_get_daily(const met_t *m, int32_t group_id, int64_t day, const char *met
 {
     int j = name_index(daily_names, D_COUNT, metric);
     const mgroup *g = group_of(m, group_id);
-    if (!m->finished || j < 0 || !g || day < 0 || day >= m->nd) return -1;
+    if (m->finished != 1 || j < 0 || !g || day < 0 || day >= m->nd) return -1;
     *out = g->daily[day * D_COUNT + j];
     return 0;
 }
@@ -598,3 +925,29 @@ int met_ndays(const met_t *m) { return m->nd; }
 const char *met_daily_name(int i) { return i >= 0 && i < D_COUNT ? daily_names[i] : NULL; }
 
 const char *met_summary_name(int i) { return i >= 0 && i < S_COUNT ? summary_names[i] : NULL; }
+
+/* Mean of daily metric j of g over days [a, b], NaN days skipped. */
+static double daily_mean(const met_t *m, const mgroup *g, int j, int64_t a, int64_t b)
+{
+    double sum = 0;
+    int64_t n = 0;
+    for (int64_t d = a; d <= b; d++) {
+        double v = g->daily[d * D_COUNT + j];
+        if (!isnan(v)) { sum += v; n++; }
+    }
+    (void)m;
+    return n ? sum / (double)n : NAN;
+}
+
+int met_growth(const met_t *m, int32_t group_id, const char *metric, int64_t base_from,
+               int64_t base_to, int64_t from, int64_t to, double *out)
+{
+    int j = name_index(daily_names, D_COUNT, metric);
+    const mgroup *g = group_of(m, group_id);
+    if (m->finished != 1 || j < 0 || !g || base_from < 0 || base_from > base_to ||
+        base_to >= m->nd || from < 0 || from > to || to >= m->nd)
+        return -1;
+    double base = daily_mean(m, g, j, base_from, base_to), v = daily_mean(m, g, j, from, to);
+    *out = base != 0 && !isnan(base) ? v / base - 1 : NAN;
+    return 0;
+}

@@ -58,6 +58,14 @@ int met_get(const met_t *m, int32_t group_id, const char *metric, double *out);
 /* Look up one daily metric.  Returns 0 and *out, or -1 if unknown/out of range. */
 int met_get_daily(const met_t *m, int32_t group_id, int64_t day, const char *metric, double *out);
 
+/* Growth of a daily metric of group_id between two ranges of day indices
+ * (inclusive): mean over [from, to] / mean over [base_from, base_to] - 1, so
+ * "UGC +200%" is 2.0.  NaN days are skipped; NaN if the baseline mean is 0
+ * or undefined.  Returns 0 and *out, or -1 on an unknown metric or group or
+ * a range outside the window. */
+int met_growth(const met_t *m, int32_t group_id, const char *metric, int64_t base_from,
+               int64_t base_to, int64_t from, int64_t to, double *out);
+
 /* The last error message (owned by the handle; "" if none). */
 const char *met_errmsg(const met_t *m);
 

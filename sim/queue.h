@@ -1,9 +1,12 @@
-/* queue.h -- internal: the priority queues behind sim.c.  Not a public API.
+/* queue.h -- internal: the event records and the two priority queues behind
+ * sim.c (a 4-ary heap and a ladder queue).  Not a public API.
  *
- * An entry orders by (t, key): key packs the priority (high 16 bits, offset
- * so that smaller priority sorts first) and the insertion sequence (low 48
- * bits), so comparing (t, key) lexicographically is the engine's total order.
- * slot/gen name the event in the pool; a stale gen marks a cancelled entry.
+ * Order: an event sorts by (t, key), key = (priority + 32768) << 48 | seq, so
+ * comparing (t, key) is the engine's total order (time, priority, insertion).
+ * Queue entries carry (t, slot) only; the key is read from the event record
+ * when two times are equal, which keeps entries at 16 bytes (four children of
+ * a heap node in one cache line).  The hot paths are inline here so that the
+ * run loop and sim_schedule compile into straight code without calls.
  */
 #ifndef QS_QUEUE_H
 #define QS_QUEUE_H
@@ -11,28 +14,206 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct q_entry {
+#include "sim.h"
+
+/* An event record: one 64-byte slot of the engine's pool. */
+typedef struct q_slot {
     double t;      /* firing time */
-    uint64_t key;  /* (prio + 32768) << 48 | seq */
-    uint32_t slot; /* index in the event pool */
-    uint32_t gen;  /* generation of the slot when scheduled */
+    uint64_t key;  /* (prio + 32768) << 48 | seq: the tie-breaker */
+    sim_handler h; /* NULL while free or cancelled */
+    void *ctx;     /* payload, copied into sim_event */
+    int64_t a, b;  /* payload */
+    double x;      /* payload */
+    uint32_t gen;  /* bumped at each allocation: names one scheduling */
+    uint32_t next; /* free list or ladder bucket link: index + 1, 0 = end */
+} q_slot;
+
+typedef struct q_entry {
+    double t;      /* firing time (copy of the slot's) */
+    uint32_t slot; /* index in the pool */
+    uint32_t pad;  /* keeps the entry at 16 bytes */
 } q_entry;
 
-static inline int q_less(const q_entry *x, const q_entry *y)
+static inline int q_before(const q_entry *x, const q_entry *y, const q_slot *pool)
 {
-    return x->t < y->t || (x->t == y->t && x->key < y->key);
+    return x->t < y->t || (x->t == y->t && pool[x->slot].key < pool[y->slot].key);
 }
 
-/* Implicit 4-ary min-heap. */
+/* ---- implicit 4-ary min-heap ------------------------------------------
+ * v[0] is the root, the children of i are 4i+1..4i+4; the array is offset
+ * so that every group of four siblings shares one 64-byte line.
+ * Deferred pop: q_heap_consume() only marks the root as taken ("stale");
+ * the next push then replaces the root and sifts it down once (one sift
+ * instead of a pop and a push, the common case of a handler that schedules
+ * its successor), and the next peek or purge removes it otherwise. */
 typedef struct q_heap {
-    q_entry *v;
-    size_t n, cap;
+    q_entry *v;    /* entries (inside raw, aligned) */
+    void *raw;     /* allocation */
+    size_t n, cap; /* entries in use (incl. a stale root), capacity */
+    int stale;     /* 1: v[0] has been consumed but not yet removed */
 } q_heap;
 
-int q_heap_init(q_heap *h, size_t cap);
+int q_heap_init(q_heap *h, size_t cap);       /* 0, or -1 on ENOMEM */
 void q_heap_free(q_heap *h);
-int q_heap_push(q_heap *h, const q_entry *e); /* 0, or -1 on ENOMEM */
-int q_heap_pop(q_heap *h, q_entry *out);      /* 0, or -1 if empty */
-static inline const q_entry *q_heap_peek(const q_heap *h) { return h->n ? &h->v[0] : NULL; }
+int q_heap_reserve(q_heap *h, size_t need);   /* capacity >= need; 0 or -1 */
+void q_heap_heapify(q_heap *h, const q_slot *pool);
+/* Drop entries whose slot is cancelled (h == NULL), pushing those slots onto
+ * the free list *freelist.  Returns the number dropped. */
+size_t q_heap_purge(q_heap *h, q_slot *pool, uint32_t *freelist);
+
+static inline void q_heap_sift_down(q_heap *h, size_t i, q_entry x, const q_slot *pool)
+{
+    q_entry *v = h->v;
+    size_t n = h->n;
+    for (;;) {
+        size_t c = 4 * i + 1, m = c;
+        if (c + 3 < n) {
+            size_t m1 = q_before(&v[c + 1], &v[c], pool) ? c + 1 : c;
+            size_t m2 = q_before(&v[c + 3], &v[c + 2], pool) ? c + 3 : c + 2;
+            m = q_before(&v[m2], &v[m1], pool) ? m2 : m1;
+        } else if (c < n) {
+            for (size_t k = c + 1; k < n; k++)
+                if (q_before(&v[k], &v[m], pool)) m = k;
+        } else {
+            break;
+        }
+        if (!q_before(&v[m], &x, pool)) break;
+        v[i] = v[m];
+        i = m;
+    }
+    v[i] = x;
+}
+
+/* Remove a stale root, if any. */
+static inline void q_heap_settle(q_heap *h, const q_slot *pool)
+{
+    if (!h->stale) return;
+    h->stale = 0;
+    if (--h->n == 0) return;
+    q_heap_sift_down(h, 0, h->v[h->n], pool);
+}
+
+/* Insert; 0, or -1 if the array could not grow. */
+static inline int q_heap_push(q_heap *h, q_entry e, const q_slot *pool)
+{
+    if (h->stale) {
+        h->stale = 0;
+        q_heap_sift_down(h, 0, e, pool);
+        return 0;
+    }
+    if (h->n == h->cap && q_heap_reserve(h, h->n + 1) != 0) return -1;
+    q_entry *v = h->v;
+    size_t i = h->n++;
+    while (i > 0) {
+        size_t p = (i - 1) >> 2;
+        if (!q_before(&e, &v[p], pool)) break;
+        v[i] = v[p];
+        i = p;
+    }
+    v[i] = e;
+    return 0;
+}
+
+/* The smallest entry, or NULL if empty. */
+static inline const q_entry *q_heap_peek(q_heap *h, const q_slot *pool)
+{
+    q_heap_settle(h, pool);
+    return h->n ? &h->v[0] : NULL;
+}
+
+/* Take the root returned by the last peek (deferred removal). */
+static inline void q_heap_consume(q_heap *h) { h->stale = 1; }
+
+/* ---- ladder queue ------------------------------------------------------
+ * After Tang, Goh and Thng (2005).  Three tiers:
+ *  - top: an unsorted list of the far future (t > top_bound);
+ *  - rungs: up to LQ_MAXR arrays of unsorted buckets, each rung spreading one
+ *    bucket of the rung above over finer buckets; a bucket is a list linked
+ *    through the slots' next field;
+ *  - bottom: a 4-ary heap of the nearest events, exactly ordered by (t, key).
+ * A bucket index is floor((t - start) * inv) clamped into the rung, a
+ * monotone function of t: equal times always share a bucket, and all ties are
+ * broken in the bottom heap, so the order is exactly the heap's.  The bottom
+ * is refilled from the first non-empty bucket of the lowest rung; a bucket of
+ * more than LQ_THRES events spawns a finer rung (or, at LQ_MAXR rungs or if
+ * all its times are equal, goes to the bottom as it is).  Insertion is O(1)
+ * for events beyond the bottom; each event is moved O(rungs) times. */
+enum { LQ_MAXR = 8, LQ_THRES = 48 };
+
+typedef struct lq_bucket {
+    uint32_t head; /* slot index + 1, 0 = empty */
+    uint32_t n;    /* events in the list */
+} lq_bucket;
+
+typedef struct lq_rung {
+    double start;  /* time of bucket 0's lower edge */
+    double inv;    /* buckets per second */
+    double dnb;    /* nb as a double */
+    uint32_t nb;   /* buckets in use */
+    uint32_t cur;  /* bucket being consumed; buckets > cur are future */
+    uint32_t cap;  /* allocated buckets */
+    lq_bucket *b;
+} lq_rung;
+
+typedef struct lq {
+    q_heap bottom;     /* exact order; capacity kept >= n so refill never allocates */
+    size_t n;          /* entries in all tiers (excluding a stale bottom root) */
+    double top_bound;  /* events with t > top_bound go to top */
+    double top_min, top_max;
+    uint32_t top_head, top_n;
+    int nr;            /* rungs in use */
+    lq_rung rung[LQ_MAXR];
+} lq;
+
+int lq_init(lq *q, size_t cap);  /* 0, or -1 on ENOMEM */
+void lq_free(lq *q);
+/* Refill the empty bottom from the rungs/top; 0, or -1 if the queue is empty. */
+int lq_refill(lq *q, q_slot *pool);
+size_t lq_purge(lq *q, q_slot *pool, uint32_t *freelist);
+size_t lq_bytes(const lq *q);
+
+/* Insert slot idx (its t already set); 0, or -1 on ENOMEM. */
+static inline int lq_push(lq *q, q_slot *pool, uint32_t idx)
+{
+    double t = pool[idx].t;
+    /* + 2: the new entry and a stale root, so a refill never allocates */
+    if (q->n + 2 > q->bottom.cap && q_heap_reserve(&q->bottom, 2 * q->n + 2) != 0) return -1;
+    q->n++;
+    if (t > q->top_bound) {
+        pool[idx].next = q->top_head;
+        q->top_head = idx + 1;
+        q->top_n++;
+        if (t < q->top_min) q->top_min = t;
+        if (t > q->top_max) q->top_max = t;
+        return 0;
+    }
+    for (int i = 0; i < q->nr; i++) {
+        lq_rung *r = &q->rung[i];
+        double d = (t - r->start) * r->inv;
+        uint32_t k = d < r->dnb ? (d > 0 ? (uint32_t)d : 0) : r->nb - 1;
+        if (k > r->cur) {
+            lq_bucket *b = &r->b[k];
+            pool[idx].next = b->head;
+            b->head = idx + 1;
+            b->n++;
+            return 0;
+        }
+    }
+    q_entry e = {t, idx, 0};
+    return q_heap_push(&q->bottom, e, pool); /* cannot fail: reserved above */
+}
+
+static inline const q_entry *lq_peek(lq *q, q_slot *pool)
+{
+    q_heap_settle(&q->bottom, pool);
+    if (q->bottom.n == 0 && lq_refill(q, pool) != 0) return NULL;
+    return &q->bottom.v[0];
+}
+
+static inline void lq_consume(lq *q)
+{
+    q->bottom.stale = 1;
+    q->n--;
+}
 
 #endif
