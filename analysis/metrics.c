@@ -348,7 +348,7 @@ int met_member(met_t *m, const ev_member *mem)
 {
     if (m->finished) { seterr(m, "met_member after met_finish"); return -1; }
     if (mem->group_id < 1) { seterr(m, "group_id must be >= 1 (0 means all groups)"); return -1; }
-    if (mem->member_id == -1) { seterr(m, "membership without a member id"); return -1; }
+    if (mem->member_id < 0) { seterr(m, "membership without a member id (ids are >= 0)"); return -1; }
     int gi = group_get(m, mem->group_id);
     if (gi < 0) { seterr(m, "out of memory"); return -1; }
     int i = mship_get(m, gi, mem->member_id);
@@ -410,10 +410,12 @@ int met_event(met_t *m, const ev_rec *e)
     if (e->kind < 0 || e->kind >= EV_KIND_COUNT) { seterr(m, "unknown event kind"); return -1; }
     if (e->group_id < 1) { seterr(m, "group_id must be >= 1 (0 means all groups)"); return -1; }
     int64_t day = day_of(m, e->ts);
-    if (day < 0 || day >= m->nd || e->member_id == -1 || e->kind == EV_SYSTEM) return 0;
-    int gi = group_get(m, e->group_id);
-    int i = gi < 0 ? -1 : mship_get(m, gi, e->member_id);
-    if (i < 0) { seterr(m, "out of memory"); return -1; }
+    if (day < 0 || day >= m->nd) return 0;
+    int gi = group_get(m, e->group_id); /* any event in the window makes its group known */
+    if (gi < 0) goto nomem;
+    if (e->member_id < 0 || e->kind == EV_SYSTEM) return 0; /* no actor (-1; the store's NULL) */
+    int i = mship_get(m, gi, e->member_id);
+    if (i < 0) goto nomem;
     mship *s = &m->ms[i];
     if (!s->counted) return 0;
     mgroup *g = &m->groups[gi];

@@ -28,7 +28,7 @@ enum { RUN_NONE = 0, RUN_OPEN, RUN_FAILED };
  * run-scoped ones ?1 is the run id, bound once by store_run_begin (bindings
  * survive sqlite3_reset). */
 enum {
-    S_BEGIN, S_COMMIT, S_MAXRUN, S_RUN, S_BATCH, S_RUN_BATCH, S_POINT,
+    S_BEGIN, S_COMMIT, S_MAXRUN, S_RUN, S_BATCH, S_RUN_BATCH, S_RUN_SPAN, S_POINT,
     S_GROUP, S_MEMBER, S_MEMBER_LEFT, S_EVENT, S_DAILY, S_SUMMARY, S_EXISTS,
     S_COUNT
 };
@@ -44,6 +44,7 @@ static const char *const stmt_sql[S_COUNT] = {
                 " days, command, version, created_at)"
                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [S_RUN_BATCH] = "UPDATE runs SET batch_id = ?2 WHERE run_id = ?1",
+    [S_RUN_SPAN] = "UPDATE runs SET start_ts = ?2, utc_offset = ?3, days = ?4 WHERE run_id = ?1",
     [S_POINT] = "INSERT INTO points(batch_id, point, settings) VALUES (?1, ?2, ?3)",
     [S_GROUP] = "INSERT INTO groups(run_id, group_id, name) VALUES (?1, ?2, ?3)"
                 " ON CONFLICT(run_id, group_id) DO UPDATE SET name = coalesce(excluded.name, name)",
@@ -435,7 +436,7 @@ int store_run_begin(store_t *st, const store_run *r, int64_t *run_id)
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) goto fail;
-    static const int scoped[] = {S_RUN_BATCH, S_GROUP, S_MEMBER, S_MEMBER_LEFT,
+    static const int scoped[] = {S_RUN_BATCH, S_RUN_SPAN, S_GROUP, S_MEMBER, S_MEMBER_LEFT,
                                  S_EVENT, S_DAILY, S_SUMMARY};
     for (size_t i = 0; i < sizeof scoped / sizeof scoped[0]; i++)
         sqlite3_bind_int64(st->stmt[scoped[i]], 1, id);
@@ -556,6 +557,16 @@ int store_daily(store_t *st, int32_t group_id, const char *day, const char *metr
 int store_summary(store_t *st, int32_t group_id, const char *metric, double v)
 {
     return put_metric(st, S_SUMMARY, group_id, NULL, metric, v);
+}
+
+int store_run_span(store_t *st, int64_t start_ts, int32_t utc_offset, int32_t days)
+{
+    if (need_run(st, "set run span")) return -1;
+    sqlite3_stmt *s = st->stmt[S_RUN_SPAN];
+    sqlite3_bind_int64(s, 2, start_ts);
+    sqlite3_bind_int(s, 3, utc_offset);
+    sqlite3_bind_int(s, 4, days);
+    return step_done(st, S_RUN_SPAN, "set run span") ? run_failed(st) : 0;
 }
 
 int store_run_commit(store_t *st)

@@ -85,6 +85,9 @@ int store_member_left(store_t *st, int32_t group_id, int64_t member_id, int64_t 
 int store_event(store_t *st, const ev_rec *e);
 int store_daily(store_t *st, int32_t group_id, const char *day, const char *metric, double v);
 int store_summary(store_t *st, int32_t group_id, const char *metric, double v);
+/* Set start_ts, utc_offset and days of the run in progress (an importer
+ * knows the span of a log only at its end).  Returns 0 or -1 (run rolled back). */
+int store_run_span(store_t *st, int64_t start_ts, int32_t utc_offset, int32_t days);
 /* COMMIT the run.  Returns 0 or -1 (then the run is rolled back). */
 int store_run_commit(store_t *st);
 /* ROLLBACK the run in progress (no-op if none). */

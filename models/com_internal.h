@@ -1,27 +1,56 @@
 /* com_internal.h -- the community model's state, shared by its mechanism
- * files (community.c, checkin.c, ...).  Not a public API. */
+ * files.  Not a public API: only models/ includes it. */
 #ifndef QS_COM_INTERNAL_H
 #define QS_COM_INTERNAL_H
 
+#include <stddef.h>
+
 #include "community.h"
 
-enum { ST_ACTIVE = 0, ST_SILENT = 1, ST_LEFT = 2 };
+#define DAY 86400.0
+#define HOUR 3600.0
 
-/* One member: fixed size (see docs/model.md for the memory budget). */
+enum { ST_ACTIVE = 0, ST_SILENT, ST_MUTED, ST_LEFT };
+enum { MK_NORMAL = 0, MK_SPAMMER };
+
+/* Priorities at equal times (part of the documented event order): the day
+ * tick first, then the operator, then members. */
+enum { PRIO_DAY = -10, PRIO_OPERATOR = -5, PRIO_MEMBER = 0 };
+
+/* One member: fixed size, 168 bytes + a 40-byte GSL stream (docs/model.md). */
 typedef struct member {
     double rate;      /* messages/day at full engagement */
-    double eng;       /* engagement at time t_eng */
+    double eng;       /* engagement in [0,1] at time t_eng */
+    double bel;       /* belonging: the level engagement decays towards */
     double t_eng;     /* simulated time of the last engagement update */
     double sens;      /* reward sensitivity in [0,1] */
+    double reply_w;   /* reply propensity (mean 1) */
+    double invite_p;  /* invitations/day at full engagement */
+    double tol;       /* overload tolerance, messages/day */
+    double fit;       /* fit with the group (screening), in [0,1] */
     double joined;    /* simulated time of joining */
+    double post_factor; /* posting multiplier (warnings, muting) */
     gsl_rng *post;    /* posting stream, reseeded each local day */
     sim_id next_post; /* pending candidate post */
     int64_t post_day; /* day the posting stream was last seeded for */
-    int32_t role;     /* ev_role */
-    int32_t source;   /* ev_source */
-    int32_t state;    /* ST_* */
+    int32_t group;    /* index into com.grp */
+    int32_t gpos;     /* position in the group's member list (while present) */
+    int32_t role, source, state, kind;
+    int32_t inviter;  /* member index of the inviter, -1 */
+    int32_t violations, sent_today, invited_joins, coupon;
+    int32_t muted_by_admin;
     int32_t ck_streak, ck_points, ck_missed, ck_done_day, ck_rewarded, ck_count;
 } member;
+
+typedef struct group {
+    int32_t *idx;          /* present members (member indices) */
+    int n, cap;
+    int msgs_today, msgs_prev;   /* messages sent in the group today / yesterday */
+    int load_today, load_prev;   /* overload units received today / yesterday */
+    int speakers_prev;           /* distinct speakers yesterday (operator's quiet rule) */
+    double qr_valid_until;       /* simulated time the current QR code expires */
+    int64_t open_questions;
+} group;
 
 struct com {
     com_params p;
@@ -29,28 +58,85 @@ struct com {
     const cal *cal;
     uint64_t seed, rep;
     ev_sink sink;
-    int failed;          /* the sink asked to stop */
+    int failed;          /* the sink asked to stop, or a limit was hit */
+    char err[200];
     member *mem;
     int n, cap;          /* members so far (including those who left), capacity */
-    int present;         /* members not left */
+    int present;         /* members not left, all groups */
+    group *grp;
+    int ngrp, capgrp;
     gsl_rng *scratch;    /* reseeded per (family, index, counter) */
-    gsl_rng *joins;      /* arrival stream */
-    gsl_rng *replies;    /* responder choice stream */
+    gsl_rng *joins;      /* organic arrivals */
+    gsl_rng *talk;       /* reply bursts and answers (group-level stream) */
     double daily_max, weekly_max, daily_mean, weekly_mean;
     int64_t next_msg_id;
+    int64_t day;         /* current local day (set by the day tick) */
+    int op_count;        /* operator posts today (stream counter) */
+    uint32_t *spoke_day; /* per member: last day + 1 it spoke (speaker counts) */
     com_stats st;
 };
 
-/* engagement of member i now (decayed since its last update) */
-double com_eng(com_t *m, int i);
-/* raise engagement: e += b * (1 - e) */
-void com_boost(com_t *m, int i, double b);
-/* emit an event by member i (-1: none) at the current time; returns its id */
-int64_t com_emit(com_t *m, ev_kind k, int i, int64_t ref, double value);
-/* reseed the scratch stream for (family, index, counter) and return it */
+/* --- community.c: the core used by every mechanism --- */
+double com_eng(com_t *m, int i);                /* engagement now (decayed) */
+void com_boost(com_t *m, int i, double b);      /* e += b (1 - e) */
+void com_hurt(com_t *m, int i, double b);       /* e -= b e */
+void com_belong(com_t *m, int i, double b);     /* belonging += b (1 - belonging) */
+/* emit an event by member i (-1: none) at the current time in group g; returns its id */
+int64_t com_emit(com_t *m, ev_kind k, int i, int g, int64_t ref, double value);
+/* a message by member i (kind EV_MESSAGE, EV_REPLY, EV_QUESTION, EV_ANSWER,
+ * EV_POST, EV_CHECKIN, ...) in group g (-1: the member's own group): emits
+ * it, counts load and triggers the reply burst with branching multiplier
+ * `response`; returns its id */
+int64_t com_message(com_t *m, ev_kind k, int i, int g, int64_t ref, double value, double response);
 gsl_rng *com_scratch(com_t *m, uint32_t family, uint32_t index, uint64_t counter);
+/* add a member to group g (admission already decided); returns index or -1 */
+int com_add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, int kind);
+/* the group a joiner goes to: g itself, an overflow group, or -1 if full */
+int com_join_target(com_t *m, int g);
+void com_leave(com_t *m, int i, int removed);
+void com_mute(com_t *m, int i);
+int com_fail(com_t *m, const char *fmt, ...);
+/* pick a present, reading member of group g other than `not`, with weight
+ * reply propensity * engagement (* the role's answer multiplier if
+ * by_answer); -1 if none */
+int com_pick(com_t *m, int g, int not, int by_answer, gsl_rng *r);
+/* weight of member j as a responder */
+double com_weight(com_t *m, int j, int by_answer);
+/* start the posting process of a member added by a mechanism */
+void com_start_posting(com_t *m, int i);
+/* the time-of-day x weekday activity factor at time t, in [0, max] */
+double com_activity(const com_t *m, double t);
 
-/* check-in campaign (checkin.c) */
+/* --- mechanisms: called by the core --- */
+void talk_burst(com_t *m, int author, int g, int64_t msg, double response);
+void talk_question(com_t *m, int asker, int g, int64_t qid);
+void roles_start(com_t *m);
+void roles_on_join(com_t *m, int i);
+double roles_answer_mult(const com_t *m, int i);
+int roles_bot(const com_t *m); /* index of the first bot, or -1 */
+void roles_day(com_t *m, int64_t day);
+void op_day(com_t *m, int64_t day);
+void op_post(com_t *m, int g, int type, int author);
+int rules_admit(com_t *m, gsl_rng *r, int *kind, double *fit); /* 0 admit, -1 reject */
+void rules_on_message(com_t *m, int i, int64_t id);
+void rules_start(com_t *m);
+void rules_day(com_t *m, int64_t day);
+void invite_day(com_t *m, int64_t day);
+void invite_on_join(com_t *m, int i);
+void culture_day(com_t *m, int64_t day);
+void culture_on_join(com_t *m, int i);
 void ck_day(com_t *m, int64_t day);
+
+/* setting tables of the mechanisms */
+extern const opt_row com_core_opts[], talk_opts[], roles_opts[], content_opts[], op_opts[],
+    rules_opts[], invite_opts[], culture_opts[], checkin_opts[];
+
+#define CP(f) offsetof(com_params, f)
+#define ROW_D(path, f, def, lo, hi, unit, help) {path, OPT_DOUBLE, CP(f), def, lo, hi, NULL, NULL, 0, unit, help}
+#define ROW_I(path, f, def, lo, hi, unit, help) {path, OPT_INT, CP(f), def, lo, hi, NULL, NULL, 0, unit, help}
+#define ROW_B(path, f, def, help) {path, OPT_BOOL, CP(f), def, 0, 1, NULL, NULL, 0, "", help}
+#define ROW_V(path, f, sdef, len, lo, hi, unit, help) {path, OPT_VEC, CP(f), 0, lo, hi, sdef, NULL, len, unit, help}
+#define ROW_E(path, f, def, choices, help) {path, OPT_ENUM, CP(f), def, 0, 0, NULL, choices, 0, "", help}
+#define ROW_END {NULL, 0, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL}
 
 #endif

@@ -1,9 +1,10 @@
-/* community.c -- members, posting cadence, replies, engagement, churn, joins
- * and the operator's daily posts.  Campaigns live in their own files. */
+/* community.c -- the core of the community model: groups and members,
+ * engagement, posting cadence (thinning), lurking, muting and leaving under
+ * overload, organic joins and the day tick that drives the mechanisms. */
 #include "com_internal.h"
 
 #include <math.h>
-#include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,291 +13,47 @@
 
 #include "rng.h"
 
-#define DAY 86400.0
-#define P(f) offsetof(com_params, f)
-
-static const char *const no_choices[] = {NULL};
-
-/* The settings of the community model, one row each.  Rows of one group are
- * contiguous (opt_format relies on it). */
-const opt_row com_opts[] = {
-    {"group.size", OPT_INT, P(size), 500, 2, 500, NULL, NULL, 0, "members", "initial members, owner included"},
-    {"group.cap", OPT_INT, P(cap), 500, 2, 500, NULL, NULL, 0, "members", "platform cap on group size (WeChat: 500)"},
-    {"group.admins", OPT_INT, P(admins), 1, 0, 3, NULL, NULL, 0, "members", "admins among the initial members (WeChat allows 3)"},
-    {"group.bots", OPT_INT, P(bots), 0, 0, 10, NULL, NULL, 0, "members", "bot accounts (never counted as speakers)"},
-    {"members.rate_mean", OPT_DOUBLE, P(rate_mean), 1.0, 0, 1000, NULL, NULL, 0, "1/day", "mean messages per day of a fully engaged member"},
-    {"members.rate_shape", OPT_DOUBLE, P(rate_shape), 0.6, 0.01, 100, NULL, NULL, 0, "", "gamma shape of posting rates (small = unequal)"},
-    {"members.engagement_a", OPT_DOUBLE, P(eng_a), 2, 0.01, 100, NULL, NULL, 0, "", "Beta a of initial engagement"},
-    {"members.engagement_b", OPT_DOUBLE, P(eng_b), 2, 0.01, 100, NULL, NULL, 0, "", "Beta b of initial engagement"},
-    {"members.engagement_tau", OPT_DOUBLE, P(eng_tau), 20, 0.1, 10000, NULL, NULL, 0, "days", "time constant of engagement decay without stimulus"},
-    {"members.silent_below", OPT_DOUBLE, P(silent_below), 0.05, 0, 1, NULL, NULL, 0, "", "engagement below which a member becomes a lurker"},
-    {"members.leave_rate", OPT_DOUBLE, P(leave_rate), 0.01, 0, 10, NULL, NULL, 0, "1/day", "leaving hazard at zero engagement (scaled by (1-e)^2)"},
-    {"members.sensitivity_a", OPT_DOUBLE, P(sens_a), 2, 0.01, 100, NULL, NULL, 0, "", "Beta a of reward sensitivity"},
-    {"members.sensitivity_b", OPT_DOUBLE, P(sens_b), 2, 0.01, 100, NULL, NULL, 0, "", "Beta b of reward sensitivity"},
-    {"cadence.daily", OPT_VEC, P(daily), 0, 0, 1000,
-     "0.2,0.1,0.05,0.05,0.05,0.1,0.3,0.8,1.2,1.2,1.1,1.1,1.3,1.2,1.0,1.0,1.0,1.1,1.2,1.4,1.8,2.0,1.6,0.8",
-     no_choices, 24, "", "relative activity by local hour 0..23"},
-    {"cadence.weekly", OPT_VEC, P(weekly), 0, 0, 1000, "1,1,1,1,1,1.1,1.1", no_choices, 7, "", "relative activity Monday..Sunday"},
-    {"replies.prob", OPT_DOUBLE, P(reply_prob), 0.3, 0, 1, NULL, NULL, 0, "", "probability that a message gets a reply"},
-    {"replies.delay", OPT_DOUBLE, P(reply_delay), 10, 0.01, 10000, NULL, NULL, 0, "min", "mean delay of a reply"},
-    {"replies.boost", OPT_DOUBLE, P(reply_boost), 0.05, 0, 1, NULL, NULL, 0, "", "engagement boost of being answered"},
-    {"operator.slots", OPT_VEC, P(op_slots), 0, 0, 23.999, "8,20", no_choices, 0, "h", "local hours of the operator's daily posts"},
-    {"operator.boost", OPT_DOUBLE, P(op_boost), 0.0, 0, 1, NULL, NULL, 0, "", "engagement boost of an operator post to every reader"},
-    {"joins.rate", OPT_DOUBLE, P(join_rate), 1.0, 0, 500, NULL, NULL, 0, "1/day", "organic joins per day (Poisson)"},
-    {"checkin.enabled", OPT_BOOL, P(ck_enabled), 0, 0, 1, NULL, NULL, 0, "", "run a daily check-in challenge"},
-    {"checkin.start_day", OPT_INT, P(ck_start), 0, 0, 3650, NULL, NULL, 0, "day", "first day of the challenge (0 = start date)"},
-    {"checkin.days", OPT_INT, P(ck_days), 21, 1, 3650, NULL, NULL, 0, "days", "length of the challenge"},
-    {"checkin.hour", OPT_DOUBLE, P(ck_hour), 20, 0, 23.999, NULL, NULL, 0, "h", "local hour of the daily reminder"},
-    {"checkin.delay", OPT_DOUBLE, P(ck_window), 1.5, 0.01, 24, NULL, NULL, 0, "h", "mean delay from reminder to check-in"},
-    {"checkin.points", OPT_INT, P(ck_points), 10, 0, 1000000, NULL, NULL, 0, "points", "points per check-in"},
-    {"checkin.threshold", OPT_INT, P(ck_threshold), 150, 0, 100000000, NULL, NULL, 0, "points", "points for the reward (0 = no reward)"},
-    {"checkin.makeup", OPT_INT, P(ck_makeup), 1, 0, 100, NULL, NULL, 0, "days", "missed days allowed without breaking the streak"},
-    {"checkin.base", OPT_DOUBLE, P(ck_base), -2.0, -50, 50, NULL, NULL, 0, "logit", "participation intercept"},
-    {"checkin.w_engagement", OPT_DOUBLE, P(ck_w_eng), 4.0, -50, 50, NULL, NULL, 0, "logit", "participation weight of engagement"},
-    {"checkin.w_streak", OPT_DOUBLE, P(ck_w_streak), 1.5, -50, 50, NULL, NULL, 0, "logit", "weight of the streak (per 7 days, capped at 1)"},
-    {"checkin.w_reward", OPT_DOUBLE, P(ck_w_reward), 1.0, -50, 50, NULL, NULL, 0, "logit", "weight of reward sensitivity"},
-    {"checkin.boost", OPT_DOUBLE, P(ck_boost), 0.03, 0, 1, NULL, NULL, 0, "", "engagement boost of a check-in"},
-    {"checkin.reward_boost", OPT_DOUBLE, P(ck_reward_boost), 0.2, 0, 1, NULL, NULL, 0, "", "engagement boost of reaching the reward"},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL},
+const opt_row com_core_opts[] = {
+    ROW_I("group.size", group.size, 500, 2, 500, "members", "initial members, owner included"),
+    ROW_I("group.cap", group.cap, 500, 2, 500, "members", "platform cap on a group's members (WeChat: 500)"),
+    ROW_I("group.admins", group.admins, 1, 0, 3, "members", "admins among the initial members (WeChat: up to 3)"),
+    ROW_I("group.kols", group.kols, 0, 0, 100, "members", "KOLs / monitors / tutors among the initial members"),
+    ROW_I("group.helpers", group.helpers, 0, 0, 200, "members", "helpers (study committee, top students): members who answer more"),
+    ROW_I("group.bots", group.bots, 0, 0, 10, "members", "bot accounts (never counted as speakers)"),
+    ROW_D("members.rate_mean", members.rate_mean, 1.0, 0, 1000, "1/day", "mean messages/day of a fully engaged member"),
+    ROW_D("members.rate_shape", members.rate_shape, 0.6, 0.01, 100, "", "gamma shape of posting rates (small: a few write most)"),
+    ROW_D("members.engagement_a", members.eng_a, 2, 0.01, 1e6, "", "Beta a of initial engagement"),
+    ROW_D("members.engagement_b", members.eng_b, 2, 0.01, 1e6, "", "Beta b of initial engagement"),
+    ROW_D("members.engagement_tau", members.eng_tau, 20, 0.1, 1e9, "days", "time constant of engagement decay towards belonging"),
+    ROW_D("members.belonging_tau", members.bel_tau, 90, 0.1, 1e9, "days", "time constant of belonging decay (persistent effects)"),
+    ROW_D("members.silent_below", members.silent_below, 0.05, 0, 1, "", "engagement below which a member becomes a lurker"),
+    ROW_D("members.leave_rate", members.leave_rate, 0.01, 0, 10, "1/day", "leaving hazard at zero engagement (x (1-e)^2)"),
+    ROW_D("members.sensitivity_a", members.sens_a, 2, 0.01, 100, "", "Beta a of reward sensitivity"),
+    ROW_D("members.sensitivity_b", members.sens_b, 2, 0.01, 100, "", "Beta b of reward sensitivity"),
+    ROW_D("members.reply_shape", members.reply_shape, 1.0, 0.01, 100, "", "gamma shape of reply propensity (mean 1)"),
+    ROW_D("members.question_share", members.question_share, 0.1, 0, 1, "", "share of a member's own messages that are questions"),
+    ROW_D("members.tolerance_median", members.tol_median, 300, 1, 1e6, "msgs/day", "median overload tolerance (messages read per day)"),
+    ROW_D("members.tolerance_sigma", members.tol_sigma, 0.5, 0, 5, "", "lognormal sigma of overload tolerance"),
+    ROW_D("members.mute_rate", members.mute_rate, 0.2, 0, 100, "1/day", "muting hazard per unit of relative overload"),
+    ROW_D("members.overload_leave", members.overload_leave, 0.02, 0, 100, "1/day", "extra leaving hazard per unit of relative overload"),
+    ROW_D("members.muted_post", members.muted_post, 0.2, 0, 1, "", "posting factor of a member who muted the group"),
+    ROW_V("cadence.daily", cadence.daily,
+          "0.2,0.1,0.05,0.05,0.05,0.1,0.3,0.8,1.2,1.2,1.1,1.1,1.3,1.2,1.0,1.0,1.0,1.1,1.2,1.4,1.8,2.0,1.6,0.8",
+          24, 0, 1000, "", "relative activity by local hour 0..23"),
+    ROW_V("cadence.weekly", cadence.weekly, "1,1,1,1,1,1.1,1.1", 7, 0, 1000, "", "relative activity Monday..Sunday"),
+    ROW_D("joins.rate", joins.rate, 1.0, 0, 10000, "1/day", "organic joins per day (Poisson)"),
+    ROW_D("joins.qr_share", joins.qr_share, 0.5, 0, 1, "", "share of organic joiners who come by QR code (the rest: search/links)"),
+    ROW_END,
 };
 
-static void on_post(sim_t *s, const sim_event *ev);
-static void on_reply(sim_t *s, const sim_event *ev);
-static void on_day(sim_t *s, const sim_event *ev);
-static void on_operator(sim_t *s, const sim_event *ev);
-static void on_join(sim_t *s, const sim_event *ev);
-
-/* Event priorities at equal times: the day tick first, then the operator,
- * then members.  Part of the documented order. */
-enum { PRIO_DAY = -10, PRIO_OPERATOR = -5, PRIO_MEMBER = 0 };
-
-gsl_rng *com_scratch(com_t *m, uint32_t family, uint32_t index, uint64_t counter)
+int com_tables(com_params *p, opt_table *out, int max)
 {
-    uint64_t base = rng_seed(m->seed, m->rep, RNG_STREAM(family, index));
-    rng_reseed(m->scratch, base, counter, 0);
-    return m->scratch;
-}
-
-double com_eng(com_t *m, int i)
-{
-    member *x = &m->mem[i];
-    double now = sim_now(m->sim);
-    if (now > x->t_eng) {
-        x->eng *= exp(-(now - x->t_eng) / (m->p.eng_tau * DAY));
-        x->t_eng = now;
-    }
-    return x->eng;
-}
-
-void com_boost(com_t *m, int i, double b)
-{
-    double e = com_eng(m, i);
-    m->mem[i].eng = e + b * (1.0 - e);
-    if (m->mem[i].state == ST_SILENT && m->mem[i].eng >= m->p.silent_below) m->mem[i].state = ST_ACTIVE;
-}
-
-int64_t com_emit(com_t *m, ev_kind k, int i, int64_t ref, double value)
-{
-    int64_t id = ++m->next_msg_id;
-    if (m->failed || !m->sink.event) return id;
-    ev_rec e = {id, m->cal->start_ts + (int64_t)floor(sim_now(m->sim)), 1, (int32_t)k,
-                i >= 0 ? (int64_t)i + 1 : -1, ref, value};
-    if (m->sink.event(m->sink.ctx, &e) != 0) {
-        m->failed = 1;
-        sim_stop(m->sim);
-    }
-    return id;
-}
-
-static void emit_member(com_t *m, int i, int64_t left_ts)
-{
-    if (m->failed || !m->sink.member) return;
-    member *x = &m->mem[i];
-    ev_member r = {1, x->role, x->source, (int64_t)i + 1, -1,
-                   m->cal->start_ts + (int64_t)floor(x->joined), left_ts};
-    if (m->sink.member(m->sink.ctx, &r) != 0) {
-        m->failed = 1;
-        sim_stop(m->sim);
-    }
-}
-
-/* Intensity bound and shape of the posting process: rate * e(t) * d(h) * w(wd)
- * with d, w normalised to mean 1; thinning against rate * dmax * wmax. */
-static double post_bound(const com_t *m, const member *x)
-{
-    return x->rate * (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean) / DAY;
-}
-
-/* Schedule member i's next candidate post after time t0, restarting the
- * stream at each local midnight (exact for a Poisson process, and it keeps
- * the arms' dice aligned day by day). */
-static void schedule_post(com_t *m, int i, double t0)
-{
-    member *x = &m->mem[i];
-    x->next_post = 0;
-    if (x->rate <= 0 || x->role == ROLE_BOT) return;
-    double bound = post_bound(m, x);
-    double t = t0;
-    for (;;) {
-        int64_t day = (int64_t)floor(t / DAY);
-        if (day != x->post_day) {
-            rng_reseed(x->post, rng_seed(m->seed, m->rep, RNG_STREAM(FAM_POST, (uint32_t)i)), (uint64_t)day, 0);
-            x->post_day = day;
-        }
-        double next = t + gsl_ran_exponential(x->post, 1.0 / bound);
-        double end = (double)(day + 1) * DAY;
-        if (next < end) {
-            x->next_post = sim_schedule_at(m->sim, next, PRIO_MEMBER, on_post, m, i, 0, 0);
-            return;
-        }
-        t = end; /* memoryless: restart at midnight with that day's stream */
-    }
-}
-
-static void on_post(sim_t *s, const sim_event *ev)
-{
-    com_t *m = ev->ctx;
-    int i = (int)ev->a;
-    member *x = &m->mem[i];
-    m->st.candidates++;
-    if (x->state == ST_LEFT) return;
-    double t = ev->t;
-    double h = cal_hour(m->cal, t);
-    int wd = cal_weekday(m->cal, t);
-    double e = com_eng(m, i);
-    double accept = e * (m->p.daily.v[(int)h] / m->daily_max) * (m->p.weekly.v[wd] / m->weekly_max);
-    double u = gsl_rng_uniform(x->post);
-    double ur = gsl_rng_uniform(x->post);
-    double ud = gsl_rng_uniform_pos(x->post);
-    if (u < accept && x->state == ST_ACTIVE) {
-        int64_t id = com_emit(m, EV_MESSAGE, i, -1, 0);
-        m->st.messages++;
-        if (ur < m->p.reply_prob) {
-            double delay = -log(ud) * m->p.reply_delay * 60.0;
-            sim_schedule(s, delay, PRIO_MEMBER, on_reply, m, i, id, 0);
-        }
-    }
-    schedule_post(m, i, t);
-}
-
-/* A reply to member a's message b: the responder is drawn among present
- * members, accepted with probability equal to its engagement (up to 8 tries). */
-static void on_reply(sim_t *s, const sim_event *ev)
-{
-    com_t *m = ev->ctx;
-    int poster = (int)ev->a;
-    if (m->present < 2) return;
-    for (int tries = 0; tries < 8; tries++) {
-        int j = (int)gsl_rng_uniform_int(m->replies, (unsigned long)m->n);
-        double u = gsl_rng_uniform(m->replies);
-        member *y = &m->mem[j];
-        if (j == poster || y->state != ST_ACTIVE || y->role == ROLE_BOT) continue;
-        if (u >= com_eng(m, j)) continue;
-        com_emit(m, EV_REPLY, j, ev->b, 0);
-        m->st.replies++;
-        if (m->mem[poster].state != ST_LEFT) com_boost(m, poster, m->p.reply_boost);
-        return;
-    }
-    (void)s;
-}
-
-static void leave(com_t *m, int i)
-{
-    member *x = &m->mem[i];
-    if (x->state == ST_LEFT) return;
-    x->state = ST_LEFT;
-    m->present--;
-    m->st.leaves++;
-    if (x->next_post) sim_cancel(m->sim, x->next_post);
-    x->next_post = 0;
-    com_emit(m, EV_LEAVE, i, -1, 0);
-    emit_member(m, i, m->cal->start_ts + (int64_t)floor(sim_now(m->sim)));
-}
-
-/* Local midnight: churn and lurking, then the day's campaign work. */
-static void on_day(sim_t *s, const sim_event *ev)
-{
-    com_t *m = ev->ctx;
-    int64_t day = ev->a;
-    for (int i = 0; i < m->n; i++) {
-        member *x = &m->mem[i];
-        if (x->state == ST_LEFT || x->role != ROLE_MEMBER) continue;
-        double e = com_eng(m, i);
-        gsl_rng *r = com_scratch(m, FAM_CHURN, (uint32_t)i, (uint64_t)day);
-        double h = m->p.leave_rate * (1 - e) * (1 - e);
-        if (gsl_rng_uniform(r) < -expm1(-h)) {
-            leave(m, i);
-            continue;
-        }
-        if (x->state == ST_ACTIVE && e < m->p.silent_below) {
-            x->state = ST_SILENT;
-            com_emit(m, EV_SILENT, i, -1, e);
-        }
-    }
-    if (m->p.ck_enabled) ck_day(m, day);
-    for (int k = 0; k < m->p.op_slots.n; k++)
-        sim_schedule(s, m->p.op_slots.v[k] * 3600.0, PRIO_OPERATOR, on_operator, m, day, k, 0);
-    sim_schedule(s, DAY, PRIO_DAY, on_day, m, day + 1, 0, 0);
-}
-
-/* The operator (the owner, member 0) posts the day's content. */
-static void on_operator(sim_t *s, const sim_event *ev)
-{
-    com_t *m = ev->ctx;
-    (void)s;
-    com_emit(m, EV_POST, 0, -1, (double)ev->b);
-    if (m->p.op_boost > 0)
-        for (int i = 1; i < m->n; i++)
-            if (m->mem[i].state != ST_LEFT) com_boost(m, i, m->p.op_boost);
-}
-
-/* Draw member i's attributes from its own stream (same in every arm). */
-static int add_member(com_t *m, ev_role role, ev_source src)
-{
-    if (m->n == m->cap) {
-        int ncap = m->cap * 2;
-        member *nm = realloc(m->mem, (size_t)ncap * sizeof *nm);
-        if (!nm) return -1;
-        m->mem = nm;
-        m->cap = ncap;
-    }
-    int i = m->n;
-    member *x = &m->mem[i];
-    memset(x, 0, sizeof *x);
-    x->post = gsl_rng_alloc(gsl_rng_taus2);
-    if (!x->post) return -1;
-    m->n++;
-    gsl_rng *r = com_scratch(m, FAM_ATTR, (uint32_t)i, 0);
-    x->rate = gsl_ran_gamma(r, m->p.rate_shape, m->p.rate_mean / m->p.rate_shape);
-    x->eng = gsl_ran_beta(r, m->p.eng_a, m->p.eng_b);
-    x->sens = gsl_ran_beta(r, m->p.sens_a, m->p.sens_b);
-    x->t_eng = x->joined = sim_now(m->sim);
-    x->role = role;
-    x->source = src;
-    x->state = ST_ACTIVE;
-    x->post_day = -1;
-    x->ck_done_day = -1;
-    if (role == ROLE_OWNER || role == ROLE_ADMIN) x->eng = 1.0;
-    m->present++;
-    return i;
-}
-
-static void on_join(sim_t *s, const sim_event *ev)
-{
-    com_t *m = ev->ctx;
-    if (m->present < m->p.cap) {
-        int i = add_member(m, ROLE_MEMBER, SRC_ORGANIC);
-        if (i < 0) {
-            m->failed = 1;
-            sim_stop(s);
-            return;
-        }
-        m->st.joins++;
-        emit_member(m, i, -1);
-        com_emit(m, EV_JOIN, i, -1, SRC_ORGANIC);
-        schedule_post(m, i, ev->t);
-    }
-    sim_schedule(s, gsl_ran_exponential(m->joins, DAY / m->p.join_rate), PRIO_MEMBER, on_join, m, 0, 0, 0);
+    const opt_row *rows[] = {com_core_opts, talk_opts, roles_opts, content_opts, op_opts,
+                             rules_opts, invite_opts, culture_opts, checkin_opts};
+    int n = (int)(sizeof rows / sizeof rows[0]);
+    if (n > max) n = max;
+    for (int i = 0; i < n; i++) { out[i].rows = rows[i]; out[i].base = p; }
+    return n;
 }
 
 static double vec_max(const opt_vec *v)
@@ -313,22 +70,465 @@ static double vec_mean(const opt_vec *v)
     return v->n ? x / v->n : 0;
 }
 
+int com_validate(const com_params *p, char *err, size_t n)
+{
+    if (vec_max(&p->cadence.daily) <= 0) { snprintf(err, n, "setting \"cadence.daily\": all zero"); return -1; }
+    if (vec_max(&p->cadence.weekly) <= 0) { snprintf(err, n, "setting \"cadence.weekly\": all zero"); return -1; }
+    if (p->group.size > p->group.cap) {
+        snprintf(err, n, "setting \"group.size\": %d exceeds group.cap (%d)", p->group.size, p->group.cap);
+        return -1;
+    }
+    if (1 + p->group.admins + p->group.kols + p->group.helpers + p->group.bots > p->group.size) {
+        snprintf(err, n, "setting \"group.size\": %d is too small for the owner, admins, KOLs, helpers and bots", p->group.size);
+        return -1;
+    }
+    if (p->replies.branching >= 1.0) {
+        snprintf(err, n, "setting \"replies.branching\": %g >= 1 makes reply bursts explosive (must be < 1)", p->replies.branching);
+        return -1;
+    }
+    for (int k = 0; k < CT_COUNT; k++)
+        if (p->replies.branching * p->content[k].response >= 1.0) {
+            snprintf(err, n, "setting \"content.%s.response\": branching x response = %g >= 1 is explosive",
+                     com_content_names[k], p->replies.branching * p->content[k].response);
+            return -1;
+        }
+    if (p->replies.branching * p->roles.kol_topic_response >= 1.0 || p->replies.branching * p->culture.night_response >= 1.0) {
+        snprintf(err, n, "setting \"replies.branching\": with roles.kol_topic_response or culture.night_response the branching is >= 1 (explosive)");
+        return -1;
+    }
+    if (p->operator_.hours.n != p->operator_.types.n) {
+        snprintf(err, n, "setting \"operator.types\": %d types for %d hours in operator.hours", p->operator_.types.n, p->operator_.hours.n);
+        return -1;
+    }
+    if (p->operator_.campaign_days.n != 0 && p->operator_.campaign_days.n != 2) {
+        snprintf(err, n, "setting \"operator.campaign_days\": want [] or [first, last]");
+        return -1;
+    }
+    if (p->operator_.campaign_window.n != 2 || p->operator_.campaign_window.v[0] >= p->operator_.campaign_window.v[1]) {
+        snprintf(err, n, "setting \"operator.campaign_window\": want [from, to) hours with from < to");
+        return -1;
+    }
+    return 0;
+}
+
+int com_fail(com_t *m, const char *fmt, ...)
+{
+    if (!m->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(m->err, sizeof m->err, fmt, ap);
+        va_end(ap);
+    }
+    m->failed = 1;
+    sim_stop(m->sim);
+    return -1;
+}
+
+gsl_rng *com_scratch(com_t *m, uint32_t family, uint32_t index, uint64_t counter)
+{
+    rng_reseed(m->scratch, rng_seed(m->seed, m->rep, RNG_STREAM(family, index)), counter, 0);
+    return m->scratch;
+}
+
+/* Engagement relaxes towards belonging with eng_tau; belonging itself decays
+ * with bel_tau.  Updated lazily at each use (belonging first, then engagement
+ * towards the updated belonging: exact when bel_tau >> eng_tau). */
+double com_eng(com_t *m, int i)
+{
+    member *x = &m->mem[i];
+    double now = sim_now(m->sim);
+    if (now > x->t_eng) {
+        double dt = (now - x->t_eng) / DAY;
+        x->bel *= exp(-dt / m->p.members.bel_tau);
+        x->eng = x->bel + (x->eng - x->bel) * exp(-dt / m->p.members.eng_tau);
+        x->t_eng = now;
+    }
+    return x->eng;
+}
+
+void com_boost(com_t *m, int i, double b)
+{
+    double e = com_eng(m, i);
+    m->mem[i].eng = e + b * (1.0 - e);
+    if (m->mem[i].state == ST_SILENT && m->mem[i].eng >= m->p.members.silent_below) m->mem[i].state = ST_ACTIVE;
+}
+
+void com_hurt(com_t *m, int i, double b)
+{
+    double e = com_eng(m, i);
+    m->mem[i].eng = e * (1.0 - b);
+}
+
+void com_belong(com_t *m, int i, double b)
+{
+    com_eng(m, i);
+    member *x = &m->mem[i];
+    x->bel += b * (1.0 - x->bel);
+    if (x->eng < x->bel) x->eng = x->bel;
+    if (x->state == ST_SILENT && x->eng >= m->p.members.silent_below) x->state = ST_ACTIVE;
+}
+
+double com_activity(const com_t *m, double t)
+{
+    double h = cal_hour(m->cal, t);
+    int wd = cal_weekday(m->cal, t);
+    return (m->p.cadence.daily.v[(int)h] / m->daily_mean) * (m->p.cadence.weekly.v[wd] / m->weekly_mean);
+}
+
+int64_t com_emit(com_t *m, ev_kind k, int i, int g, int64_t ref, double value)
+{
+    int64_t id = ++m->next_msg_id;
+    if (m->failed || !m->sink.event) return id;
+    ev_rec e = {id, m->cal->start_ts + (int64_t)floor(sim_now(m->sim)), g + 1, (int32_t)k,
+                i >= 0 ? (int64_t)i + 1 : -1, ref, value};
+    if (m->sink.event(m->sink.ctx, &e) != 0) com_fail(m, "the results sink refused an event");
+    return id;
+}
+
+int64_t com_message(com_t *m, ev_kind k, int i, int g, int64_t ref, double value, double response)
+{
+    member *x = &m->mem[i];
+    if (g < 0) g = x->group;
+    int64_t id = com_emit(m, k, i, g, ref, value);
+    m->st.messages++;
+    m->grp[g].msgs_today++;
+    m->grp[g].load_today++;
+    x->sent_today++;
+    if (x->role != ROLE_BOT && m->spoke_day[i] != (uint32_t)(m->day + 1)) m->spoke_day[i] = (uint32_t)(m->day + 1);
+    rules_on_message(m, i, id);
+    if (x->state != ST_LEFT) talk_burst(m, i, g, id, response);
+    return id;
+}
+
+static void emit_member(com_t *m, int i, int64_t left_ts)
+{
+    if (m->failed || !m->sink.member) return;
+    member *x = &m->mem[i];
+    ev_member r = {x->group + 1, x->role, x->source, (int64_t)i + 1,
+                   x->inviter >= 0 ? (int64_t)x->inviter + 1 : -1,
+                   m->cal->start_ts + (int64_t)floor(x->joined), left_ts};
+    if (m->sink.member(m->sink.ctx, &r) != 0) com_fail(m, "the results sink refused a member");
+}
+
+/* --- posting: a non-homogeneous Poisson process per member, by thinning --- */
+
+static void on_post(sim_t *s, const sim_event *ev);
+
+static double post_bound(const com_t *m, const member *x)
+{
+    return x->rate * (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean) / DAY;
+}
+
+/* Schedule member i's next candidate post after t0.  The stream restarts at
+ * each local midnight from (seed, rep, member, day): exact for a Poisson
+ * process (memoryless), and it realigns the arms' dice every day. */
+static void schedule_post(com_t *m, int i, double t0)
+{
+    member *x = &m->mem[i];
+    x->next_post = 0;
+    if (x->rate <= 0 || x->role == ROLE_BOT || x->state == ST_LEFT) return;
+    double bound = post_bound(m, x);
+    double t = t0;
+    for (int guard = 0; guard < 100000; guard++) {
+        int64_t day = (int64_t)floor(t / DAY);
+        if (day != x->post_day) {
+            rng_reseed(x->post, rng_seed(m->seed, m->rep, RNG_STREAM(FAM_POST, (uint32_t)i)), (uint64_t)day, 0);
+            x->post_day = day;
+        }
+        double next = t + gsl_ran_exponential(x->post, 1.0 / bound);
+        double end = (double)(day + 1) * DAY;
+        if (next < end) {
+            x->next_post = sim_schedule_at(m->sim, next, PRIO_MEMBER, on_post, m, i, 0, 0);
+            if (!x->next_post) com_fail(m, "engine: %s", sim_errmsg(m->sim));
+            return;
+        }
+        t = end;
+    }
+}
+
+static void on_post(sim_t *s, const sim_event *ev)
+{
+    com_t *m = ev->ctx;
+    int i = (int)ev->a;
+    member *x = &m->mem[i];
+    (void)s;
+    m->st.candidates++;
+    if (x->state == ST_LEFT) return;
+    double e = com_eng(m, i);
+    double accept = e * x->post_factor * com_activity(m, ev->t) /
+                    ((m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean));
+    double u = gsl_rng_uniform(x->post);
+    double uq = gsl_rng_uniform(x->post);
+    if (u < accept && x->state != ST_SILENT) {
+        if (x->kind == MK_SPAMMER) {
+            /* spammers post ads at their own rate (rules.c reacts) */
+            com_message(m, EV_MESSAGE, i, -1, -1, 1.0, 0.0);
+        } else if (uq < m->p.members.question_share) {
+            int64_t q = com_message(m, EV_QUESTION, i, -1, -1, 0, 1.0);
+            m->st.questions++;
+            talk_question(m, i, x->group, q);
+        } else {
+            com_message(m, EV_MESSAGE, i, -1, -1, 0, 1.0);
+        }
+    }
+    schedule_post(m, i, ev->t);
+}
+
+/* --- membership --- */
+
+static int group_add(com_t *m, int g, int i)
+{
+    group *G = &m->grp[g];
+    if (G->n == G->cap) {
+        int ncap = G->cap ? G->cap * 2 : 64;
+        int32_t *ni = realloc(G->idx, (size_t)ncap * sizeof *ni);
+        if (!ni) return -1;
+        G->idx = ni;
+        G->cap = ncap;
+    }
+    m->mem[i].gpos = G->n;
+    G->idx[G->n++] = i;
+    return 0;
+}
+
+static void group_remove(com_t *m, int i)
+{
+    group *G = &m->grp[m->mem[i].group];
+    int pos = m->mem[i].gpos, last = G->idx[--G->n];
+    G->idx[pos] = last;
+    m->mem[last].gpos = pos;
+}
+
+static int new_group(com_t *m)
+{
+    if (m->ngrp == m->capgrp) {
+        int ncap = m->capgrp ? m->capgrp * 2 : 4;
+        group *ng = realloc(m->grp, (size_t)ncap * sizeof *ng);
+        if (!ng) return -1;
+        m->grp = ng;
+        m->capgrp = ncap;
+    }
+    group *G = &m->grp[m->ngrp];
+    memset(G, 0, sizeof *G);
+    G->qr_valid_until = sim_now(m->sim) + m->p.rules.qr_valid_days * DAY;
+    m->st.groups++;
+    return m->ngrp++;
+}
+
+int com_join_target(com_t *m, int g)
+{
+    if (m->grp[g].n < m->p.group.cap) return g;
+    if (!m->p.rules.overflow) return -1;
+    /* the live code sends joiners to the newest group with room, opening one if needed */
+    int last = m->ngrp - 1;
+    if (m->grp[last].n < m->p.group.cap) return last;
+    if (m->ngrp >= m->p.rules.max_groups) return -1;
+    int ng = new_group(m);
+    if (ng < 0) com_fail(m, "out of memory");
+    return ng;
+}
+
+int com_add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, int kind)
+{
+    if (m->n == m->cap) {
+        int ncap = m->cap * 2;
+        member *nm = realloc(m->mem, (size_t)ncap * sizeof *nm);
+        uint32_t *ns = nm ? realloc(m->spoke_day, (size_t)ncap * sizeof *ns) : NULL;
+        if (nm) m->mem = nm;
+        if (!nm || !ns) { com_fail(m, "out of memory at %d members", m->n); return -1; }
+        m->spoke_day = ns;
+        m->cap = ncap;
+    }
+    int i = m->n;
+    member *x = &m->mem[i];
+    memset(x, 0, sizeof *x);
+    m->spoke_day[i] = 0;
+    x->post = gsl_rng_alloc(gsl_rng_taus2);
+    if (!x->post) { com_fail(m, "out of memory"); return -1; }
+    m->n++;
+    const com_params *p = &m->p;
+    gsl_rng *r = com_scratch(m, FAM_ATTR, (uint32_t)i, 0);
+    x->rate = gsl_ran_gamma(r, p->members.rate_shape, p->members.rate_mean / p->members.rate_shape);
+    x->eng = gsl_ran_beta(r, p->members.eng_a, p->members.eng_b);
+    x->sens = gsl_ran_beta(r, p->members.sens_a, p->members.sens_b);
+    x->reply_w = gsl_ran_gamma(r, p->members.reply_shape, 1.0 / p->members.reply_shape);
+    x->invite_p = p->invites.mean > 0 ? gsl_ran_gamma(r, p->invites.shape, p->invites.mean / p->invites.shape) : 0;
+    x->tol = p->members.tol_median * exp(p->members.tol_sigma * gsl_ran_ugaussian(r));
+    x->fit = gsl_rng_uniform(r);
+    x->bel = 0;
+    x->t_eng = x->joined = sim_now(m->sim);
+    x->post_factor = 1.0;
+    x->role = role;
+    x->source = src;
+    x->kind = kind;
+    x->inviter = inviter;
+    x->state = ST_ACTIVE;
+    x->post_day = -1;
+    x->ck_done_day = -1;
+    x->group = g;
+    if (role == ROLE_OWNER || role == ROLE_ADMIN || role == ROLE_KOL) x->eng = x->bel = 1.0;
+    if (kind == MK_SPAMMER) {
+        x->rate = p->rules.spam_rate;
+        x->eng = x->bel = 1.0;
+        x->reply_w = 0;
+        x->invite_p = 0;
+    }
+    if (group_add(m, g, i) != 0) { com_fail(m, "out of memory"); return -1; }
+    m->present++;
+    emit_member(m, i, -1);
+    return i;
+}
+
+void com_leave(com_t *m, int i, int removed)
+{
+    member *x = &m->mem[i];
+    if (x->state == ST_LEFT) return;
+    x->state = ST_LEFT;
+    m->present--;
+    m->st.leaves++;
+    group_remove(m, i);
+    if (x->next_post) sim_cancel(m->sim, x->next_post);
+    x->next_post = 0;
+    com_emit(m, EV_LEAVE, i, x->group, -1, removed ? 1 : 0);
+    emit_member(m, i, m->cal->start_ts + (int64_t)floor(sim_now(m->sim)));
+}
+
+void com_mute(com_t *m, int i)
+{
+    member *x = &m->mem[i];
+    if (x->state == ST_MUTED || x->state == ST_LEFT) return;
+    x->state = ST_MUTED;
+    x->post_factor *= m->p.members.muted_post;
+    m->st.mutes++;
+    com_emit(m, EV_MUTE, i, x->group, -1, 0);
+}
+
+double com_weight(com_t *m, int j, int by_answer)
+{
+    member *y = &m->mem[j];
+    if (y->state == ST_MUTED || y->state == ST_LEFT || y->role == ROLE_BOT || y->kind == MK_SPAMMER) return 0;
+    double w = y->reply_w * com_eng(m, j);
+    return by_answer ? w * roles_answer_mult(m, j) : w;
+}
+
+int com_pick(com_t *m, int g, int not, int by_answer, gsl_rng *r)
+{
+    group *G = &m->grp[g];
+    double total = 0;
+    for (int k = 0; k < G->n; k++)
+        if (G->idx[k] != not) total += com_weight(m, G->idx[k], by_answer);
+    if (total <= 0) return -1;
+    double u = gsl_rng_uniform(r) * total, acc = 0;
+    int lastok = -1;
+    for (int k = 0; k < G->n; k++) {
+        int j = G->idx[k];
+        if (j == not) continue;
+        double w = com_weight(m, j, by_answer);
+        if (w <= 0) continue;
+        lastok = j;
+        acc += w;
+        if (u < acc) return j;
+    }
+    return lastok; /* rounding at the top end */
+}
+
+/* --- arrivals --- */
+
+static void on_join(sim_t *s, const sim_event *ev)
+{
+    com_t *m = ev->ctx;
+    const com_params *p = &m->p;
+    int g = com_join_target(m, m->ngrp - 1);
+    double uqr = gsl_rng_uniform(m->joins);
+    int kind;
+    double fit;
+    if (g >= 0 && rules_admit(m, m->joins, &kind, &fit) == 0) {
+        ev_source src = uqr < p->joins.qr_share ? SRC_QR : SRC_ORGANIC;
+        /* QR codes: only below the platform's size limit and while valid */
+        if (src == SRC_QR && (m->grp[g].n >= p->rules.qr_max_members || ev->t > m->grp[g].qr_valid_until)) {
+            /* the joiner cannot scan in: lost */
+        } else {
+            int i = com_add_member(m, g, ROLE_MEMBER, src, -1, kind);
+            if (i < 0) return;
+            m->mem[i].fit = fit;
+            if (kind == MK_NORMAL) { /* fit shapes the newcomer's engagement */
+                double e = m->mem[i].eng * (0.5 + fit);
+                m->mem[i].eng = e > 1 ? 1 : e;
+            }
+            m->st.joins++;
+            com_emit(m, EV_JOIN, i, g, -1, src);
+            roles_on_join(m, i);
+            culture_on_join(m, i);
+            schedule_post(m, i, ev->t);
+        }
+    }
+    if (!sim_schedule(s, gsl_ran_exponential(m->joins, DAY / p->joins.rate), PRIO_MEMBER, on_join, m, 0, 0, 0))
+        com_fail(m, "engine: %s", sim_errmsg(s));
+}
+
+void com_start_posting(com_t *m, int i) { schedule_post(m, i, sim_now(m->sim)); }
+
+/* --- the day tick --- */
+
+static void on_day(sim_t *s, const sim_event *ev)
+{
+    com_t *m = ev->ctx;
+    const com_params *p = &m->p;
+    int64_t day = ev->a;
+    m->day = day;
+    m->op_count = 0;
+    /* realign the burst stream every day (common random numbers across arms) */
+    rng_reseed(m->talk, rng_seed(m->seed, m->rep, RNG_STREAM(FAM_REPLY, 0)), (uint64_t)day, 0);
+    for (int g = 0; g < m->ngrp; g++) {
+        group *G = &m->grp[g];
+        G->msgs_prev = G->msgs_today;
+        G->load_prev = G->load_today;
+        G->msgs_today = G->load_today = 0;
+        int sp = 0;
+        for (int k = 0; k < G->n; k++)
+            if (m->spoke_day[G->idx[k]] == (uint32_t)day) sp++; /* spoke on day-1 */
+        G->speakers_prev = sp;
+    }
+    for (int i = 0; i < m->n; i++) {
+        member *x = &m->mem[i];
+        x->sent_today = 0;
+        if (x->state == ST_LEFT || x->role != ROLE_MEMBER || x->kind == MK_SPAMMER) continue;
+        double e = com_eng(m, i);
+        gsl_rng *r = com_scratch(m, FAM_CHURN, (uint32_t)i, (uint64_t)day);
+        double u_leave = gsl_rng_uniform(r), u_mute = gsl_rng_uniform(r);
+        /* relative overload of yesterday: what was read beyond tolerance */
+        double over = 0;
+        if (x->state != ST_MUTED && day > 0) {
+            double load = m->grp[x->group].load_prev;
+            over = load > x->tol ? (load - x->tol) / x->tol : 0;
+        }
+        double h = p->members.leave_rate * (1 - e) * (1 - e) + p->members.overload_leave * over;
+        if (u_leave < -expm1(-h)) {
+            com_leave(m, i, 0);
+            continue;
+        }
+        if (over > 0 && u_mute < -expm1(-p->members.mute_rate * over)) com_mute(m, i);
+        if (x->state == ST_ACTIVE && e < p->members.silent_below) {
+            x->state = ST_SILENT;
+            com_emit(m, EV_SILENT, i, x->group, -1, e);
+        }
+    }
+    rules_day(m, day);
+    invite_day(m, day);
+    culture_day(m, day);
+    roles_day(m, day);
+    op_day(m, day);
+    if (p->checkin.enabled) ck_day(m, day);
+    if (!sim_schedule(s, DAY, PRIO_DAY, on_day, m, day + 1, 0, 0)) com_fail(m, "engine: %s", sim_errmsg(s));
+}
+
+/* --- lifecycle --- */
+
 int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
             uint64_t seed, uint64_t rep, const ev_sink *sink, char *err, size_t errlen)
 {
     *out = NULL;
-    if (p->daily.n != 24 || p->weekly.n != 7 || vec_max(&p->daily) <= 0 || vec_max(&p->weekly) <= 0) {
-        snprintf(err, errlen, "cadence.daily needs 24 and cadence.weekly 7 values, not all zero");
-        return -1;
-    }
-    if (p->size > p->cap) {
-        snprintf(err, errlen, "group.size (%d) exceeds group.cap (%d)", p->size, p->cap);
-        return -1;
-    }
-    if (p->admins + p->bots + 1 > p->size) {
-        snprintf(err, errlen, "group.size (%d) too small for the owner, %d admins and %d bots", p->size, p->admins, p->bots);
-        return -1;
-    }
+    if (com_validate(p, err, errlen) != 0) return -1;
     com_t *m = calloc(1, sizeof *m);
     if (!m) { snprintf(err, errlen, "out of memory"); return -1; }
     m->p = *p;
@@ -337,53 +537,60 @@ int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
     m->seed = seed;
     m->rep = rep;
     if (sink) m->sink = *sink;
-    m->cap = p->cap + 16;
+    m->cap = p->group.cap + 16;
     m->mem = malloc((size_t)m->cap * sizeof *m->mem);
+    m->spoke_day = malloc((size_t)m->cap * sizeof *m->spoke_day);
     m->scratch = gsl_rng_alloc(gsl_rng_taus2);
     m->joins = rng_new(NULL, seed, rep, RNG_STREAM(FAM_JOIN, 0));
-    m->replies = rng_new(NULL, seed, rep, RNG_STREAM(FAM_REPLY, 0));
-    if (!m->mem || !m->scratch || !m->joins || !m->replies) {
+    m->talk = rng_new(NULL, seed, rep, RNG_STREAM(FAM_REPLY, 0));
+    if (!m->mem || !m->spoke_day || !m->scratch || !m->joins || !m->talk || new_group(m) < 0) {
         com_free(m);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    m->daily_max = vec_max(&p->daily);
-    m->daily_mean = vec_mean(&p->daily);
-    m->weekly_max = vec_max(&p->weekly);
-    m->weekly_mean = vec_mean(&p->weekly);
+    m->daily_max = vec_max(&p->cadence.daily);
+    m->daily_mean = vec_mean(&p->cadence.daily);
+    m->weekly_max = vec_max(&p->cadence.weekly);
+    m->weekly_mean = vec_mean(&p->cadence.weekly);
     *out = m;
     return 0;
 }
 
 int com_start(com_t *m)
 {
-    for (int i = 0; i < m->p.size; i++) {
-        ev_role role = i == 0 ? ROLE_OWNER : i <= m->p.admins ? ROLE_ADMIN
-                     : i <= m->p.admins + m->p.bots ? ROLE_BOT : ROLE_MEMBER;
-        if (add_member(m, role, SRC_SEED) < 0) return -1;
-        emit_member(m, i, -1);
+    const com_params *p = &m->p;
+    int a = p->group.admins, k = p->group.kols, h = p->group.helpers, b = p->group.bots;
+    for (int i = 0; i < p->group.size; i++) {
+        ev_role role = i == 0 ? ROLE_OWNER : i <= a ? ROLE_ADMIN : i <= a + k ? ROLE_KOL
+                     : i <= a + k + b ? ROLE_BOT : ROLE_MEMBER;
+        if (com_add_member(m, 0, role, SRC_SEED, -1, MK_NORMAL) < 0) return -1;
     }
+    /* helpers are ordinary members who answer more: the first h after the staff */
+    (void)h;
+    roles_start(m);
+    rules_start(m);
     for (int i = 0; i < m->n; i++) schedule_post(m, i, 0.0);
-    if (!sim_schedule_at(m->sim, 0.0, PRIO_DAY, on_day, m, 0, 0, 0)) return -1;
-    if (m->p.join_rate > 0 &&
-        !sim_schedule(m->sim, gsl_ran_exponential(m->joins, DAY / m->p.join_rate), PRIO_MEMBER, on_join, m, 0, 0, 0))
-        return -1;
+    if (!sim_schedule_at(m->sim, 0.0, PRIO_DAY, on_day, m, 0, 0, 0)) return com_fail(m, "engine: %s", sim_errmsg(m->sim));
+    if (p->joins.rate > 0 &&
+        !sim_schedule(m->sim, gsl_ran_exponential(m->joins, DAY / p->joins.rate), PRIO_MEMBER, on_join, m, 0, 0, 0))
+        return com_fail(m, "engine: %s", sim_errmsg(m->sim));
     return m->failed ? -1 : 0;
 }
 
-int com_finish(com_t *m)
-{
-    return m->failed ? -1 : 0;
-}
+int com_finish(com_t *m) { return m->failed ? -1 : 0; }
+const char *com_errmsg(const com_t *m) { return m->err; }
 
 void com_free(com_t *m)
 {
     if (!m) return;
     for (int i = 0; i < m->n; i++) gsl_rng_free(m->mem[i].post);
+    for (int g = 0; g < m->ngrp; g++) free(m->grp[g].idx);
+    free(m->grp);
     free(m->mem);
+    free(m->spoke_day);
     gsl_rng_free(m->scratch);
     gsl_rng_free(m->joins);
-    gsl_rng_free(m->replies);
+    gsl_rng_free(m->talk);
     free(m);
 }
 

@@ -1,12 +1,18 @@
-/* community.h -- the community model: members who post, reply, drift in and
- * out of engagement and leave; the operator's daily posts; joins; and the
- * campaign modules (check-in, ...) plugged in as rows of a handler table.
+/* community.h -- the community model: one or several WeChat-style groups of
+ * members with heterogeneous propensities, posting cadence, self-exciting
+ * reply bursts, questions and answers, engagement and its decay, lurking,
+ * muting and leaving under information overload, roles (owner, admins, KOLs,
+ * helpers, bots), the operator's content schedule, group rules and platform
+ * limits, invite virality, rituals and conflicts, and campaigns.
  *
- * Plugs into the engine through handlers only; reports what happens through
- * an ev_sink (analysis/event.h), so the same stream feeds the store and the
- * metrics.  Random numbers: per-member streams reseeded from (seed, rep,
- * family, member, day), so arms of an experiment share their dice (common
- * random numbers) wherever the design does not differ.
+ * Each mechanism is a file of its own (talk.c, roles.c, operator.c, rules.c,
+ * invite.c, culture.c, checkin.c) with its settings as rows of a table; all
+ * can be switched off, and with everything off but base posting the model is
+ * a set of independent Poisson posters.  The model plugs into the engine
+ * through handlers only and reports through an ev_sink.  Random numbers come
+ * from streams keyed by (seed, rep, family, member, day), so arms of an
+ * experiment share their dice wherever the design does not differ.
+ * Settings reference: docs/model.md (generated from the tables).
  */
 #ifndef QS_COMMUNITY_H
 #define QS_COMMUNITY_H
@@ -22,81 +28,176 @@
 
 /* Stream families (high 32 bits of a stream id). */
 enum {
-    FAM_ATTR = 1,   /* member attributes, by member index */
-    FAM_POST = 2,   /* member posting, by member index, reseeded daily */
-    FAM_CHURN = 3,  /* daily churn draws, by member index and day */
-    FAM_JOIN = 4,   /* arrivals of new members */
-    FAM_REPLY = 5,  /* choice of responders */
-    FAM_CHECKIN = 6 /* check-in decisions, by member index and day */
+    FAM_ATTR = 1,     /* member attributes, by member index */
+    FAM_POST = 2,     /* member posting, by member index, reseeded daily */
+    FAM_CHURN = 3,    /* daily state draws, by member index and day */
+    FAM_JOIN = 4,     /* arrivals of organic joiners */
+    FAM_REPLY = 5,    /* reply bursts, by group, reseeded daily */
+    FAM_CHECKIN = 6,  /* check-in decisions, by member index and day */
+    FAM_ANSWER = 7,   /* answers to questions, by group */
+    FAM_OPERATOR = 8, /* operator content reactions, by group and day */
+    FAM_RULES = 9,    /* moderation, by member and counter */
+    FAM_INVITE = 10,  /* invitations, by member and day */
+    FAM_CULTURE = 11, /* rituals and conflicts, by group and day */
+    FAM_ROLES = 12    /* role behaviour, by member and day */
 };
 
+/* Content types of posts (operator.*, content.*). */
+enum { CT_TEXT = 0, CT_POLL, CT_PROMPT, CT_MEDIA, CT_LINK, CT_GAME, CT_ANNOUNCE, CT_COUNT };
+extern const char *const com_content_names[]; /* "text", "poll", ... NULL-terminated */
+
+typedef struct content_p {
+    double reach;    /* share of present, non-muted members who read it */
+    double response; /* reply-burst branching multiplier of the post */
+    double act;      /* probability a reader acts (vote, grab, click) x engagement */
+    double boost;    /* engagement boost to each reader */
+    double load;     /* messages of overload it counts for each reader (@all > 1) */
+} content_p;
+
 typedef struct com_params {
-    /* group */
-    int size;            /* initial members, owner included */
-    int cap;             /* platform cap on members */
-    int admins;          /* admins among the initial members */
-    int bots;            /* bot accounts (excluded from speaker metrics) */
-    /* members */
-    double rate_mean;    /* messages/day of a fully engaged member, population mean */
-    double rate_shape;   /* gamma shape of the posting-rate distribution */
-    double eng_a, eng_b; /* Beta(a, b) initial engagement */
-    double eng_tau;      /* engagement decay time constant, days */
-    double silent_below; /* engagement below which a member turns lurker */
-    double leave_rate;   /* leaving hazard per day at zero engagement */
-    double sens_a, sens_b; /* Beta(a, b) reward sensitivity */
-    /* cadence */
-    opt_vec daily;       /* relative activity by local hour, 24 values */
-    opt_vec weekly;      /* relative activity by weekday Mon..Sun, 7 values */
-    /* replies */
-    double reply_prob;   /* probability that a message gets a reply */
-    double reply_delay;  /* mean delay of a reply, minutes */
-    double reply_boost;  /* engagement boost of being answered */
-    /* operator */
-    opt_vec op_slots;    /* local hours of the operator's daily posts */
-    double op_boost;     /* engagement boost of an operator post to readers */
-    /* joins */
-    double join_rate;    /* organic joins per day */
-    /* check-in campaign */
-    int ck_enabled;
-    int ck_start;        /* first day (0 = scenario start) */
-    int ck_days;         /* length in days */
-    double ck_hour;      /* local hour of the daily reminder */
-    double ck_window;    /* mean delay from reminder to check-in, hours */
-    int ck_points;       /* points per check-in */
-    int ck_threshold;    /* points for the reward (a book) */
-    int ck_makeup;       /* missed days allowed without breaking the streak */
-    double ck_base;      /* participation logit intercept */
-    double ck_w_eng;     /* logit weight of engagement */
-    double ck_w_streak;  /* logit weight of the streak (per 7 days, capped at 1) */
-    double ck_w_reward;  /* logit weight of reward sensitivity */
-    double ck_boost;     /* engagement boost of a check-in */
-    double ck_reward_boost; /* engagement boost of the reward */
+    struct {
+        int size, cap, admins, kols, helpers, bots;
+    } group;
+    struct {
+        double rate_mean, rate_shape;  /* posting rate at full engagement, gamma */
+        double eng_a, eng_b;           /* Beta initial engagement */
+        double eng_tau;                /* decay of engagement towards belonging, days */
+        double bel_tau;                /* decay of belonging (persistent effects), days */
+        double silent_below;           /* lurker threshold */
+        double leave_rate;             /* leaving hazard/day at zero engagement, x (1-e)^2 */
+        double sens_a, sens_b;         /* Beta reward sensitivity */
+        double reply_shape;            /* gamma shape of reply propensity (mean 1) */
+        double question_share;         /* share of a member's messages that are questions */
+        double tol_median, tol_sigma;  /* overload tolerance: lognormal messages/day */
+        double mute_rate;              /* muting hazard/day per unit of relative overload */
+        double overload_leave;         /* extra leaving hazard/day per unit of overload */
+        double muted_post;             /* posting factor of a member who muted the group */
+    } members;
+    struct {
+        opt_vec daily, weekly;
+    } cadence;
+    struct {
+        double branching;  /* mean replies a message triggers (Hawkes ratio, < 1) */
+        double decay;      /* mean reply delay, minutes (exponential kernel) */
+        double boost;      /* engagement boost to the author of an answered message */
+        double join_boost; /* engagement boost to the responder */
+    } replies;
+    struct {
+        double answer_rate; /* answers/hour an ordinary engaged member gives to an open question, per member */
+        double patience;    /* hours after which a question stays unanswered */
+        double boost;       /* engagement boost to the asker when answered */
+    } questions;
+    struct {
+        double welcome_prob, welcome_delay, welcome_boost; /* admins welcome newcomers */
+        double admin_answer, kol_answer, helper_answer;     /* answer-rate multipliers */
+        double kol_topics;        /* topics per day per KOL */
+        double kol_topic_response;/* branching multiplier of a KOL topic */
+        double bot_faq;           /* share of questions a bot answers automatically */
+        double bot_delay;         /* seconds before the bot's answer */
+        double bot_stats_hour;    /* local hour of the bot's daily statistics (-1 off) */
+    } roles;
+    content_p content[CT_COUNT];
+    struct {
+        opt_vec hours;            /* daily slots: local hours */
+        opt_vec types;            /* content type index per slot (names in the file) */
+        opt_vec campaign_days;    /* [first, last] day of the campaign period; empty: none */
+        double campaign_every;    /* hours between countdown reminders in the campaign period (0 off) */
+        opt_vec campaign_window;  /* [from, to) local hours of the reminders */
+        int campaign_type;
+        double quiet_below;       /* quiet period: yesterday's speakers below this share of members */
+        opt_vec quiet_weekdays;   /* weekdays (0 = Mon) of quiet-period posts */
+        double quiet_hour;
+        int quiet_type;
+    } operator_;
+    struct {
+        double rate;              /* organic joins per day (Poisson) */
+        double qr_share;          /* share of organic joiners who come by QR code */
+    } joins;
+    struct {
+        int admission;            /* 0 open (invite/QR), 1 questionnaire screening */
+        double screen_below;      /* screening rejects joiners with fit below this */
+        double spam_share;        /* share of joiners who are spammers */
+        double spam_rate;         /* ads per day of a spammer */
+        double ad_annoyance;      /* engagement loss of each reader per ad */
+        int ad_ban;               /* admins enforce the ban on ads */
+        double detect_prob, detect_delay; /* per violation, mean minutes */
+        int cap_per_day;          /* per-member daily message cap (0 off) */
+        opt_vec actions;          /* ladder: 0 warn, 1 mute, 2 remove, per violation count */
+        double warn_effect;       /* posting factor after a warning (spammers) */
+        int qr_max_members;       /* QR joining allowed only below this size (WeChat 200) */
+        double qr_valid_days;     /* a QR code stays valid this many days (WeChat 7) */
+        double qr_refresh_days;   /* operator refreshes the code every N days (0 never) */
+        int invite_confirm;       /* ordinary members' invites need approval */
+        double approve_prob, approve_delay; /* hours */
+        double recall_prob;       /* share of messages recalled within the window */
+        double recall_window;     /* seconds (WeChat 120) */
+        int overflow;             /* a full group opens a new one ("live code") */
+        int max_groups;           /* limit on groups of the community */
+    } rules;
+    struct {
+        double mean;              /* invitations per day of a fully engaged member (mean) */
+        double shape;             /* gamma shape of invite propensity */
+        double incentive;         /* multiplier from an incentive (1 = none) */
+        double accept;            /* probability an invitee accepts */
+        double inherit;           /* share of the inviter's engagement an invitee inherits */
+        double window;            /* members invite only within this many days of joining (0: always) */
+        int unlock_k;             /* invite k friends who join -> coupon (0 off) */
+        double coupon_boost;      /* engagement boost of the coupon */
+        double unlock_incentive;  /* incentive multiplier while the coupon is locked */
+    } invites;
+    struct {
+        double welcome_bel;       /* belonging from a welcome ceremony */
+        int night_weekday;        /* weekly themed night: weekday (-1 off) */
+        double night_hour, night_response, night_bel;
+        int anniversary_day;      /* day of the anniversary event (-1 off) */
+        double anniversary_bel;
+        double meetup_every;      /* days between offline meetups (0 off) */
+        double meetup_attend, meetup_bel;
+        double conflict_rate;     /* conflicts per day per 100 active members */
+        double conflict_hurt;     /* engagement loss of those involved */
+        int resolution;           /* suggestion box / tea party present */
+        double resolution_effect; /* share of the hurt it repairs */
+    } culture;
+    struct {
+        int enabled, start, days;
+        double hour, delay;
+        int points, threshold, makeup;
+        double base, w_eng, w_streak, w_reward, boost, reward_boost;
+    } checkin;
 } com_params;
 
-/* The settings table (paths relative to the scenario root). */
-extern const opt_row com_opts[];
+/* The settings tables of the model, each row's offset into com_params.
+ * Writes up to max tables into out (base = p) and returns their number. */
+int com_tables(com_params *p, opt_table *out, int max);
+
+/* Checks that need several settings at once (e.g. size <= cap).  Returns 0,
+ * or -1 with `setting "x": reason` in err. */
+int com_validate(const com_params *p, char *err, size_t errlen);
 
 typedef struct com com_t;
 
 /* Create the model on engine `sim`, calendar `c`, streams (seed, rep),
- * reporting to `sink`.  Schedules nothing yet.  Returns 0 and *out, or -1
- * with a message in err.  Free with com_free(). */
+ * reporting to `sink`.  Returns 0 and *out, or -1 with a message in err.
+ * Free with com_free(). */
 int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
             uint64_t seed, uint64_t rep, const ev_sink *sink, char *err, size_t errlen);
 
-/* Emit the initial members and schedule the first events.  Returns 0 or -1. */
+/* Emit the initial members and schedule the first events.  0 or -1. */
 int com_start(com_t *m);
 
-/* After the run: emit final member records.  Returns 0, or -1 if the sink
- * failed at any point during the run (then the run is void). */
+/* After the run.  Returns 0, or -1 if the sink failed during the run or a
+ * resource limit stopped it (the run is void; see com_errmsg). */
 int com_finish(com_t *m);
+const char *com_errmsg(const com_t *m);
 
 /* Free.  Accepts NULL. */
 void com_free(com_t *m);
 
 /* Counters for tests and benchmarks. */
 typedef struct com_stats {
-    uint64_t messages, replies, checkins, rewards, joins, leaves, candidates;
+    uint64_t messages, replies, questions, answers, posts, checkins, rewards;
+    uint64_t joins, leaves, mutes, invites, invite_joins, violations, removals, spam;
+    uint64_t candidates, groups;
 } com_stats;
 void com_get_stats(const com_t *m, com_stats *out);
 

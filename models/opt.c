@@ -27,7 +27,35 @@ static int parse_vec(const char *s, opt_vec *v)
         p = end;
         while (*p == ' ') p++;
     }
-    return v->n > 0 ? 0 : -1;
+    return 0;
+}
+
+static int len_ok(const opt_row *r, int n)
+{
+    if (r->len > 0) return n == r->len;
+    if (r->len == 0) return n >= 1 && n <= OPT_VEC_MAX;
+    return n >= 0 && n <= OPT_VEC_MAX;
+}
+
+static int choice_index(const opt_row *r, const char *v)
+{
+    for (int i = 0; r->choices[i]; i++)
+        if (strcmp(r->choices[i], v) == 0) return i;
+    return -1;
+}
+
+/* "a,b,c" of choice names into indices */
+static int parse_evec(const opt_row *r, const char *s, opt_vec *v)
+{
+    v->n = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        int k = choice_index(r, tok);
+        if (k < 0 || v->n == OPT_VEC_MAX) return -1;
+        v->v[v->n++] = k;
+    }
+    return 0;
 }
 
 void opt_defaults(const opt_table *tabs, int ntabs)
@@ -43,6 +71,9 @@ void opt_defaults(const opt_table *tabs, int ntabs)
                 break;
             case OPT_VEC:
                 if (!r->sdef || parse_vec(r->sdef, (opt_vec *)f) != 0) ((opt_vec *)f)->n = 0;
+                break;
+            case OPT_EVEC:
+                if (!r->sdef || parse_evec(r, r->sdef, (opt_vec *)f) != 0) ((opt_vec *)f)->n = 0;
                 break;
             }
         }
@@ -71,7 +102,7 @@ static int is_prefix(const opt_table *tabs, int ntabs, const char *prefix)
 
 static const char *type_name(opt_type t)
 {
-    static const char *const n[] = {"boolean", "integer", "number", "string", "choice", "list of numbers"};
+    static const char *const n[] = {"boolean", "integer", "number", "string", "choice", "list of numbers", "list of choices"};
     return n[t];
 }
 
@@ -135,9 +166,9 @@ static int apply_setting(const opt_table *t, const opt_row *r, const config_sett
     case OPT_VEC: {
         if (ty != CONFIG_TYPE_ARRAY && ty != CONFIG_TYPE_LIST) { snprintf(why, n, "expected a list of numbers [a, b, ...]"); return -1; }
         int len = config_setting_length(s);
-        if (len < 1 || len > OPT_VEC_MAX || (r->len > 0 && len != r->len)) {
+        if (!len_ok(r, len)) {
             if (r->len > 0) snprintf(why, n, "expected exactly %d numbers, got %d", r->len, len);
-            else snprintf(why, n, "expected 1 to %d numbers, got %d", OPT_VEC_MAX, len);
+            else snprintf(why, n, "expected %d to %d numbers, got %d", r->len == 0 ? 1 : 0, OPT_VEC_MAX, len);
             return -1;
         }
         opt_vec tmp = {0, {0}};
@@ -154,6 +185,25 @@ static int apply_setting(const opt_table *t, const opt_row *r, const config_sett
                 return -1;
             }
             tmp.v[tmp.n++] = v;
+        }
+        *(opt_vec *)f = tmp;
+        return 0;
+    }
+    case OPT_EVEC: {
+        if (ty != CONFIG_TYPE_ARRAY && ty != CONFIG_TYPE_LIST) { snprintf(why, n, "expected a list of names [\"a\", \"b\", ...]"); return -1; }
+        int len = config_setting_length(s);
+        if (!len_ok(r, len)) { snprintf(why, n, "wrong number of names (%d)", len); return -1; }
+        opt_vec tmp = {0, {0}};
+        for (int i = 0; i < len; i++) {
+            const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+            const char *v = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
+            int k = v ? choice_index(r, v) : -1;
+            if (k < 0) {
+                int w = snprintf(why, n, "element %d is not one of:", i + 1);
+                for (int c = 0; r->choices[c] && w > 0 && (size_t)w < n; c++) w += snprintf(why + w, n - (size_t)w, " %s", r->choices[c]);
+                return -1;
+            }
+            tmp.v[tmp.n++] = k;
         }
         *(opt_vec *)f = tmp;
         return 0;
@@ -248,12 +298,22 @@ int opt_set(const opt_table *tabs, int ntabs, const char *path, const char *valu
         return -1;
     case OPT_VEC: {
         opt_vec v;
-        if (parse_vec(value, &v) != 0 || (r->len > 0 && v.n != r->len)) {
-            snprintf(err, n, "setting \"%s\": expected %d comma-separated numbers", path, r->len > 0 ? r->len : OPT_VEC_MAX);
+        if (parse_vec(value, &v) != 0 || !len_ok(r, v.n)) {
+            if (r->len > 0) snprintf(err, n, "setting \"%s\": expected %d comma-separated numbers", path, r->len);
+            else snprintf(err, n, "setting \"%s\": expected %d to %d comma-separated numbers", path, r->len == 0 ? 1 : 0, OPT_VEC_MAX);
             return -1;
         }
         for (int i = 0; i < v.n; i++)
             if (!in_bounds(r, v.v[i])) { snprintf(err, n, "setting \"%s\": element %d must be between %g and %g", path, i + 1, r->min, r->max); return -1; }
+        *(opt_vec *)f = v;
+        return 0;
+    }
+    case OPT_EVEC: {
+        opt_vec v;
+        if (parse_evec(r, value, &v) != 0 || !len_ok(r, v.n)) {
+            snprintf(err, n, "setting \"%s\": expected comma-separated names of choices", path);
+            return -1;
+        }
         *(opt_vec *)f = v;
         return 0;
     }
@@ -362,6 +422,13 @@ char *opt_format(const opt_table *tabs, int ntabs)
                 sb_printf(&b, "]");
                 break;
             }
+            case OPT_EVEC: {
+                const opt_vec *v = f;
+                sb_printf(&b, "[");
+                for (int k = 0; k < v->n; k++) { if (k) sb_printf(&b, ", "); sb_string(&b, r->choices[(int)v->v[k]]); }
+                sb_printf(&b, "]");
+                break;
+            }
             }
             sb_printf(&b, ";\n");
         }
@@ -384,7 +451,7 @@ void opt_print_doc(const opt_row *rows, FILE *f)
         }
         fprintf(f, " | ");
         if (r->type == OPT_INT || r->type == OPT_DOUBLE || r->type == OPT_VEC) fprintf(f, "%g .. %g", r->min, r->max);
-        else if (r->type == OPT_ENUM) for (int i = 0; r->choices[i]; i++) fprintf(f, "%s%s", i ? ", " : "", r->choices[i]);
+        else if (r->type == OPT_ENUM || r->type == OPT_EVEC) for (int i = 0; r->choices[i]; i++) fprintf(f, "%s%s", i ? ", " : "", r->choices[i]);
         fprintf(f, " | %s | %s |\n", r->unit ? r->unit : "", r->help ? r->help : "");
     }
 }

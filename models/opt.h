@@ -21,7 +21,8 @@ typedef enum opt_type {
     OPT_DOUBLE, /* double, bounds inclusive; integers accepted */
     OPT_STRING, /* char[OPT_STR_MAX] */
     OPT_ENUM,   /* int index into choices; written as a string */
-    OPT_VEC     /* opt_vec: 1..OPT_VEC_MAX numbers (exactly len if len > 0) */
+    OPT_VEC,    /* opt_vec: numbers; len > 0 exactly len, 0: 1..MAX, -1: 0..MAX */
+    OPT_EVEC    /* opt_vec of choice indices, written as a list of strings */
 } opt_type;
 
 typedef struct opt_vec {
@@ -37,7 +38,7 @@ typedef struct opt_row {
     double min, max;             /* inclusive bounds (numeric types, vector elements) */
     const char *sdef;            /* default string; for OPT_VEC "v1,v2,..." */
     const char *const *choices;  /* OPT_ENUM: NULL-terminated names */
-    int len;                     /* OPT_VEC: required length, 0 = any 1..OPT_VEC_MAX */
+    int len;                     /* OPT_VEC/EVEC: length rule (see opt_type) */
     const char *unit;            /* unit for docs ("1/day", "s", "") */
     const char *help;            /* one line */
 } opt_row;

@@ -94,10 +94,17 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     }
     scen_arm base;
     memset(&base, 0, sizeof base);
-    opt_table root[2] = {{scen_opts, &s->run}, {com_opts, &base.com}};
-    opt_defaults(root, 2);
+    opt_table root[16] = {{scen_opts, &s->run}};
+    int nt = 1 + com_tables(&base.com, root + 1, 15);
+    opt_defaults(root, nt);
     static const char *const skip_root[] = {"arms", NULL};
-    if (opt_apply(root, 2, config_root_setting(&cfg), skip_root, err, errlen) != 0) goto done;
+    if (opt_apply(root, nt, config_root_setting(&cfg), skip_root, err, errlen) != 0) goto done;
+    if (com_validate(&base.com, err, errlen) != 0) {
+        char e2[512];
+        snprintf(e2, sizeof e2, "%s: %s", path, err);
+        snprintf(err, errlen, "%s", e2);
+        goto done;
+    }
     s->seed = (uint64_t)s->run.seed;
     if (finish_run(s, path, err, errlen) != 0) goto done;
 
@@ -138,11 +145,16 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
         scen_arm *arm = &s->arms[s->narms];
         *arm = base;
         snprintf(arm->name, OPT_STR_MAX, "%s", name);
-        opt_table t = {com_opts, &arm->com};
+        opt_table t[15];
+        int na2 = com_tables(&arm->com, t, 15);
         static const char *const skip_arm[] = {"name", "description", NULL};
         char e2[512];
-        if (opt_apply(&t, 1, g, skip_arm, e2, sizeof e2) != 0) {
+        if (opt_apply(t, na2, g, skip_arm, e2, sizeof e2) != 0) {
             snprintf(err, errlen, "%s (in arm \"%s\")", e2, name);
+            goto done;
+        }
+        if (com_validate(&arm->com, e2, sizeof e2) != 0) {
+            snprintf(err, errlen, "%s:%u: %s (in arm \"%s\")", file, config_setting_source_line(g), e2, name);
             goto done;
         }
         s->narms++;
@@ -176,8 +188,10 @@ int scen_set(scenario *s, const char *path, const char *value, char *err, size_t
         return finish_run(s, "--set", err, errlen);
     }
     for (int a = 0; a < s->narms; a++) {
-        opt_table t = {com_opts, &s->arms[a].com};
-        if (opt_set(&t, 1, path, value, err, errlen) != 0) return -1;
+        opt_table t[15];
+        int nt = com_tables(&s->arms[a].com, t, 15);
+        if (opt_set(t, nt, path, value, err, errlen) != 0) return -1;
+        if (com_validate(&s->arms[a].com, err, errlen) != 0) return -1;
     }
     return 0;
 }
@@ -186,6 +200,7 @@ char *scen_settings_text(const scenario *s, int a)
 {
     scen_run run = s->run;
     scen_arm arm = s->arms[a];
-    opt_table t[2] = {{scen_opts, &run}, {com_opts, &arm.com}};
-    return opt_format(t, 2);
+    opt_table t[16] = {{scen_opts, &run}};
+    int nt = 1 + com_tables(&arm.com, t + 1, 15);
+    return opt_format(t, nt);
 }

@@ -138,7 +138,12 @@ static inline void q_heap_consume(q_heap *h) { h->stale = 1; }
  * more than LQ_THRES events spawns a finer rung (or, at LQ_MAXR rungs or if
  * all its times are equal, goes to the bottom as it is).  Insertion is O(1)
  * for events beyond the bottom; each event is moved O(rungs) times. */
-enum { LQ_MAXR = 8, LQ_THRES = 48 };
+#ifndef LQ_MAXR
+#define LQ_MAXR 8   /* rungs at most (overridable to stress-test the ladder) */
+#endif
+#ifndef LQ_THRES
+#define LQ_THRES 48 /* a bucket of more events spawns a finer rung */
+#endif
 
 typedef struct lq_bucket {
     uint32_t head; /* slot index + 1, 0 = empty */

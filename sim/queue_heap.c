@@ -1,64 +1,79 @@
-/* queue_heap.c -- implicit 4-ary min-heap of q_entry.
- * A 4-ary heap halves the depth of a binary heap and keeps the four children
- * of a node in one or two cache lines, which is what makes it fast at 1e5+. */
+/* queue_heap.c -- the cold parts of the 4-ary heap (queue.h has the hot ones):
+ * allocation, growth, heapify and the purge of cancelled entries.
+ * A 4-ary heap halves the depth of a binary heap, and with 16-byte entries
+ * and the array offset by three entries the four children of a node share
+ * one 64-byte cache line: one miss per level at 1e5+ pending events. */
 #include "queue.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* Allocate room for cap entries plus the 3-entry offset, 64-byte aligned. */
+static q_entry *alloc_entries(size_t cap, void **raw)
+{
+    if (cap > (SIZE_MAX - 64) / sizeof(q_entry) - 4) return NULL;
+    size_t bytes = (cap + 4) * sizeof(q_entry);
+    bytes = (bytes + 63) & ~(size_t)63;
+    void *p = aligned_alloc(64, bytes);
+    *raw = p;
+    return p ? (q_entry *)p + 3 : NULL;
+}
 
 int q_heap_init(q_heap *h, size_t cap)
 {
-    if (cap < 64) cap = 64;
-    h->v = malloc(cap * sizeof *h->v);
-    h->n = 0;
-    h->cap = h->v ? cap : 0;
-    return h->v ? 0 : -1;
+    memset(h, 0, sizeof *h);
+    if (cap < 60) cap = 60;
+    h->v = alloc_entries(cap, &h->raw);
+    if (!h->v) return -1;
+    h->cap = cap;
+    return 0;
 }
 
 void q_heap_free(q_heap *h)
 {
-    free(h->v);
-    h->v = NULL;
-    h->n = h->cap = 0;
+    free(h->raw);
+    memset(h, 0, sizeof *h);
 }
 
-int q_heap_push(q_heap *h, const q_entry *e)
+int q_heap_reserve(q_heap *h, size_t need)
 {
-    if (h->n == h->cap) {
-        size_t ncap = h->cap * 2;
-        q_entry *nv = realloc(h->v, ncap * sizeof *nv);
-        if (!nv) return -1;
-        h->v = nv;
-        h->cap = ncap;
+    if (need <= h->cap) return 0;
+    size_t ncap = h->cap ? h->cap : 60;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 4) return -1;
+        ncap = 2 * ncap + 4; /* keeps (cap + 4) a multiple of 4 entries */
     }
-    size_t i = h->n++;
-    q_entry x = *e;
-    while (i > 0) {
-        size_t p = (i - 1) >> 2;
-        if (!q_less(&x, &h->v[p])) break;
-        h->v[i] = h->v[p];
-        i = p;
-    }
-    h->v[i] = x;
+    void *raw;
+    q_entry *nv = alloc_entries(ncap, &raw);
+    if (!nv) return -1;
+    if (h->n) memcpy(nv, h->v, h->n * sizeof *nv);
+    free(h->raw);
+    h->raw = raw;
+    h->v = nv;
+    h->cap = ncap;
     return 0;
 }
 
-int q_heap_pop(q_heap *h, q_entry *out)
+void q_heap_heapify(q_heap *h, const q_slot *pool)
 {
-    if (h->n == 0) return -1;
-    *out = h->v[0];
-    q_entry x = h->v[--h->n];
-    size_t n = h->n, i = 0;
-    if (n == 0) return 0;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n) break;
-        size_t m = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (q_less(&h->v[k], &h->v[m])) m = k;
-        if (!q_less(&h->v[m], &x)) break;
-        h->v[i] = h->v[m];
-        i = m;
+    if (h->n < 2) return;
+    for (size_t i = (h->n - 2) / 4 + 1; i-- > 0;) q_heap_sift_down(h, i, h->v[i], pool);
+}
+
+size_t q_heap_purge(q_heap *h, q_slot *pool, uint32_t *freelist)
+{
+    q_heap_settle(h, pool);
+    size_t m = 0, n = h->n;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t s = h->v[i].slot;
+        if (pool[s].h) {
+            h->v[m++] = h->v[i];
+        } else {
+            pool[s].next = *freelist;
+            *freelist = s + 1;
+        }
     }
-    h->v[i] = x;
-    return 0;
+    h->n = m;
+    q_heap_heapify(h, pool);
+    return n - m;
 }

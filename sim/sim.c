@@ -1,7 +1,9 @@
 /* sim.c -- the run loop, the event pool and the clock.
- * Events are slots in a growable pool; the queue holds (t, key, slot, gen)
- * entries.  Cancel frees the slot and bumps its generation, so the stale
- * queue entry is recognised and skipped when it surfaces (lazy deletion). */
+ * Events are 64-byte slots in a growable pool, reused through a free list;
+ * the queue (heap or ladder, chosen at sim_open) holds (t, slot) entries.
+ * Cancel clears the slot's handler; the dead entry is skipped when it
+ * surfaces, and all dead entries are purged at once when they outnumber the
+ * live ones, so memory stays proportional to the pending events. */
 #include "sim.h"
 #include "queue.h"
 
@@ -11,26 +13,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct slot {
-    sim_handler h;
-    void *ctx;
-    int64_t a, b;
-    double x;
-    uint32_t gen;  /* bumped when the slot is freed */
-    uint32_t next; /* free-list link (index + 1, 0 = end) */
-    int live;      /* 1 while scheduled */
-} slot;
+/* Purge dead entries when there are more than this many and more dead than live. */
+#define SIM_PURGE_MIN 1024
 
 struct sim {
     double now;
-    uint64_t seq;     /* insertion counter (low 48 bits of key) */
+    q_slot *pool;       /* event records, 64-byte aligned */
+    uint32_t npool;     /* slots ever handed out (high-water mark) */
+    uint32_t cappool;   /* allocated slots */
+    uint32_t freelist;  /* index + 1, 0 = empty */
+    sim_queue_kind kind;
+    uint64_t seq;       /* insertion counter (low 48 bits of key) */
     uint64_t fired;
-    size_t pending;
-    int stop;
-    slot *pool;
-    uint32_t npool, cappool;
-    uint32_t freelist; /* index + 1, 0 = empty */
-    q_heap heap;
+    uint64_t purges;
+    size_t pending;     /* live events */
+    size_t dead;        /* cancelled events still in the queue */
+    int stop;           /* set by sim_stop */
+    int running;        /* inside sim_run_until */
+    q_heap heap;        /* SIM_QUEUE_HEAP */
+    lq ladder;          /* SIM_QUEUE_CALENDAR */
     char err[160];
 };
 
@@ -42,16 +43,29 @@ static void set_err(sim_t *s, const char *fmt, ...)
     va_end(ap);
 }
 
+static q_slot *pool_alloc(size_t n)
+{
+    return aligned_alloc(64, n * sizeof(q_slot)); /* sizeof(q_slot) == 64 */
+}
+
 int sim_open(sim_t **out, const sim_opts *opts)
 {
     *out = NULL;
+    sim_queue_kind kind = opts ? opts->queue : SIM_QUEUE_HEAP;
+    if (kind != SIM_QUEUE_HEAP && kind != SIM_QUEUE_CALENDAR) return -1;
     sim_t *s = calloc(1, sizeof *s);
     if (!s) return -1;
     size_t cap = opts && opts->initial_events ? opts->initial_events : 1024;
     if (cap > UINT32_MAX / 2) cap = UINT32_MAX / 2;
-    s->pool = malloc(cap * sizeof *s->pool);
-    if (!s->pool || q_heap_init(&s->heap, cap) != 0) {
+    s->kind = kind;
+    s->pool = pool_alloc(cap);
+    int rc = kind == SIM_QUEUE_HEAP ? q_heap_init(&s->heap, cap) : lq_init(&s->ladder, cap);
+    if (!s->pool || rc != 0) {
         free(s->pool);
+        if (rc == 0) {
+            q_heap_free(&s->heap);
+            lq_free(&s->ladder);
+        }
         free(s);
         return -1;
     }
@@ -64,35 +78,28 @@ void sim_close(sim_t *s)
 {
     if (!s) return;
     q_heap_free(&s->heap);
+    lq_free(&s->ladder);
     free(s->pool);
     free(s);
 }
 
-static int slot_alloc(sim_t *s, uint32_t *idx)
+static int pool_grow(sim_t *s)
 {
-    if (s->freelist) {
-        *idx = s->freelist - 1;
-        s->freelist = s->pool[*idx].next;
-        return 0;
-    }
-    if (s->npool == s->cappool) {
-        if (s->cappool >= UINT32_MAX / 2) return -1;
-        uint32_t ncap = s->cappool * 2;
-        slot *np = realloc(s->pool, (size_t)ncap * sizeof *np);
-        if (!np) return -1;
-        s->pool = np;
-        s->cappool = ncap;
-    }
-    *idx = s->npool++;
-    s->pool[*idx].gen = 0;
+    if (s->cappool >= UINT32_MAX / 2) return -1;
+    uint32_t ncap = s->cappool * 2;
+    q_slot *np = pool_alloc(ncap);
+    if (!np) return -1;
+    memcpy(np, s->pool, (size_t)s->npool * sizeof *np);
+    free(s->pool);
+    s->pool = np;
+    s->cappool = ncap;
     return 0;
 }
 
-static void slot_free(sim_t *s, uint32_t idx)
+static inline void slot_free(sim_t *s, uint32_t idx)
 {
-    slot *p = &s->pool[idx];
-    p->live = 0;
-    p->gen++;
+    q_slot *p = &s->pool[idx];
+    p->h = NULL;
     p->next = s->freelist;
     s->freelist = idx + 1;
 }
@@ -118,26 +125,41 @@ sim_id sim_schedule_at(sim_t *s, double t, int prio, sim_handler h,
         return 0;
     }
     uint32_t idx;
-    if (slot_alloc(s, &idx) != 0) {
-        set_err(s, "schedule: out of memory");
-        return 0;
+    if (s->freelist) {
+        idx = s->freelist - 1;
+        s->freelist = s->pool[idx].next;
+    } else {
+        if (s->npool == s->cappool && pool_grow(s) != 0) {
+            set_err(s, "schedule: out of memory");
+            return 0;
+        }
+        idx = s->npool++;
+        s->pool[idx].gen = 0;
     }
-    slot *p = &s->pool[idx];
+    q_slot *p = &s->pool[idx];
+    p->t = t;
+    p->key = ((uint64_t)(prio + 32768) << 48) | (s->seq & 0xFFFFFFFFFFFFull);
     p->h = h;
     p->ctx = ctx;
     p->a = a;
     p->b = b;
     p->x = x;
-    p->live = 1;
-    q_entry e = {t, ((uint64_t)(prio + 32768) << 48) | (s->seq & 0xFFFFFFFFFFFFull), idx, p->gen};
-    if (q_heap_push(&s->heap, &e) != 0) {
+    uint32_t gen = ++p->gen;
+    int rc;
+    if (s->kind == SIM_QUEUE_HEAP) {
+        q_entry e = {t, idx, 0};
+        rc = q_heap_push(&s->heap, e, s->pool);
+    } else {
+        rc = lq_push(&s->ladder, s->pool, idx);
+    }
+    if (rc != 0) {
         slot_free(s, idx);
         set_err(s, "schedule: out of memory");
         return 0;
     }
     s->seq++;
     s->pending++;
-    return make_id(idx, p->gen);
+    return make_id(idx, gen);
 }
 
 sim_id sim_schedule(sim_t *s, double delay, int prio, sim_handler h,
@@ -150,38 +172,63 @@ sim_id sim_schedule(sim_t *s, double delay, int prio, sim_handler h,
     return sim_schedule_at(s, s->now + delay, prio, h, ctx, a, b, x);
 }
 
+static void purge(sim_t *s)
+{
+    size_t n = s->kind == SIM_QUEUE_HEAP ? q_heap_purge(&s->heap, s->pool, &s->freelist)
+                                         : lq_purge(&s->ladder, s->pool, &s->freelist);
+    s->dead -= n;
+    s->purges++;
+}
+
 int sim_cancel(sim_t *s, sim_id id)
 {
     uint64_t lo = id & 0xFFFFFFFFu;
     if (lo == 0 || lo > s->npool) return -1;
-    uint32_t idx = (uint32_t)(lo - 1), gen = (uint32_t)(id >> 32);
-    slot *p = &s->pool[idx];
-    if (!p->live || p->gen != gen) return -1;
-    slot_free(s, idx);
+    q_slot *p = &s->pool[lo - 1];
+    if (!p->h || p->gen != (uint32_t)(id >> 32)) return -1;
+    p->h = NULL; /* the queue entry stays, dead, until it surfaces or a purge */
     s->pending--;
+    s->dead++;
+    if (s->dead > SIM_PURGE_MIN && s->dead > s->pending) purge(s);
     return 0;
 }
 
 uint64_t sim_run_until(sim_t *s, double t_end)
 {
-    uint64_t n = 0;
-    s->stop = 0;
-    const q_entry *top;
-    while (!s->stop && (top = q_heap_peek(&s->heap)) != NULL && top->t <= t_end) {
-        q_entry e;
-        q_heap_pop(&s->heap, &e);
-        slot *p = &s->pool[e.slot];
-        if (!p->live || p->gen != e.gen) continue; /* cancelled */
-        sim_event ev = {e.t, make_id(e.slot, e.gen), p->ctx, p->a, p->b, p->x};
-        sim_handler h = p->h;
-        slot_free(s, e.slot); /* before the call: the handler may reschedule */
-        s->pending--;
-        s->now = e.t;
-        h(s, &ev);
-        n++;
+    if (s->running) {
+        set_err(s, "run_until: called from a handler (the run loop is not reentrant)");
+        return 0;
     }
-    s->fired += n;
+    s->running = 1;
+    s->stop = 0;
+    uint64_t n = 0;
+    const int heap = s->kind == SIM_QUEUE_HEAP;
+    for (;;) {
+        const q_entry *top = heap ? q_heap_peek(&s->heap, s->pool) : lq_peek(&s->ladder, s->pool);
+        if (!top || !(top->t <= t_end)) break;
+        double t = top->t;
+        uint32_t idx = top->slot;
+        if (heap) q_heap_consume(&s->heap);
+        else lq_consume(&s->ladder);
+        q_slot *p = &s->pool[idx];
+        sim_handler h = p->h;
+        if (!h) { /* cancelled */
+            s->dead--;
+            slot_free(s, idx);
+            continue;
+        }
+        sim_event ev = {t, make_id(idx, p->gen), p->ctx, p->a, p->b, p->x};
+        slot_free(s, idx); /* before the call: the handler's next schedule reuses it */
+        s->pending--;
+        s->fired++;
+        s->now = t;
+        n++;
+        h(s, &ev);
+        if (s->stop) break;
+    }
+    s->running = 0;
     if (!s->stop && isfinite(t_end) && t_end > s->now) s->now = t_end;
+    s->stop = 0;
     return n;
 }
 
@@ -190,3 +237,33 @@ double sim_now(const sim_t *s) { return s->now; }
 size_t sim_pending(const sim_t *s) { return s->pending; }
 uint64_t sim_fired(const sim_t *s) { return s->fired; }
 const char *sim_errmsg(const sim_t *s) { return s->err; }
+sim_queue_kind sim_queue(const sim_t *s) { return s->kind; }
+
+const char *sim_queue_name(sim_queue_kind k)
+{
+    switch (k) {
+    case SIM_QUEUE_HEAP: return "heap";
+    case SIM_QUEUE_CALENDAR: return "calendar";
+    }
+    return "unknown";
+}
+
+int sim_queue_parse(const char *name, sim_queue_kind *out)
+{
+    if (!name) return -1;
+    if (strcmp(name, "heap") == 0) *out = SIM_QUEUE_HEAP;
+    else if (strcmp(name, "calendar") == 0 || strcmp(name, "ladder") == 0) *out = SIM_QUEUE_CALENDAR;
+    else return -1;
+    return 0;
+}
+
+void sim_get_stats(const sim_t *s, sim_stats *out)
+{
+    out->pending = s->pending;
+    out->queued = s->pending + s->dead;
+    out->pool_slots = s->npool;
+    out->bytes = sizeof *s + (size_t)s->cappool * sizeof(q_slot) +
+                 (s->kind == SIM_QUEUE_HEAP ? (s->heap.cap + 4) * sizeof(q_entry)
+                                            : lq_bytes(&s->ladder));
+    out->purges = s->purges;
+}

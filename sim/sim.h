@@ -11,8 +11,14 @@
  *
  * Memory: events live in a pool that grows geometrically and is reused through
  * a free list, so the steady state does no malloc per event.  Cancelled events
- * are removed lazily (their slot is freed at once, the queue entry is skipped
- * when it surfaces).
+ * are removed lazily (the queue entry is skipped when it surfaces); when dead
+ * entries outnumber live ones (and exceed 1024) they are all purged at once,
+ * so memory stays O(peak pending).  Nothing shrinks before sim_close.
+ * Limits: 2^31 simultaneous events; 2^48 schedule calls per engine (the
+ * insertion counter is 48 bits); an id's generation is 32 bits, so an id could
+ * alias only after 2^32 reuses of one slot while the id is still held.
+ * An engine is single-threaded; two engines are independent (no globals).
+ * See docs/engine.md.
  */
 #ifndef QS_SIM_H
 #define QS_SIM_H
@@ -39,7 +45,7 @@ typedef void (*sim_handler)(sim_t *s, const sim_event *ev);
 /* Queue implementations behind the same interface (same order guaranteed). */
 typedef enum sim_queue_kind {
     SIM_QUEUE_HEAP = 0,    /* implicit 4-ary min-heap (default) */
-    SIM_QUEUE_CALENDAR = 1 /* calendar/ladder queue, if built; else heap */
+    SIM_QUEUE_CALENDAR = 1 /* ladder (calendar-style) queue, same order */
 } sim_queue_kind;
 
 typedef struct sim_opts {
@@ -47,8 +53,9 @@ typedef struct sim_opts {
     size_t initial_events; /* capacity hint for the event pool (0: default) */
 } sim_opts;
 
-/* Create an engine at time 0.  opts may be NULL (defaults).
- * Returns 0 and writes *out, or -1 on allocation failure (*out = NULL).
+/* Create an engine at time 0.  opts may be NULL (defaults: heap, 1024).
+ * Returns 0 and writes *out, or -1 on allocation failure or an unknown
+ * queue kind (*out = NULL).
  * The caller owns the engine and frees it with sim_close(). */
 int sim_open(sim_t **out, const sim_opts *opts);
 
@@ -68,15 +75,22 @@ sim_id sim_schedule_at(sim_t *s, double t, int prio, sim_handler h,
                        void *ctx, int64_t a, int64_t b, double x);
 
 /* Cancel a pending event.  Returns 0 if it was pending and is now cancelled,
- * -1 if the id is unknown, already fired or already cancelled. */
+ * -1 if the id is 0, unknown, already fired (including the event whose
+ * handler is running) or already cancelled.  An id names one scheduling:
+ * it stays dead after its event fired or was cancelled, even when its pool
+ * slot serves a later event. */
 int sim_cancel(sim_t *s, sim_id id);
 
 /* Run events in order while their time is <= t_end (events at exactly t_end
- * do fire), then set the clock to t_end.  Stops early if a handler calls
- * sim_stop().  Returns the number of events fired. */
+ * do fire), then set the clock to t_end if t_end is finite and later than
+ * now (t_end <= now or NaN fires nothing and leaves the clock alone).
+ * If a handler calls sim_stop(), returns after that handler with the clock
+ * at its event's time.  Not reentrant: called from a handler it returns 0
+ * and sets the error message.  Returns the number of events fired. */
 uint64_t sim_run_until(sim_t *s, double t_end);
 
-/* Ask the running loop to return after the current handler. */
+/* Ask the running loop to return after the current handler.  Outside a run
+ * it has no effect (each sim_run_until starts afresh). */
 void sim_stop(sim_t *s);
 
 /* Current simulated time (seconds since start). */
@@ -90,5 +104,27 @@ uint64_t sim_fired(const sim_t *s);
 
 /* Last error message ("" if none).  Owned by the engine. */
 const char *sim_errmsg(const sim_t *s);
+
+/* The queue implementation the engine uses. */
+sim_queue_kind sim_queue(const sim_t *s);
+
+/* "heap" or "calendar" (static string; "unknown" for other values). */
+const char *sim_queue_name(sim_queue_kind k);
+
+/* Parse "heap", "calendar" or "ladder" (the same kind).  Returns 0 and
+ * writes *out, or -1 on NULL or an unknown name. */
+int sim_queue_parse(const char *name, sim_queue_kind *out);
+
+/* Memory and queue counters (for tests, benchmarks and run reports). */
+typedef struct sim_stats {
+    size_t pending;     /* live events (== sim_pending) */
+    size_t queued;      /* queue entries, including cancelled ones not yet purged */
+    size_t pool_slots;  /* event records ever in use (high-water mark) */
+    size_t bytes;       /* heap memory held by the engine */
+    uint64_t purges;    /* purges of cancelled entries so far */
+} sim_stats;
+
+/* Fill *out.  Never fails. */
+void sim_get_stats(const sim_t *s, sim_stats *out);
 
 #endif

@@ -311,6 +311,215 @@ START_TEST(errors)
 }
 END_TEST
 
+static void memx(met_t *m, int32_t g, int64_t id, ev_source src, int64_t inviter, int64_t joined)
+{
+    ev_member x = {.group_id = g, .role = ROLE_MEMBER, .source = src, .member_id = id,
+                   .inviter_id = inviter, .joined_ts = joined, .left_ts = -1};
+    ck_assert_int_eq(met_member(m, &x), 0);
+}
+
+static void evv(met_t *m, int32_t g, int64_t ts, int64_t id, ev_kind k, double value)
+{
+    ev_rec e = {.ts = ts, .group_id = g, .kind = k, .member_id = id, .ref_id = -1, .value = value};
+    ck_assert_msg(met_event(m, &e) == 0, "met_event: %s", met_errmsg(m));
+}
+
+/* Heavy speakers: > 50 messages in a 30-day window the member was present for. */
+START_TEST(heavy_speakers)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 35, 0);
+    enum { A = 1, B, C, E };
+    mem(m, 1, A, ROLE_MEMBER, s - D, -1);
+    mem(m, 1, B, ROLE_MEMBER, s - D, -1);
+    mem(m, 1, C, ROLE_MEMBER, s + 2 * D + H, -1);   /* whole windows start day 3 */
+    mem(m, 1, E, ROLE_MEMBER, s - D, s + 31 * D + H); /* leaves day 31 */
+    for (int i = 0; i < 51; i++) ev(m, 1, s + i, A, EV_MESSAGE);          /* day 0 */
+    for (int i = 0; i < 50; i++) ev(m, 1, s + 5 * D + i, B, EV_MESSAGE);  /* day 5 */
+    for (int i = 0; i < 300; i++) ev(m, 1, s + 10 * D + i, C, EV_MESSAGE); /* day 10 */
+    for (int i = 0; i < 60; i++) ev(m, 1, s + 30 * D + i, E, EV_MESSAGE); /* day 30 */
+    ck_assert_int_eq(met_finish(m), 0);
+    /* window ending d29 (days 0..29): eligible {A,B,E}, heavy {A (51)}: 1/3.
+     * d30 (1..30): {A,B,E}, heavy {E (60)}: 1/3.  d31: E left before its end,
+     * C not yet whole: {A,B}, 0/2.  d32..d34: {A,B,C}, heavy {C (300, counted
+     * as 255 a day: still > 50)}: 1/3.  B's 50 is never "more than 50". */
+    ck_assert(isnan(daily(m, 1, 28, "heavy_30d")));
+    EQ(daily(m, 1, 29, "heavy_30d"), 1.0 / 3);
+    EQ(daily(m, 1, 30, "heavy_30d"), 1.0 / 3);
+    EQ(daily(m, 1, 31, "heavy_30d"), 0.0);
+    EQ(daily(m, 1, 32, "heavy_30d"), 1.0 / 3);
+    EQ(summ(m, 1, "heavy_speakers"), 1.0 / 3);                /* last window, d34 */
+    EQ(summ(m, 1, "heavy_speakers_mean"), (5.0 / 3) / 6);     /* mean of d29..d34 */
+    EQ(daily(m, 0, 30, "heavy_30d"), 1.0 / 3);
+    EQ(summ(m, 0, "heavy_speakers_mean"), (5.0 / 3) / 6);
+    met_close(m);
+}
+END_TEST
+
+/* Response: first message by someone else at a later second, within 24 h,
+ * for questions whose 24 h follow-up lies in the window. */
+START_TEST(response_times)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 3, 0);
+    for (int i = 1; i <= 3; i++) mem(m, 1, i, ROLE_MEMBER, s - D, -1);
+    mem(m, 1, 9, ROLE_BOT, s - D, -1);
+    ev(m, 1, s + H, 1, EV_QUESTION);                 /* q1 */
+    ev(m, 1, s + H + 10, 1, EV_MESSAGE);             /* the asker: no */
+    ev(m, 1, s + H + 20, 9, EV_ANSWER);              /* a bot: no */
+    ev(m, 1, s + H + 100, 2, EV_MESSAGE);            /* q1 answered: 100 s */
+    ev(m, 1, s + 2 * H, 2, EV_QUESTION);             /* q2 */
+    ev(m, 1, s + 2 * H, 3, EV_MESSAGE);              /* same second: no */
+    ev(m, 1, s + 2 * H + 300, 3, EV_ANSWER);         /* q2: 300 s */
+    ev(m, 1, s + 3 * H, 3, EV_QUESTION);             /* q3 */
+    ev(m, 1, s + D + 3 * H + 1, 1, EV_MESSAGE);      /* 24 h + 1 s later: q3 unanswered */
+    ev(m, 1, s + D + 5 * H, 2, EV_QUESTION);         /* q5 */
+    ev(m, 1, s + D + 5 * H + 50, 2, EV_QUESTION);    /* q6 (same asker: no answer to q5) */
+    ev(m, 1, s + D + 5 * H + 1000, 1, EV_REPLY);     /* q5: 1000 s, q6: 950 s */
+    ev(m, 1, s + 2 * D + H, 1, EV_QUESTION);         /* q4: follow-up past the end */
+    ev(m, 1, s + 2 * D + 2 * H, 2, EV_ANSWER);
+    ck_assert_int_eq(met_finish(m), 0);
+    /* eligible q1,q2,q3,q5,q6; answered 100, 300, 950, 1000 (sorted).
+     * Nearest rank: median = x[ceil(0.5*4)] = x2 = 300; p90 = x[ceil(3.6)] = x4 = 1000;
+     * unanswered 1/5.  Questions asked: 3 + 2 + 1 = 6. */
+    EQ(summ(m, 1, "questions"), 6);
+    EQ(daily(m, 1, 1, "questions"), 2);
+    EQ(summ(m, 1, "response_median"), 300);
+    EQ(summ(m, 1, "response_p90"), 1000);
+    EQ(summ(m, 1, "unanswered_24h"), 0.2);
+    EQ(summ(m, 0, "response_median"), 300);
+    EQ(summ(m, 0, "unanswered_24h"), 0.2);
+    met_close(m);
+}
+END_TEST
+
+/* Conversion, virality, campaigns, membership. */
+START_TEST(conversion_virality_campaigns)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 40, 0);
+    for (int i = 1; i <= 5; i++) memx(m, 1, i, SRC_SEED, -1, s - D);
+    mem(m, 1, 6, ROLE_OWNER, s - D, -1);
+    memx(m, 1, 7, SRC_INVITE, 1, s + 1 * D);   /* inviter 1 joined before the window */
+    memx(m, 1, 10, SRC_INVITE, 7, s + 3 * D);
+    memx(m, 1, 8, SRC_QR, 7, s + 5 * D);
+    memx(m, 1, 9, SRC_ORGANIC, -1, s + 20 * D);
+    memx(m, 1, 11, SRC_INVITE, 8, s + 36 * D); /* 31 days after its inviter */
+    int64_t t = s + 2 * D;
+    for (int i = 1; i <= 4; i++) evv(m, 1, t++, i, EV_EXPOSURE, 0);
+    for (int i = 1; i <= 3; i++) evv(m, 1, t++, i, EV_PARTICIPATE, 0);
+    evv(m, 1, t++, 6, EV_POST, 0);
+    evv(m, 1, t++, 2, EV_SUBMISSION, 0);
+    evv(m, 1, t++, 1, EV_SHARE, 1);
+    evv(m, 1, t++, 1, EV_SHARE, 1);
+    evv(m, 1, t++, 4, EV_SHARE, 1);
+    evv(m, 1, t++, 1, EV_PURCHASE, 100);
+    evv(m, 1, t++, 1, EV_PURCHASE, 50);
+    evv(m, 1, t++, 3, EV_INVITE, 0);
+    evv(m, 1, t++, 4, EV_MUTE, 0);
+    t = s + 3 * D;
+    evv(m, 1, t++, 5, EV_PARTICIPATE, 0);    /* participating implies exposed */
+    for (int i = 1; i <= 4; i++)
+        if (i != 3) evv(m, 1, t++, i, EV_COMPLETE, 0);
+    evv(m, 1, t++, 3, EV_PURCHASE, 30);
+    evv(m, 1, t++, 6, EV_POST, 0);
+    evv(m, 1, t++, 6, EV_ANNOUNCE, 0);
+    evv(m, 1, t++, 3, EV_INVITE, 0);
+    evv(m, 1, t++, 5, EV_MUTE, 0);
+    t = s + 10 * D;
+    evv(m, 1, t++, 3, EV_SUBMISSION, 0);
+    evv(m, 1, t++, 2, EV_INVITE, 0);
+    ck_assert_int_eq(met_finish(m), 0);
+    /* exposed {1,2,3,4,5}, participants {1,2,3,5}; completers among them {1,2};
+     * sharers among them {1}; purchasers {1,3}, 3 orders worth 180 */
+    EQ(summ(m, 1, "exposed"), 5);
+    EQ(summ(m, 1, "participants"), 4);
+    EQ(summ(m, 1, "participation"), 0.8);
+    EQ(summ(m, 1, "completion"), 0.5);
+    EQ(summ(m, 1, "share_rate"), 0.25);
+    EQ(summ(m, 1, "purchasers"), 2);
+    EQ(summ(m, 1, "purchases"), 3);
+    EQ(summ(m, 1, "order_value"), 60);
+    /* members_ever: all 11 memberships are present at the end of some day */
+    EQ(summ(m, 1, "members_ever"), 11);
+    EQ(summ(m, 1, "purchase_rate"), 2.0 / 11);
+    /* 3 shares over 5 items (3 posts/announcements + 2 submissions) */
+    EQ(summ(m, 1, "shares"), 3);
+    EQ(summ(m, 1, "shares_per_item"), 0.6);
+    EQ(summ(m, 1, "invites"), 3);
+    EQ(summ(m, 1, "mutes"), 2);
+    EQ(daily(m, 1, 2, "mutes"), 1);
+    /* joiners in the window {7,10,8,9,11}, by referral {7,10,8,11}: 4/5 */
+    EQ(summ(m, 1, "referral_share"), 0.8);
+    /* r_eff: cases = joiners on days <= 40-1-30 = 9: {7 (d1), 10 (d3), 8 (d5)};
+     * their invitees joining within 30 days: 10 (by 7, d3), 8 (by 7, d5);
+     * 11 (by 8 on d36 > 5+30) is too late; 7's inviter joined before the window. 2/3 */
+    EQ(summ(m, 1, "r_eff"), 2.0 / 3);
+    EQ(summ(m, 0, "r_eff"), 2.0 / 3);
+    EQ(summ(m, 1, "ugc"), 2);
+    EQ(summ(m, 1, "ugc_per_day"), 2.0 / 40);
+    /* speakers in the window {2 (submission), 3 (submission), 6 (posts)}; members at the end 11 */
+    EQ(summ(m, 1, "active_share"), 3.0 / 11);
+    ck_assert(isnan(summ(m, 1, "annual_activity")));           /* window < 365 days */
+    /* ugc: days 0..4 one (d2) -> 0.2/day; days 5..14 one (d10) -> 0.1/day: -50% */
+    double g;
+    ck_assert_int_eq(met_growth(m, 1, "ugc", 0, 4, 5, 14, &g), 0);
+    EQ(g, -0.5);
+    ck_assert_int_eq(met_growth(m, 1, "ugc", 0, 4, 5, 40, &g), -1);  /* past the end */
+    ck_assert_int_eq(met_growth(m, 1, "nope", 0, 4, 5, 14, &g), -1);
+    ck_assert_int_eq(met_growth(m, 1, "ugc", 20, 30, 5, 14, &g), 0);
+    ck_assert(isnan(g));                                        /* baseline 0 */
+    met_close(m);
+}
+END_TEST
+
+/* annual_activity: a year-long window looks at its last 365 days. */
+START_TEST(annual_activity)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 366, 0);
+    for (int i = 1; i <= 3; i++) mem(m, 1, i, ROLE_MEMBER, s - D, -1);
+    mem(m, 1, 4, ROLE_MEMBER, s - D, s + 100 * D);  /* left: not a member at the end */
+    ev(m, 1, s + H, 3, EV_MESSAGE);                /* day 0: outside the last 365 days */
+    ev(m, 1, s + 50 * D, 4, EV_MESSAGE);
+    ev(m, 1, s + 365 * D + H, 1, EV_MESSAGE);      /* day 365 */
+    ck_assert_int_eq(met_finish(m), 0);
+    /* members at the end {1,2,3}; spoke in the window {1,3}; in days 1..365 {1} */
+    EQ(summ(m, 1, "active_share"), 2.0 / 3);
+    EQ(summ(m, 1, "annual_activity"), 1.0 / 3);
+    EQ(summ(m, 1, "members_ever"), 4);
+    met_close(m);
+}
+END_TEST
+
+/* Distinct-member counts of the community count a person once. */
+START_TEST(community_flags_once)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 5, 0);
+    mem(m, 1, 1, ROLE_MEMBER, s - D, -1);
+    mem(m, 2, 1, ROLE_MEMBER, s - D, -1);
+    mem(m, 2, 2, ROLE_MEMBER, s - D, -1);
+    evv(m, 1, s + 1, 1, EV_EXPOSURE, 0);
+    evv(m, 2, s + 2, 1, EV_EXPOSURE, 0);
+    evv(m, 2, s + 3, 1, EV_PARTICIPATE, 0);
+    evv(m, 2, s + 4, 2, EV_EXPOSURE, 0);
+    evv(m, 1, s + 5, 1, EV_PURCHASE, 10);
+    evv(m, 2, s + 6, 2, EV_PURCHASE, 20);
+    ck_assert_int_eq(met_finish(m), 0);
+    /* group 2: exposed {1,2}, participants {1}; community: the same two people */
+    EQ(summ(m, 2, "participation"), 0.5);
+    EQ(summ(m, 1, "participation"), 0.0);
+    EQ(summ(m, 0, "exposed"), 2);
+    EQ(summ(m, 0, "participation"), 0.5);
+    EQ(summ(m, 0, "purchasers"), 2);
+    EQ(summ(m, 0, "members_ever"), 2);
+    EQ(summ(m, 0, "purchase_rate"), 1.0);
+    EQ(summ(m, 0, "order_value"), 15);
+    met_close(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -322,6 +531,11 @@ static Suite *suite(void)
     tcase_add_test(tc, empty_log);
     tcase_add_test(tc, community_counts_person_once);
     tcase_add_test(tc, errors);
+    tcase_add_test(tc, heavy_speakers);
+    tcase_add_test(tc, response_times);
+    tcase_add_test(tc, conversion_virality_campaigns);
+    tcase_add_test(tc, annual_activity);
+    tcase_add_test(tc, community_flags_once);
     suite_add_tcase(s, tc);
     return s;
 }

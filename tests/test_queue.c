@@ -11,6 +11,15 @@
 
 #include "sim.h"
 
+/* Check records every passing ck_assert (a write per call), which would
+ * dominate loops over 1e5 events: these only call into Check on failure. */
+#define REQ(c) \
+    do { if (!(c)) ck_abort_msg("%s:%d: failed: %s", __FILE__, __LINE__, #c); } while (0)
+#define REQ_EQ(x, y) \
+    do { long long x_ = (long long)(x), y_ = (long long)(y); \
+         if (x_ != y_) ck_abort_msg("%s:%d: %s == %s failed: %lld != %lld", \
+                                    __FILE__, __LINE__, #x, #y, x_, y_); } while (0)
+
 static const sim_queue_kind kinds[] = {SIM_QUEUE_HEAP, SIM_QUEUE_CALENDAR};
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 
@@ -50,7 +59,7 @@ static void rec_push(rec *r, int64_t a, double t)
         r->cap = r->cap ? 2 * r->cap : 256;
         r->a = realloc(r->a, r->cap * sizeof *r->a);
         r->t = realloc(r->t, r->cap * sizeof *r->t);
-        ck_assert(r->a && r->t);
+        REQ(r->a && r->t);
     }
     r->a[r->n] = a;
     r->t[r->n] = t;
@@ -67,7 +76,7 @@ static void rec_free(rec *r)
 static void h_rec(sim_t *s, const sim_event *ev)
 {
     rec *r = ev->ctx;
-    ck_assert(ev->t == sim_now(s));
+    REQ(ev->t == sim_now(s));
     rec_push(r, ev->a, ev->t);
 }
 
@@ -125,14 +134,14 @@ START_TEST(order_many_equal)
     rec r = {0};
     for (int k = 0; k < 5000; k++) {
         if (k % 2)
-            ck_assert_uint_ne(sim_schedule_at(s, 7.0, 1, h_rec, &r, k, 0, 0), 0);
+            REQ(sim_schedule_at(s, 7.0, 1, h_rec, &r, k, 0, 0) != 0);
         else
-            ck_assert_uint_ne(sim_schedule(s, 7.0, 0, h_rec, &r, k, 0, 0), 0);
+            REQ(sim_schedule(s, 7.0, 0, h_rec, &r, k, 0, 0) != 0);
     }
     ck_assert_uint_eq(sim_run_until(s, 7.0), 5000);
     for (int k = 0; k < 2500; k++) {
-        ck_assert_int_eq(r.a[k], 2 * k);
-        ck_assert_int_eq(r.a[2500 + k], 2 * k + 1);
+        REQ_EQ(r.a[k], 2 * k);
+        REQ_EQ(r.a[2500 + k], 2 * k + 1);
     }
     rec_free(&r);
     sim_close(s);
@@ -476,16 +485,16 @@ START_TEST(pool_growth)
     for (int k = 0; k < N; k++) {
         /* times descending in blocks, so the queue reorders everything */
         ids[k] = sim_schedule(s, (double)((N - k) / 7), 0, h_rec, &r, k, 0, 0);
-        ck_assert_uint_ne(ids[k], 0);
+        REQ(ids[k] != 0);
     }
     ck_assert_uint_eq(sim_pending(s), N);
     /* ids issued before the pool grew still work */
-    for (int k = 0; k < N; k += 10) ck_assert_int_eq(sim_cancel(s, ids[k]), 0);
+    for (int k = 0; k < N; k += 10) REQ_EQ(sim_cancel(s, ids[k]), 0);
     ck_assert_uint_eq(sim_run_until(s, INFINITY), N - N / 10);
     for (size_t k = 1; k < r.n; k++) {
         int64_t p = r.a[k - 1], q = r.a[k];
-        ck_assert(r.t[k - 1] < r.t[k] || (r.t[k - 1] == r.t[k] && p < q));
-        ck_assert(q % 10 != 0);
+        REQ(r.t[k - 1] < r.t[k] || (r.t[k - 1] == r.t[k] && p < q));
+        REQ(q % 10 != 0);
     }
     sim_stats st;
     sim_get_stats(s, &st);
@@ -499,35 +508,55 @@ END_TEST
 
 /* ---- memory under cancel churn ----------------------------------------- */
 
+typedef struct churn {
+    sim_id *timer;   /* each member's pending timeout */
+    uint64_t rs;
+    int fired;
+} churn;
+
+static void h_timeout(sim_t *s, const sim_event *ev)
+{
+    churn *c = ev->ctx;
+    c->fired++;
+    c->timer[ev->a] = sim_schedule(s, 50.0 + 50.0 * tr_unif(&c->rs), 0, h_timeout, c, ev->a, 0, 0);
+    REQ(c->timer[ev->a] != 0);
+}
+
 START_TEST(cancel_churn_bounded)
 {
-    /* A timer that is re-armed far ahead over and over (a member's "go
-     * silent" timeout pushed back at every message) must not pile up dead
-     * queue entries: the engine purges them once they outnumber the live. */
+    /* Each member's "go silent" timeout is pushed back at each of its
+     * messages (cancel + schedule), 300000 times over 3000 members while the
+     * clock runs: dead queue entries must not pile up.  The engine purges
+     * them when they exceed 1024 and outnumber the live, so the queue stays
+     * under 2 * live + 1025 entries. */
     sim_t *s = open_kind(_i, 0);
-    enum { LIVE = 100, ROUNDS = 200000 };
-    sim_id t[LIVE];
-    for (int k = 0; k < LIVE; k++) t[k] = sim_schedule(s, 1e6 + k, 0, h_nop, NULL, k, 0, 0);
-    uint64_t st_ = 7;
+    enum { LIVE = 3000, ROUNDS = 300000 };
+    churn c = {calloc(LIVE, sizeof(sim_id)), 7, 0};
+    REQ(c.timer);
+    for (int k = 0; k < LIVE; k++)
+        c.timer[k] = sim_schedule(s, 50.0 + 50.0 * tr_unif(&c.rs), 0, h_timeout, &c, k, 0, 0);
     sim_stats st;
     size_t max_queued = 0;
     for (int k = 0; k < ROUNDS; k++) {
-        uint32_t j = tr_int(&st_, LIVE);
-        ck_assert_int_eq(sim_cancel(s, t[j]), 0);
-        t[j] = sim_schedule(s, 1e6 + k, 0, h_nop, NULL, j, 0, 0);
-        ck_assert_uint_ne(t[j], 0);
+        uint32_t j = tr_int(&c.rs, LIVE);
+        REQ_EQ(sim_cancel(s, c.timer[j]), 0);
+        c.timer[j] = sim_schedule(s, 50.0 + 50.0 * tr_unif(&c.rs), 0, h_timeout, &c, j, 0, 0);
+        REQ(c.timer[j] != 0);
+        if (k % 50 == 0) sim_run_until(s, sim_now(s) + 0.2);
         if (k % 97 == 0) {
             sim_get_stats(s, &st);
+            REQ_EQ(st.pending, LIVE);
             if (st.queued > max_queued) max_queued = st.queued;
         }
     }
     sim_get_stats(s, &st);
     ck_assert_uint_eq(st.pending, LIVE);
-    /* bound: purge when dead > max(live, 1024): queued stays <= 2*live + 1024ish */
-    ck_assert_msg(max_queued <= 2 * LIVE + 2048, "queued grew to %zu", max_queued);
-    ck_assert_uint_le(st.pool_slots, 2 * LIVE + 4096);
-    ck_assert_uint_eq(sim_run_until(s, INFINITY), LIVE);
+    ck_assert_msg(max_queued <= 2 * LIVE + 1025, "queued grew to %zu", max_queued);
+    ck_assert_uint_le(st.pool_slots, 2 * LIVE + 1025);
+    ck_assert_uint_gt(st.purges, 10);
+    ck_assert_int_gt(c.fired, 1000); /* the clock ran past timeouts too */
     sim_close(s);
+    free(c.timer);
 }
 END_TEST
 
@@ -568,11 +597,11 @@ START_TEST(random_static_vs_sort)
         int prio = (int)tr_int(&st, 5) - 2;
         ref[k] = (refev){t, prio, k};
         ids[k] = sim_schedule(s, t, prio, h_rec, &r, k, 0, 0);
-        ck_assert_uint_ne(ids[k], 0);
+        REQ(ids[k] != 0);
     }
     for (int k = 0; k < N / 10; k++) {
         uint32_t j = tr_int(&st, N);
-        ck_assert_int_eq(sim_cancel(s, ids[j]), dead[j] ? -1 : 0);
+        REQ_EQ(sim_cancel(s, ids[j]), dead[j] ? -1 : 0);
         dead[j] = 1;
     }
     size_t m = 0;
@@ -583,7 +612,8 @@ START_TEST(random_static_vs_sort)
     ck_assert_uint_eq(sim_run_until(s, INFINITY), m);
     ck_assert_uint_eq(r.n, m);
     for (size_t k = 0; k < m; k++) {
-        ck_assert_msg(r.a[k] == ref[k].seq && r.t[k] == ref[k].t,
+        if (!(r.a[k] == ref[k].seq && r.t[k] == ref[k].t))
+            ck_abort_msg(
                       "%s: position %zu: fired #%lld at %.17g, want #%lld at %.17g",
                       sim_queue_name(kinds[_i]), k, (long long)r.a[k], r.t[k],
                       (long long)ref[k].seq, ref[k].t);
@@ -629,7 +659,7 @@ static void drv_log(drv *d, int64_t v, double t)
         d->logcap = d->logcap ? 2 * d->logcap : 4096;
         d->log = realloc(d->log, d->logcap * sizeof *d->log);
         d->logt = realloc(d->logt, d->logcap * sizeof *d->logt);
-        ck_assert(d->log && d->logt);
+        REQ(d->log && d->logt);
     }
     d->log[d->nlog] = v;
     d->logt[d->nlog++] = t;
@@ -659,18 +689,18 @@ static void drv_schedule(drv *d, double delay, int prio)
     if (ref >= d->refcap) {
         d->refcap = d->refcap ? 2 * d->refcap : 4096;
         d->ids = realloc(d->ids, (size_t)d->refcap * sizeof *d->ids);
-        ck_assert_ptr_nonnull(d->ids);
+        REQ(d->ids);
     }
     if (d->s) {
         d->ids[ref] = sim_schedule(d->s, delay, prio, h_dyn, d, ref, 0, 0);
-        ck_assert_uint_ne(d->ids[ref], 0);
+        REQ(d->ids[ref] != 0);
         return;
     }
     refev e = {d->now + delay, prio, ref};
     if (d->qn == d->qcap) {
         d->qcap = d->qcap ? 2 * d->qcap : 1024;
         d->q = realloc(d->q, d->qcap * sizeof *d->q);
-        ck_assert_ptr_nonnull(d->q);
+        REQ(d->q);
     }
     /* descending order: find the first position whose element is < e */
     size_t lo = 0, hi = d->qn;
@@ -722,7 +752,7 @@ static void drv_fire(drv *d, int64_t ref, double t)
 static void h_dyn(sim_t *s, const sim_event *ev)
 {
     drv *d = ev->ctx;
-    ck_assert(ev->t == sim_now(s));
+    REQ(ev->t == sim_now(s));
     drv_fire(d, ev->a, ev->t);
 }
 
@@ -760,7 +790,8 @@ START_TEST(random_dynamic_vs_reference)
     drv_run(&b);
     ck_assert_uint_eq(a.nlog, b.nlog);
     for (size_t j = 0; j < a.nlog; j++)
-        ck_assert_msg(a.log[j] == b.log[j] && a.logt[j] == b.logt[j],
+        if (!(a.log[j] == b.log[j] && a.logt[j] == b.logt[j]))
+            ck_abort_msg(
                       "%s dist %d: log entry %zu: engine %lld at %.17g, reference %lld at %.17g",
                       sim_queue_name(kinds[k]), dist, j, (long long)a.log[j], a.logt[j],
                       (long long)b.log[j], b.logt[j]);

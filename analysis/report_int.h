@@ -1,0 +1,106 @@
+/* report_int.h -- internals of the report shared by its files: report.c (the
+ * page and its sections), report_data.c (SQL queries and quantiles over
+ * replications), report_html.c (escaping, tables, figures).  Not an
+ * interface: nothing outside analysis/report*.c includes it.
+ */
+#ifndef QS_REPORT_INT_H
+#define QS_REPORT_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report.h"
+#include "summary.h"
+
+/* A series over x with its median, 50% and 90% bands over replications (or
+ * a single observed value: all six equal).  Arrays of n (capacity cap). */
+typedef struct rpt_band {
+    int n, cap;
+    double *x, *med, *lo50, *hi50, *lo90, *hi90, *mean;
+} rpt_band;
+
+typedef struct rpt_ctx {
+    const rpt_opts *o;
+    sqlite3 *db;
+    char *err;
+    size_t errlen;
+    rpt_info *info;
+
+    /* the batch's manifest (strings malloc'd, may be NULL) */
+    int64_t batch;
+    char *kind, *scenario, *scenario_path, *scenario_text, *command, *version, *created_at;
+    int64_t seed, reps_manifest, days_manifest;
+    int has_seed;
+
+    /* simulated runs of the batch at the focus point */
+    int point;      /* focus point */
+    int npoints;    /* distinct points of the batch's simulated runs */
+    int narms;
+    char **arm;     /* names, in order of their first run */
+    int ref;        /* reference arm: "baseline" if present, else the first */
+    int reps;       /* 1 + the largest replication index */
+
+    /* summary metrics (group 0) of the focus point: arms x nmet x reps */
+    int nmet;
+    char **met;
+    sum_t *sum;
+
+    /* the observed log (0: none) */
+    int64_t live_run;
+    char *live_label;
+
+    char *plots;    /* OUT/plots */
+    FILE *body;     /* the page's body, assembled into index.html at the end */
+    char *bodybuf;
+    size_t bodylen;
+    unsigned nav;   /* sections already linked */
+} rpt_ctx;
+
+/* ---- report_data.c ---- */
+int rd_open(rpt_ctx *c);
+int rd_batch(rpt_ctx *c);
+int rd_arms(rpt_ctx *c);
+int rd_summary(rpt_ctx *c);
+/* Daily series of metric for group 0, per arm (bands[narms], zeroed by the
+ * caller, freed with rd_band_free).  Returns the number of arms with data,
+ * or -1. */
+int rd_daily(rpt_ctx *c, const char *metric, rpt_band *bands);
+/* The observed daily series of metric in the live run (all six = value). */
+int rd_live_daily(rpt_ctx *c, const char *metric, rpt_band *out);
+/* Summary metrics of the live run, group o->live_group: names and values
+ * (malloc'd arrays).  Returns the count or -1. */
+int rd_live_summary(rpt_ctx *c, char ***names, double **vals);
+/* Per run distinct members at each of nstage funnel stages into *out
+ * (arms x nstage x reps, 0 for runs without such events).  Returns 1 if any
+ * stage has data, 0 if none, -1 on error. */
+int rd_funnel(rpt_ctx *c, const char *const *kinds, const char *const *metrics, int nstage, sum_t **out);
+/* Sweep: points of the batch with their settings text (malloc'd). */
+int rd_points(rpt_ctx *c, int **points, char ***settings);
+/* Values of a summary metric over the batch: v[(arm * npt + pi) * reps + rep]
+ * (NaN where missing); pt[] maps pi -> point.  Returns 0 or -1. */
+int rd_sweep_metric(rpt_ctx *c, const char *metric, const int *pt, int npt, double *v);
+/* Effective settings text of each arm's first run at the focus point. */
+char *rd_arm_settings(rpt_ctx *c, int arm);
+/* A column of text from the query sql with one int64 parameter (malloc'd, NULL if none). */
+char *rd_text1(rpt_ctx *c, const char *sql, int64_t p);
+
+int rd_band_push(rpt_band *b, double x, const double *sorted, int n);
+void rd_band_free(rpt_band *b);
+/* Quantile p of sorted v[0..n) (linear interpolation); NaN if n = 0. */
+double rd_quantile(const double *sorted, int n, double p);
+/* Days since 1970-01-01 of 'YYYY-MM-DD' times 86400 (UTC midnight), NaN if malformed. */
+double rd_date_x(const char *day);
+int rd_fail(rpt_ctx *c, const char *what);
+
+/* ---- report_html.c ---- */
+void rh_head(FILE *f, const char *title);
+void rh_tail(FILE *f);
+/* Write number v like printf "%.4g" (or "n/a" for NaN); sign: always a sign. */
+void rh_num(FILE *f, double v, int sign);
+/* A figure: the PNG (linking the SVG when svg), caption escaped. */
+void rh_figure(FILE *f, const char *name, const char *caption, int svg);
+/* Write a <pre> block of user text. */
+void rh_pre(FILE *f, const char *text);
+
+#endif

@@ -1,0 +1,107 @@
+/* talk.c -- conversation: reply bursts as a self-exciting (Hawkes) process in
+ * its cluster form, and questions with a time to first answer.
+ *
+ * Bursts: every message spawns K ~ Poisson(branching x response) replies,
+ * each after an Exp(decay) delay, by a responder drawn with weight reply
+ * propensity x engagement; each reply is itself a message and spawns its
+ * own.  With branching n < 1 the mean message rate is base / (1 - n).
+ *
+ * Questions: every present member j competes to answer first with hazard
+ * answer_rate x weight_j x activity(t) (weight: reply propensity x engagement
+ * x role multiplier), so more or better-suited members present and awake
+ * answer sooner; a question still open after `patience` hours stays
+ * unanswered.  A bot may answer a share of questions automatically. */
+#include "com_internal.h"
+
+#include <math.h>
+
+#include <gsl/gsl_randist.h>
+
+const opt_row talk_opts[] = {
+    ROW_D("replies.branching", replies.branching, 0.3, 0, 0.99, "", "mean replies one message triggers (Hawkes branching ratio, < 1)"),
+    ROW_D("replies.decay", replies.decay, 10, 0.01, 10000, "min", "mean delay of a reply (exponential kernel)"),
+    ROW_D("replies.boost", replies.boost, 0.05, 0, 1, "", "engagement boost to the author of a message that gets a reply"),
+    ROW_D("replies.responder_boost", replies.join_boost, 0.01, 0, 1, "", "engagement boost to the member who replies"),
+    ROW_D("questions.answer_rate", questions.answer_rate, 0.01, 0, 1000, "1/h", "answer hazard of one engaged member (weight 1) for an open question"),
+    ROW_D("questions.patience", questions.patience, 24, 0.01, 10000, "h", "a question not answered within this stays unanswered"),
+    ROW_D("questions.boost", questions.boost, 0.08, 0, 1, "", "engagement boost to the asker when answered"),
+    ROW_END,
+};
+
+static void on_reply(sim_t *s, const sim_event *ev);
+static void on_answer(sim_t *s, const sim_event *ev);
+
+/* (asker, group) in the event's double payload: exact below 2^53 */
+static double pack(int asker, int g) { return (double)g * 4294967296.0 + (double)asker; }
+static void unpack(double x, int *asker, int *g)
+{
+    *g = (int)(x / 4294967296.0);
+    *asker = (int)(x - (double)*g * 4294967296.0);
+}
+
+void talk_burst(com_t *m, int author, int g, int64_t msg, double response)
+{
+    double mu = m->p.replies.branching * response;
+    if (mu <= 0) return;
+    unsigned k = gsl_ran_poisson(m->talk, mu);
+    for (unsigned c = 0; c < k; c++) {
+        double d = gsl_ran_exponential(m->talk, m->p.replies.decay * 60.0);
+        if (!sim_schedule(m->sim, d, PRIO_MEMBER, on_reply, m, author, msg, (double)g))
+            com_fail(m, "engine: %s", sim_errmsg(m->sim));
+    }
+}
+
+static void on_reply(sim_t *s, const sim_event *ev)
+{
+    com_t *m = ev->ctx;
+    int author = (int)ev->a, g = (int)ev->x;
+    (void)s;
+    int j = com_pick(m, g, author, 0, m->talk);
+    if (j < 0) return;
+    m->st.replies++;
+    if (m->mem[author].state != ST_LEFT) com_boost(m, author, m->p.replies.boost);
+    com_boost(m, j, m->p.replies.join_boost);
+    com_message(m, EV_REPLY, j, g, ev->b, 0, 1.0);
+}
+
+/* Time to the first answer by thinning of the total hazard: weights frozen at
+ * the time of the question, activity varying by hour and weekday. */
+void talk_question(com_t *m, int asker, int g, int64_t qid)
+{
+    const com_params *p = &m->p;
+    int bot = roles_bot(m);
+    if (bot >= 0 && p->roles.bot_faq > 0 && gsl_rng_uniform(m->talk) < p->roles.bot_faq) {
+        if (!sim_schedule(m->sim, p->roles.bot_delay, PRIO_MEMBER, on_answer, m, bot, qid, pack(asker, g)))
+            com_fail(m, "engine: %s", sim_errmsg(m->sim));
+        return;
+    }
+    group *G = &m->grp[g];
+    double w = 0;
+    for (int k = 0; k < G->n; k++)
+        if (G->idx[k] != asker) w += com_weight(m, G->idx[k], 1);
+    double rate = p->questions.answer_rate * w / HOUR; /* per second at activity 1 */
+    if (rate <= 0) return;
+    double amax = (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean);
+    double t = sim_now(m->sim), end = t + p->questions.patience * HOUR;
+    for (;;) {
+        t += gsl_ran_exponential(m->talk, 1.0 / (rate * amax));
+        if (t >= end) return; /* unanswered */
+        if (gsl_rng_uniform(m->talk) * amax < com_activity(m, t)) break;
+    }
+    if (!sim_schedule_at(m->sim, t, PRIO_MEMBER, on_answer, m, -1, qid, pack(asker, g)))
+        com_fail(m, "engine: %s", sim_errmsg(m->sim));
+}
+
+static void on_answer(sim_t *s, const sim_event *ev)
+{
+    com_t *m = ev->ctx;
+    int asker, g;
+    unpack(ev->x, &asker, &g);
+    int j = (int)ev->a;
+    (void)s;
+    if (j < 0) j = com_pick(m, g, asker, 1, m->talk);
+    if (j < 0 || m->mem[j].state == ST_LEFT) return;
+    m->st.answers++;
+    if (m->mem[asker].state != ST_LEFT) com_boost(m, asker, m->p.questions.boost);
+    com_message(m, EV_ANSWER, j, g, ev->b, 0, 1.0);
+}
