@@ -18,7 +18,19 @@ char *plot_quote(const char *s, char *buf, size_t n)
     buf[k++] = '\'';
     for (; s && *s && k + 3 < n; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '\'') { buf[k++] = '\''; buf[k++] = '\''; }
+        if (c == '\'') {
+            /* gnuplot's scanner takes '' as a quote only after a non-quote
+             * character: a leading quote or a run of quotes would end the
+             * string early and split it into tokens (the command fails).
+             * A zero-width space (U+200B) keeps the pairs apart. */
+            if (buf[k - 1] == '\'') {
+                if (k + 7 > n) break;
+                memcpy(buf + k, "\xe2\x80\x8b", 3);
+                k += 3;
+            }
+            buf[k++] = '\'';
+            buf[k++] = '\'';
+        }
         else buf[k++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
     }
     /* Truncated inside a multi-byte UTF-8 character: drop its lead bytes. */

@@ -17,5 +17,6 @@ typedef struct qs_command {
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_doc(int argc, char **argv);
 
 #endif

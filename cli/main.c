@@ -10,6 +10,7 @@
 static const qs_command commands[] = {
     {"run", cmd_run, "run SCENARIO [--arm NAME] [--reps R] [--seed S] [--days D] [--out DIR] [--format table|csv|json]"},
     {"check", cmd_check, "check SCENARIO            validate a scenario file, print its effective settings"},
+    {"doc", cmd_doc, "doc settings              print the settings reference (Markdown)"},
     {NULL, NULL, NULL},
 };
 

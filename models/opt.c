@@ -450,7 +450,7 @@ void opt_print_doc(const opt_row *rows, FILE *f)
         default: fprintf(f, "%s", r->sdef ? r->sdef : ""); break;
         }
         fprintf(f, " | ");
-        if (r->type == OPT_INT || r->type == OPT_DOUBLE || r->type == OPT_VEC) fprintf(f, "%g .. %g", r->min, r->max);
+        if (r->type == OPT_INT || r->type == OPT_DOUBLE || r->type == OPT_VEC) fprintf(f, "%.10g .. %.10g", r->min, r->max);
         else if (r->type == OPT_ENUM || r->type == OPT_EVEC) for (int i = 0; r->choices[i]; i++) fprintf(f, "%s%s", i ? ", " : "", r->choices[i]);
         fprintf(f, " | %s | %s |\n", r->unit ? r->unit : "", r->help ? r->help : "");
     }

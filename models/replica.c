@@ -11,6 +11,7 @@
 typedef struct rep_ctx {
     met_t *met;
     store_t *store;
+    rb_t *buf;
     int store_events;
 } rep_ctx;
 
@@ -18,6 +19,8 @@ static int sink_member(void *ctx, const ev_member *m)
 {
     rep_ctx *c = ctx;
     if (met_member(c->met, m) != 0) return -1;
+    if (c->buf) return m->left_ts >= 0 ? rb_member_left(c->buf, m->group_id, m->member_id, m->left_ts)
+                                       : rb_member(c->buf, m);
     if (!c->store) return 0;
     if (m->left_ts >= 0) return store_member_left(c->store, m->group_id, m->member_id, m->left_ts);
     return store_member(c->store, m, NULL);
@@ -28,21 +31,24 @@ static int sink_event(void *ctx, const ev_rec *e)
     rep_ctx *c = ctx;
     if (met_event(c->met, e) != 0) return -1;
     if (c->store && c->store_events) return store_event(c->store, e);
+    if (c->buf && c->store_events) return rb_event(c->buf, e);
     return 0;
 }
 
 typedef struct emit_ctx {
     store_t *store;
+    rb_t *buf;
     const cal *cal;
 } emit_ctx;
 
 static int emit_row(void *ctx, int32_t group_id, int64_t day, const char *metric, double value)
 {
     emit_ctx *c = ctx;
-    if (day < 0) return store_summary(c->store, group_id, metric, value);
+    if (day < 0)
+        return c->buf ? rb_summary(c->buf, group_id, metric, value) : store_summary(c->store, group_id, metric, value);
     char date[16];
     cal_date_str(c->cal, day, date);
-    return store_daily(c->store, group_id, date, metric, value);
+    return c->buf ? rb_daily(c->buf, group_id, date, metric, value) : store_daily(c->store, group_id, date, metric, value);
 }
 
 int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
@@ -51,7 +57,7 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
     *met_out = NULL;
     const scen_arm *a = &sc->arms[arm];
     met_opts mo = {sc->cal.start_ts, sc->cal.utc_offset, sc->run.days, 0};
-    rep_ctx ctx = {NULL, o ? o->store : NULL, o ? o->store_events : 0};
+    rep_ctx ctx = {NULL, o ? o->store : NULL, o && !o->store ? o->buf : NULL, o ? o->store_events : 0};
     sim_t *sim = NULL;
     com_t *com = NULL;
     char *settings = NULL;
@@ -61,18 +67,28 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
     if (sim_open(&sim, NULL) != 0) { snprintf(err, errlen, "engine: out of memory"); goto out; }
     ev_sink sink = {sink_member, sink_event, &ctx};
     if (com_new(&com, &a->com, sim, &sc->cal, sc->seed, (uint64_t)rep, &sink, err, errlen) != 0) goto out;
-    if (ctx.store) {
+    if (ctx.store || ctx.buf) {
         const char *st = o->settings;
         if (!st) st = settings = scen_settings_text(sc, arm);
+        if (!st) { snprintf(err, errlen, "settings: out of memory"); goto out; }
         store_run r = {o->run_id, o->batch_id, sc->run.name, a->name, o->point, rep, (int64_t)sc->seed,
                        st, "sim", sc->cal.start_ts, sc->cal.utc_offset, sc->run.days};
-        int64_t run_id;
-        if (store_run_begin(ctx.store, &r, &run_id) != 0) {
-            snprintf(err, errlen, "store: %s", store_errmsg(ctx.store));
-            goto out;
+        if (ctx.buf) {
+            /* the same header and group row the store would get, for later */
+            rb_reset(ctx.buf);
+            if (rb_set_run(ctx.buf, &r) || rb_group(ctx.buf, 1, sc->run.name)) {
+                snprintf(err, errlen, "buffer: out of memory");
+                goto out;
+            }
+        } else {
+            int64_t run_id;
+            if (store_run_begin(ctx.store, &r, &run_id) != 0) {
+                snprintf(err, errlen, "store: %s", store_errmsg(ctx.store));
+                goto out;
+            }
+            in_tx = 1;
+            if (store_group(ctx.store, 1, sc->run.name) != 0) goto store_fail;
         }
-        in_tx = 1;
-        if (store_group(ctx.store, 1, sc->run.name) != 0) goto store_fail;
     }
     if (com_start(com) != 0) goto model_fail;
     /* the window is [0, days*86400): stop just before the next midnight */
@@ -80,10 +96,13 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
     if (com_finish(com) != 0) goto model_fail;
     if (met_finish(ctx.met) != 0) { snprintf(err, errlen, "metrics: failed to finish"); goto out; }
     if (ctx.store) {
-        emit_ctx ec = {ctx.store, &sc->cal};
+        emit_ctx ec = {ctx.store, NULL, &sc->cal};
         if (met_emit(ctx.met, emit_row, &ec) != 0) goto store_fail;
         if (store_run_commit(ctx.store) != 0) goto store_fail;
         in_tx = 0;
+    } else if (ctx.buf) {
+        emit_ctx ec = {NULL, ctx.buf, &sc->cal};
+        if (met_emit(ctx.met, emit_row, &ec) != 0) { snprintf(err, errlen, "buffer: out of memory"); goto out; }
     }
     if (stats) com_get_stats(com, stats);
     *met_out = ctx.met;
@@ -91,7 +110,8 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
     rc = 0;
     goto out;
 model_fail:
-    if (ctx.store && store_errmsg(ctx.store)[0]) snprintf(err, errlen, "store: %s", store_errmsg(ctx.store));
+    if (ctx.buf) snprintf(err, errlen, "model: the run failed (out of memory)");
+    else if (ctx.store && store_errmsg(ctx.store)[0]) snprintf(err, errlen, "store: %s", store_errmsg(ctx.store));
     else snprintf(err, errlen, "model: the run failed (out of memory or a write error)");
     goto out;
 store_fail:

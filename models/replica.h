@@ -9,6 +9,7 @@
 
 #include "community.h"
 #include "metrics.h"
+#include "runbuf.h"
 #include "scenario.h"
 #include "store.h"
 
@@ -19,6 +20,9 @@ typedef struct rep_opts {
     int point;          /* sweep point (0 for a plain run) */
     int64_t run_id;     /* runs.run_id to use; 0 = next free */
     const char *settings; /* effective settings text for runs.settings (NULL: computed) */
+    rb_t *buf;          /* non-NULL (and store NULL): the run's rows go to this
+                           buffer instead (reset first), for a writer to
+                           rb_commit later; the same rows the store would get */
 } rep_opts;
 
 /* Run replication `rep` of arm `arm` of scenario sc.  On success returns 0,
