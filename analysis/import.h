@@ -184,17 +184,25 @@ typedef struct imp_msg {
     int question;                 /* -1 by the rule on text, 0 no, 1 yes */
     const char *msgid;            /* id for duplicate detection, NULL if none */
     /* joins (EV_JOIN) */
-    const char *inviter;          /* inviter id (or display name, see by_name) */
+    const char *inviter;          /* inviter id (or display name, see by_name), or IMP_SELF */
     int source;                   /* ev_source of a join */
     int by_name;                  /* sender and inviter are display names (from a notice) */
     double value;                 /* value of kinds other than messages */
 } imp_msg;
+
+/* As imp_msg.inviter: the exporting account ("你" in a WeChat notice). */
+#define IMP_SELF "\001self"
 
 /* Initialise m to an empty EV_MESSAGE with refine on, length -1, question -1. */
 void imp_msg_init(imp_msg *m);
 
 /* Feed one record.  0, or -1 to stop (database failure; message set). */
 int imp_emit(imp_ctx *x, const imp_msg *m);
+
+/* Duplicate detection for a record that yields several events (or whose
+ * identity is several fields): 1 if (group, parts...) was seen before (it is
+ * counted as a duplicate; skip the record), 0 if new, -1 out of memory. */
+int imp_seen(imp_ctx *x, const char *group, const char *const *parts, int nparts);
 
 /* Declare a membership from a member list (e.g. WeCom): joined_ts < 0 if
  * unknown, role ev_role, source ev_source, inviter id or NULL.  0 or -1. */
@@ -227,7 +235,8 @@ int imp_read_wecom(imp_ctx *x, const char *path, FILE *f);
 
 /* Parse a WeChat system notice (UTF-8).  If it announces joins, calls
  * fn(ctx, invitee, inviter, source) for each invitee (names; "你" is the
- * exporting account; inviter NULL if none) and returns the number of joins;
+ * exporting account, passed as IMP_SELF; inviter NULL if none) and returns
+ * the number of joins;
  * a removal/leave notice calls fn with source -1 and returns 1; otherwise 0. */
 int imp_wechat_notice(const char *text, void (*fn)(void *ctx, const char *who, const char *inviter, int source),
                       void *ctx);

@@ -152,7 +152,8 @@ FROM (SELECT j.run_id, j.group_id, j.member_id, j.day, MIN(s.day) AS f
 GROUP BY run_id, group_id, day;
 
 -- 30-day windows d-29..d a membership was present for as a whole (group 0:
--- through any membership), and the messages sent in them.
+-- through any membership), and the messages sent in them (a running sum over
+-- a dense member x day grid).
 CREATE VIEW IF NOT EXISTS v_heavy_days AS
 WITH u(run_id, group_id, member_id, day) AS (
     SELECT d.run_id, m.group_id, m.member_id, d.day
@@ -163,14 +164,18 @@ uu(run_id, group_id, member_id, day) AS (
     SELECT run_id, group_id, member_id, day FROM u
     UNION
     SELECT run_id, 0, member_id, day FROM u),
+units AS (SELECT DISTINCT run_id, group_id, member_id FROM uu),
 w AS (
-    SELECT uu.run_id, uu.group_id, uu.member_id, uu.day, TOTAL(s.n) AS msgs
-    FROM uu LEFT JOIN v_speaker_days s
-      ON s.run_id = uu.run_id AND s.group_id = uu.group_id AND s.member_id = uu.member_id
-     AND s.day BETWEEN uu.day - 29 AND uu.day
-    GROUP BY uu.run_id, uu.group_id, uu.member_id, uu.day)
-SELECT run_id, group_id, day, COUNT(*) AS eligible, SUM(msgs > 50) AS heavy
-FROM w GROUP BY run_id, group_id, day;
+    SELECT x.run_id, x.group_id, x.member_id, d.day,
+           SUM(COALESCE(s.n, 0)) OVER (PARTITION BY x.run_id, x.group_id, x.member_id ORDER BY d.day
+                                       ROWS BETWEEN 29 PRECEDING AND CURRENT ROW) AS msgs
+    FROM units x JOIN v_days d ON d.run_id = x.run_id
+    LEFT JOIN v_speaker_days s
+      ON s.run_id = x.run_id AND s.group_id = x.group_id AND s.member_id = x.member_id AND s.day = d.day)
+SELECT uu.run_id, uu.group_id, uu.day, COUNT(*) AS eligible, SUM(w.msgs > 50) AS heavy
+FROM uu JOIN w ON w.run_id = uu.run_id AND w.group_id = uu.group_id AND w.member_id = uu.member_id
+              AND w.day = uu.day
+GROUP BY uu.run_id, uu.group_id, uu.day;
 
 CREATE VIEW IF NOT EXISTS v_daily_wide AS
 SELECT g.run_id, g.group_id, d.day,
@@ -205,12 +210,20 @@ LEFT JOIN v_new_retention_days nr ON nr.run_id = g.run_id AND nr.group_id = g.gr
 LEFT JOIN v_heavy_days hv ON hv.run_id = g.run_id AND hv.group_id = g.group_id AND hv.day = d.day;
 
 -- Response: each eligible question (24 h follow-up inside the window) and the
--- time to the first message by someone else at a later second, within 24 h.
+-- time to the first message by someone else at a later second, within 24 h
+-- (the answer is inside the window then; written over `events` directly so
+-- the index on (run_id, group_id, ts) bounds the search to those 24 h).
 CREATE VIEW IF NOT EXISTS v_response AS
 SELECT q.run_id, q.group_id, q.member_id, q.ts,
-       (SELECT MIN(a.ts) FROM v_ev a
-        WHERE a.run_id = q.run_id AND a.group_id = q.group_id AND a.is_msg
-          AND a.member_id <> q.member_id AND a.ts > q.ts AND a.ts <= q.ts + 86400) - q.ts AS rt
+       (SELECT MIN(a.ts) FROM events a
+        LEFT JOIN members am
+          ON am.run_id = a.run_id AND am.group_id = a.group_id AND am.member_id = a.member_id
+        WHERE a.run_id = q.run_id AND a.group_id = q.group_id
+          AND a.ts > q.ts AND a.ts <= q.ts + 86400
+          AND a.kind IN ('message', 'reply', 'question', 'answer', 'checkin', 'announce', 'post',
+                         'submission')
+          AND a.member_id >= 0 AND a.member_id <> q.member_id
+          AND COALESCE(am.role, 'member') <> 'bot') - q.ts AS rt
 FROM v_ev q
 WHERE q.kind = 'question' AND q.ts + 86400 < q.s0 + 86400 * q.nd;
 

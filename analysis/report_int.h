@@ -54,7 +54,10 @@ typedef struct rpt_ctx {
     FILE *body;     /* the page's body, assembled into index.html at the end */
     char *bodybuf;
     size_t bodylen;
-    unsigned nav;   /* sections already linked */
+    struct {
+        const char *id, *title;
+    } nav[16];      /* the sections written, for the navigation bar */
+    int nnav;
 } rpt_ctx;
 
 /* ---- report_data.c ---- */

@@ -48,6 +48,17 @@ CREATE TABLE IF NOT EXISTS points (
   PRIMARY KEY (batch_id, point)
 );
 
+-- One row per batch of `qunsim run`/`sweep`: its task plan.  Task t (order in
+-- docs/experiments.md: arm x point x replication) is stored as run_id
+-- run_base + 1 + t, so the ids do not depend on threads, ranks, shards or
+-- interruptions; `--resume` finds the batch by (scenario_text, key).
+CREATE TABLE IF NOT EXISTS plans (
+  batch_id INTEGER PRIMARY KEY REFERENCES batches(batch_id),
+  run_base INTEGER NOT NULL,            -- run ids run_base+1 .. run_base+ntasks are this batch's
+  ntasks   INTEGER NOT NULL,            -- arms x points x reps
+  key      TEXT NOT NULL                -- kind, version, seed, reps, arms with effective settings, points
+);
+
 -- One row per replication (or per imported log).
 CREATE TABLE IF NOT EXISTS runs (
   run_id     INTEGER PRIMARY KEY,

@@ -11,6 +11,12 @@
 #define HOUR 3600.0
 
 enum { ST_ACTIVE = 0, ST_SILENT, ST_MUTED, ST_LEFT };
+
+/* Campaign ids (ref_id of participate/complete/reward/exposure events). */
+enum { CAMP_CHECKIN = 1, CAMP_COUPON = 2, CAMP_CONTEST = 3, CAMP_CHALLENGE = 4, CAMP_QUIZ = 5,
+       CAMP_GROUPBUY = 6, CAMP_STORY = 7, CAMP_LIVE = 8, CAMP_CHAPTERS = 9, CAMP_REDPACKET = 10,
+       CAMP_MAX = 16, CAMP_MEETUP = 100 };
+#define FAM_CAMPAIGN(id) (32u + (uint32_t)(id)) /* stream family of a campaign */
 enum { MK_NORMAL = 0, MK_SPAMMER };
 
 /* Priorities at equal times (part of the documented event order): the day
@@ -41,6 +47,8 @@ typedef struct member {
     int32_t inviter;  /* member index of the inviter, -1 */
     int32_t violations, sent_today, invited_joins, coupon;
     int32_t muted_by_admin;
+    uint32_t camp_seen;   /* bit c: took part in campaign id c (< 32) */
+    int32_t city;         /* city chapter */
     int32_t ck_streak, ck_points, ck_missed, ck_done_day, ck_rewarded, ck_count;
 } member;
 
@@ -75,6 +83,8 @@ struct com {
     int64_t day;         /* current local day (set by the day tick) */
     int op_count;        /* operator posts today (stream counter) */
     uint32_t *spoke_day; /* per member: last day + 1 it spoke (speaker counts) */
+    double *score[CAMP_MAX]; /* per campaign id, per member: a campaign's score (lazy) */
+    int score_cap[CAMP_MAX];
     com_stats st;
 };
 
@@ -129,9 +139,37 @@ void culture_day(com_t *m, int64_t day);
 void culture_on_join(com_t *m, int i);
 void ck_day(com_t *m, int64_t day);
 
+/* --- campaigns (campaign.c and one file per type) --- */
+/* 1 if member i can take part in campaigns (present, ordinary, not a spammer) */
+int camp_eligible(const com_t *m, int i);
+/* 1 if the campaign runs on this day */
+int camp_active(const camp_common *c, int64_t day);
+/* exposure events for every eligible member (call on the first day) */
+void camp_expose(com_t *m, int id);
+/* the participation decision of member i, drawn from (campaign, member, counter) */
+int camp_decide(com_t *m, const camp_common *c, int id, int i, uint64_t counter);
+/* member i takes part: participate event the first time, boost, maybe a share with invites */
+void camp_took_part(com_t *m, const camp_common *c, int id, int i, uint64_t counter);
+/* a campaign's per-member score array (grown lazily); NULL on ENOMEM */
+double *camp_score(com_t *m, int id);
+/* a time in day `day` following the activity profile, drawn from r */
+double camp_time(com_t *m, int64_t day, gsl_rng *r);
+/* one invitation from member inv (accept, approval, admission, join); invite.c */
+void invite_send(com_t *m, int inv, uint64_t salt);
+void campaigns_day(com_t *m, int64_t day);
+void contest_day(com_t *m, int64_t day);
+void challenge_day(com_t *m, int64_t day);
+void quiz_day(com_t *m, int64_t day);
+void groupbuy_day(com_t *m, int64_t day);
+void story_day(com_t *m, int64_t day);
+void live_day(com_t *m, int64_t day);
+void chapters_day(com_t *m, int64_t day);
+void redpacket_day(com_t *m, int64_t day);
+
 /* setting tables of the mechanisms */
 extern const opt_row com_core_opts[], talk_opts[], roles_opts[], content_opts[], op_opts[],
-    rules_opts[], invite_opts[], culture_opts[], checkin_opts[];
+    rules_opts[], invite_opts[], culture_opts[], checkin_opts[], contest_opts[], challenge_opts[],
+    quiz_opts[], groupbuy_opts[], story_opts[], live_opts[], chapters_opts[], redpacket_opts[];
 
 #define CP(f) offsetof(com_params, f)
 #define ROW_D(path, f, def, lo, hi, unit, help) {path, OPT_DOUBLE, CP(f), def, lo, hi, NULL, NULL, 0, unit, help}
@@ -140,5 +178,19 @@ extern const opt_row com_core_opts[], talk_opts[], roles_opts[], content_opts[],
 #define ROW_V(path, f, sdef, len, lo, hi, unit, help) {path, OPT_VEC, CP(f), 0, lo, hi, sdef, NULL, len, unit, help}
 #define ROW_E(path, f, def, choices, help) {path, OPT_ENUM, CP(f), def, 0, 0, NULL, choices, 0, "", help}
 #define ROW_END {NULL, 0, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL}
+
+/* the settings every campaign has, under prefix pfx ("contest", ...) */
+#define CAMP_ROWS(pfx, f, d_start, d_days, d_base, d_reward, d_share)                                             \
+    ROW_B(pfx ".enabled", f.enabled, 0, "run this campaign"),                                                     \
+    ROW_I(pfx ".start_day", f.start, d_start, 0, 3650, "day", "first day of the campaign"),                      \
+    ROW_I(pfx ".days", f.days, d_days, 1, 3650, "days", "length of the campaign"),                               \
+    ROW_D(pfx ".base", f.base, d_base, -50, 50, "logit", "participation intercept"),                             \
+    ROW_D(pfx ".w_engagement", f.w_eng, 4, -50, 50, "logit", "participation weight of engagement"),             \
+    ROW_D(pfx ".w_reward", f.w_reward, 1, -50, 50, "logit", "weight of reward sensitivity x reward"),             \
+    ROW_D(pfx ".reward", f.reward, d_reward, 0, 1000, "", "size of the reward, relative (0 none)"),              \
+    ROW_D(pfx ".effort", f.effort, 0, 0, 50, "logit", "participation penalty of the effort asked"),               \
+    ROW_D(pfx ".boost", f.boost, 0.03, 0, 1, "", "engagement boost of taking part"),                             \
+    ROW_D(pfx ".share", f.share, d_share, 0, 1, "", "probability a participant shares it outside the group"),   \
+    ROW_D(pfx ".share_invites", f.share_invite, 0.3, 0, 100, "", "invitations a share brings (mean)")
 
 #endif

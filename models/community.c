@@ -32,6 +32,7 @@ const opt_row com_core_opts[] = {
     ROW_D("members.sensitivity_b", members.sens_b, 2, 0.01, 100, "", "Beta b of reward sensitivity"),
     ROW_D("members.reply_shape", members.reply_shape, 1.0, 0.01, 100, "", "gamma shape of reply propensity (mean 1)"),
     ROW_D("members.question_share", members.question_share, 0.1, 0, 1, "", "share of a member's own messages that are questions"),
+    ROW_D("members.ugc_share", members.ugc_share, 0.05, 0, 1, "", "share of the other messages that are original content (UGC: photos, stories)"),
     ROW_D("members.tolerance_median", members.tol_median, 300, 1, 1e6, "msgs/day", "median overload tolerance (messages read per day)"),
     ROW_D("members.tolerance_sigma", members.tol_sigma, 0.5, 0, 5, "", "lognormal sigma of overload tolerance"),
     ROW_D("members.mute_rate", members.mute_rate, 0.2, 0, 100, "1/day", "muting hazard per unit of relative overload"),
@@ -49,7 +50,9 @@ const opt_row com_core_opts[] = {
 int com_tables(com_params *p, opt_table *out, int max)
 {
     const opt_row *rows[] = {com_core_opts, talk_opts, roles_opts, content_opts, op_opts,
-                             rules_opts, invite_opts, culture_opts, checkin_opts};
+                             rules_opts, invite_opts, culture_opts, checkin_opts, contest_opts,
+                             challenge_opts, quiz_opts, groupbuy_opts, story_opts, live_opts,
+                             chapters_opts, redpacket_opts};
     int n = (int)(sizeof rows / sizeof rows[0]);
     if (n > max) n = max;
     for (int i = 0; i < n; i++) { out[i].rows = rows[i]; out[i].base = p; }
@@ -259,6 +262,7 @@ static void on_post(sim_t *s, const sim_event *ev)
                     ((m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean));
     double u = gsl_rng_uniform(x->post);
     double uq = gsl_rng_uniform(x->post);
+    double uu = gsl_rng_uniform(x->post);
     if (u < accept && x->state != ST_SILENT) {
         if (x->kind == MK_SPAMMER) {
             /* spammers post ads at their own rate (rules.c reacts) */
@@ -268,7 +272,7 @@ static void on_post(sim_t *s, const sim_event *ev)
             m->st.questions++;
             talk_question(m, i, x->group, q);
         } else {
-            com_message(m, EV_MESSAGE, i, -1, -1, 0, 1.0);
+            com_message(m, uu < m->p.members.ugc_share ? EV_SUBMISSION : EV_MESSAGE, i, -1, -1, 0, 1.0);
         }
     }
     schedule_post(m, i, ev->t);
@@ -519,6 +523,7 @@ static void on_day(sim_t *s, const sim_event *ev)
     roles_day(m, day);
     op_day(m, day);
     if (p->checkin.enabled) ck_day(m, day);
+    campaigns_day(m, day);
     if (!sim_schedule(s, DAY, PRIO_DAY, on_day, m, day + 1, 0, 0)) com_fail(m, "engine: %s", sim_errmsg(s));
 }
 
@@ -585,6 +590,7 @@ void com_free(com_t *m)
     if (!m) return;
     for (int i = 0; i < m->n; i++) gsl_rng_free(m->mem[i].post);
     for (int g = 0; g < m->ngrp; g++) free(m->grp[g].idx);
+    for (int c = 0; c < CAMP_MAX; c++) free(m->score[c]);
     free(m->grp);
     free(m->mem);
     free(m->spoke_day);

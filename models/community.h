@@ -54,6 +54,21 @@ typedef struct content_p {
     double load;     /* messages of overload it counts for each reader (@all > 1) */
 } content_p;
 
+/* What every campaign has: a window, a participation decision (logistic in
+ * engagement, reward sensitivity and effort), an engagement effect, sharing. */
+typedef struct camp_common {
+    int enabled;
+    int start, days;       /* first day, length in days */
+    double base;           /* participation logit intercept */
+    double w_eng;          /* logit weight of engagement */
+    double w_reward;       /* logit weight of reward sensitivity x reward */
+    double reward;         /* size of the reward (prize, discount, points), relative */
+    double effort;         /* logit penalty of the effort asked */
+    double boost;          /* engagement boost of taking part */
+    double share;          /* probability a participant shares it outside */
+    double share_invite;   /* invitations a share brings (mean) */
+} camp_common;
+
 typedef struct com_params {
     struct {
         int size, cap, admins, kols, helpers, bots;
@@ -68,6 +83,7 @@ typedef struct com_params {
         double sens_a, sens_b;         /* Beta reward sensitivity */
         double reply_shape;            /* gamma shape of reply propensity (mean 1) */
         double question_share;         /* share of a member's messages that are questions */
+        double ugc_share;              /* share of the other messages that are original content (UGC) */
         double tol_median, tol_sigma;  /* overload tolerance: lognormal messages/day */
         double mute_rate;              /* muting hazard/day per unit of relative overload */
         double overload_leave;         /* extra leaving hazard/day per unit of overload */
@@ -164,10 +180,69 @@ typedef struct com_params {
         int points, threshold, makeup;
         double base, w_eng, w_streak, w_reward, boost, reward_boost;
     } checkin;
+    struct {
+        camp_common c;
+        int submit_days;       /* submissions in the first days, then voting */
+        double votes;          /* votes per day of a fully engaged voter */
+        double canvass;        /* invitations per day a contestant sends to canvass votes */
+        int prizes;            /* prizes for the top contestants */
+        double prize_boost;
+    } contest;
+    struct {
+        camp_common c;
+        int weekday;           /* weekly challenge starts (0 = Monday) */
+        double posts;          /* challenge posts per day of a participant */
+        int award_every;       /* days between award ceremonies (e.g. 30) */
+        int awards;            /* winners per ceremony */
+        double award_boost, ceremony_belonging;
+    } challenge;
+    struct {
+        camp_common c;
+        int rounds;            /* rounds per quiz day */
+        double hour;           /* local hour of the first round */
+        double correct;        /* probability an answer is correct */
+    } quiz;
+    struct {
+        camp_common c;
+        double price;          /* list price */
+        double discount;       /* group price = price x (1 - discount) once unlocked */
+        int threshold;         /* buyers needed to unlock the group price */
+        double basket;         /* mean extra items per order once unlocked */
+        double hour;           /* local hour of the flash sale */
+    } groupbuy;
+    struct {
+        camp_common c;
+        double stories;        /* stories per day of a participant */
+        int featured;          /* stories featured per day */
+        double featured_boost;
+    } story;
+    struct {
+        camp_common c;
+        double hour;           /* local hour of the stream */
+        double length;         /* minutes */
+        double stay;           /* probability an attendee stays to the end (x (0.5 + e/2)) */
+        double survey;         /* probability a finisher fills the questionnaire */
+        int winners;           /* lottery winners */
+    } live;
+    struct {
+        camp_common c;
+        int cities;            /* city chapters */
+        double meet_every;     /* days between a chapter's meetups */
+        double attend;         /* attendance probability x engagement */
+        double belonging;      /* belonging from attending */
+        double uploads;        /* album uploads per attendee */
+    } chapters;
+    struct {
+        camp_common c;
+        opt_vec hours;         /* local hours of the red packets */
+        double grab;           /* probability a reader grabs (x engagement) */
+        double amount;         /* mean amount */
+    } redpacket;
 } com_params;
 
 /* The settings tables of the model, each row's offset into com_params.
  * Writes up to max tables into out (base = p) and returns their number. */
+#define COM_MAX_TABLES 32
 int com_tables(com_params *p, opt_table *out, int max);
 
 /* Checks that need several settings at once (e.g. size <= cap).  Returns 0,

@@ -46,22 +46,26 @@ void invite_day(com_t *m, int64_t day)
     }
 }
 
-static void on_invite(sim_t *s, const sim_event *ev)
+void invite_send(com_t *m, int i, uint64_t salt)
 {
-    com_t *m = ev->ctx;
     const com_params *p = &m->p;
-    int i = (int)ev->a;
     if (m->mem[i].state == ST_LEFT) return;
     m->st.invites++;
     com_emit(m, EV_INVITE, i, m->mem[i].group, -1, 0);
-    gsl_rng *r = com_scratch(m, FAM_INVITE, (uint32_t)i, (uint64_t)ev->b + (1ull << 40));
+    gsl_rng *r = com_scratch(m, FAM_INVITE, (uint32_t)i, salt + (1ull << 40));
     if (gsl_rng_uniform(r) >= p->invites.accept) return;
     double delay = 0;
     if (p->rules.invite_confirm && m->mem[i].role == ROLE_MEMBER) {
         if (gsl_rng_uniform(r) >= p->rules.approve_prob) return;
         delay = gsl_ran_exponential(r, p->rules.approve_delay * HOUR);
     }
-    if (!sim_schedule(s, delay, PRIO_MEMBER, on_invite_join, m, i, ev->b, 0)) com_fail(m, "engine: %s", sim_errmsg(s));
+    if (!sim_schedule(m->sim, delay, PRIO_MEMBER, on_invite_join, m, i, (int64_t)salt, 0)) com_fail(m, "engine: %s", sim_errmsg(m->sim));
+}
+
+static void on_invite(sim_t *s, const sim_event *ev)
+{
+    (void)s;
+    invite_send(ev->ctx, (int)ev->a, (uint64_t)ev->b);
 }
 
 static void on_invite_join(sim_t *s, const sim_event *ev)

@@ -58,11 +58,67 @@ int scen_arm_index(const scenario *s, const char *name)
     return -1;
 }
 
-static int finish_run(scenario *s, const char *file, char *err, size_t n)
+/* "FILE:LINE" of setting `path` in cfg (relative to grp if not NULL), or
+ * just deffile when cfg is NULL or the setting is not in the file. */
+static void where(const config_t *cfg, const config_setting_t *grp, const char *path,
+                  const char *deffile, char *buf, size_t n)
+{
+    const config_setting_t *st = !cfg ? NULL : grp ? config_setting_lookup((config_setting_t *)grp, path)
+                                                   : config_lookup(cfg, path);
+    if (st && config_setting_source_line(st) > 0)
+        snprintf(buf, n, "%s:%u", config_setting_source_file(st) ? config_setting_source_file(st) : deffile,
+                 config_setting_source_line(st));
+    else
+        snprintf(buf, n, "%s", deffile);
+}
+
+/* A message `setting "PATH": why` from com_validate, prefixed with the file
+ * and line of PATH: in the arm group grp if there, else the arm's own line;
+ * at the top level when grp is NULL (just the file if PATH is not set). */
+static void place_msg(const config_t *cfg, const config_setting_t *grp, const char *file,
+                      const char *msg, char *err, size_t n)
+{
+    char path[128] = "-", at[600];
+    const char *q = strstr(msg, "setting \"");
+    if (q) {
+        q += 9;
+        size_t k = strcspn(q, "\"");
+        if (k < sizeof path) { memcpy(path, q, k); path[k] = 0; }
+    }
+    where(cfg, grp, path, file, at, sizeof at);
+    if (grp && strcmp(at, file) == 0) {
+        const char *gf = config_setting_source_file(grp);
+        snprintf(at, sizeof at, "%s:%u", gf ? gf : file, config_setting_source_line(grp));
+    }
+    snprintf(err, n, "%s: %s", at, msg);
+}
+
+/* libconfig names a file pulled in by @include as the directive wrote it,
+ * relative to the include directory: make a message's FILE relative to the
+ * working directory, like the scenario's own path, so FILE:LINE opens. */
+static void fix_include_name(char *err, size_t n, const char *path, const char *dir)
+{
+    size_t k = strcspn(err, ":");
+    if (!dir || !strcmp(dir, ".") || err[0] == '/' || !err[k] || (strlen(path) == k && !strncmp(err, path, k))) return;
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s/%s", dir, err);
+    snprintf(err, n, "%s", tmp);
+}
+
+static int finish_run(scenario *s, const char *file, const config_t *cfg, char *err, size_t n)
 {
     if (cal_init(&s->cal, s->run.start, s->run.utc_offset) != 0) {
-        snprintf(err, n, "%s: setting \"scenario.start\"/\"scenario.utc_offset\": bad date \"%s\" or offset \"%s\" (want YYYY-MM-DD and +HH:MM)",
-                 file, s->run.start, s->run.utc_offset);
+        int32_t off;
+        int bad_off = cal_parse_offset(s->run.utc_offset, &off) != 0;
+        const char *what = bad_off ? "scenario.utc_offset" : "scenario.start";
+        char at[600];
+        where(cfg, NULL, what, file, at, sizeof at);
+        if (bad_off)
+            snprintf(err, n, "%s: setting \"%s\": bad UTC offset \"%s\" (want +HH:MM or -HH:MM, at most 14 hours)",
+                     at, what, s->run.utc_offset);
+        else
+            snprintf(err, n, "%s: setting \"%s\": bad date \"%s\" (want an existing date YYYY-MM-DD, 1970 or later)",
+                     at, what, s->run.start);
         return -1;
     }
     return 0;
@@ -94,19 +150,19 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     }
     scen_arm base;
     memset(&base, 0, sizeof base);
-    opt_table root[16] = {{scen_opts, &s->run}};
-    int nt = 1 + com_tables(&base.com, root + 1, 15);
+    opt_table root[COM_MAX_TABLES + 1] = {{scen_opts, &s->run}};
+    int nt = 1 + com_tables(&base.com, root + 1, COM_MAX_TABLES);
     opt_defaults(root, nt);
     static const char *const skip_root[] = {"arms", NULL};
     if (opt_apply(root, nt, config_root_setting(&cfg), skip_root, err, errlen) != 0) goto done;
     if (com_validate(&base.com, err, errlen) != 0) {
         char e2[512];
-        snprintf(e2, sizeof e2, "%s: %s", path, err);
-        snprintf(err, errlen, "%s", e2);
+        snprintf(e2, sizeof e2, "%s", err);
+        place_msg(&cfg, NULL, path, e2, err, errlen);
         goto done;
     }
     s->seed = (uint64_t)s->run.seed;
-    if (finish_run(s, path, err, errlen) != 0) goto done;
+    if (finish_run(s, path, &cfg, err, errlen) != 0) goto done;
 
     config_setting_t *arms = config_lookup(&cfg, "arms");
     if (!arms) {
@@ -145,8 +201,8 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
         scen_arm *arm = &s->arms[s->narms];
         *arm = base;
         snprintf(arm->name, OPT_STR_MAX, "%s", name);
-        opt_table t[15];
-        int na2 = com_tables(&arm->com, t, 15);
+        opt_table t[COM_MAX_TABLES];
+        int na2 = com_tables(&arm->com, t, COM_MAX_TABLES);
         static const char *const skip_arm[] = {"name", "description", NULL};
         char e2[512];
         if (opt_apply(t, na2, g, skip_arm, e2, sizeof e2) != 0) {
@@ -154,13 +210,16 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
             goto done;
         }
         if (com_validate(&arm->com, e2, sizeof e2) != 0) {
-            snprintf(err, errlen, "%s:%u: %s (in arm \"%s\")", file, config_setting_source_line(g), e2, name);
+            char e3[1024];
+            place_msg(&cfg, g, path, e2, e3, sizeof e3);
+            snprintf(err, errlen, "%s (in arm \"%s\")", e3, name);
             goto done;
         }
         s->narms++;
     }
     rc = 0;
 done:
+    if (rc != 0) fix_include_name(err, errlen, path, config_get_include_dir(&cfg));
     config_destroy(&cfg);
     free(dir);
     if (rc != 0) {
@@ -185,11 +244,11 @@ int scen_set(scenario *s, const char *path, const char *value, char *err, size_t
         opt_table t = {scen_opts, &s->run};
         if (opt_set(&t, 1, path, value, err, errlen) != 0) return -1;
         s->seed = (uint64_t)s->run.seed;
-        return finish_run(s, "--set", err, errlen);
+        return finish_run(s, "--set", NULL, err, errlen);
     }
     for (int a = 0; a < s->narms; a++) {
-        opt_table t[15];
-        int nt = com_tables(&s->arms[a].com, t, 15);
+        opt_table t[COM_MAX_TABLES];
+        int nt = com_tables(&s->arms[a].com, t, COM_MAX_TABLES);
         if (opt_set(t, nt, path, value, err, errlen) != 0) return -1;
         if (com_validate(&s->arms[a].com, err, errlen) != 0) return -1;
     }
@@ -200,7 +259,7 @@ char *scen_settings_text(const scenario *s, int a)
 {
     scen_run run = s->run;
     scen_arm arm = s->arms[a];
-    opt_table t[16] = {{scen_opts, &run}};
-    int nt = 1 + com_tables(&arm.com, t + 1, 15);
+    opt_table t[COM_MAX_TABLES + 1] = {{scen_opts, &run}};
+    int nt = 1 + com_tables(&arm.com, t + 1, COM_MAX_TABLES);
     return opt_format(t, nt);
 }

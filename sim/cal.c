@@ -1,4 +1,6 @@
-/* cal.c -- civil-date arithmetic for the group's local calendar. */
+/* cal.c -- civil-date arithmetic for the group's local calendar.
+ * Proleptic Gregorian, fixed UTC offset, no time zone database or locale;
+ * the parsers accept exactly the documented forms (digits where digits go). */
 #include "cal.h"
 
 #include <math.h>
@@ -36,27 +38,36 @@ static int days_in_month(int64_t y, unsigned m)
     return m == 2 ? 28 + leap : dm[m - 1];
 }
 
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
 int cal_parse_offset(const char *s, int32_t *out)
 {
     if (!s) return -1;
     if (strcmp(s, "Z") == 0 || strcmp(s, "UTC") == 0) { *out = 0; return 0; }
     int hh, mm;
-    char sign, tail;
-    if (sscanf(s, "%c%2d:%2d%c", &sign, &hh, &mm, &tail) != 3) return -1;
-    if ((sign != '+' && sign != '-') || strlen(s) != 6) return -1;
-    if (hh < 0 || hh > 14 || mm < 0 || mm > 59 || (hh == 14 && mm > 0)) return -1;
+    if (strlen(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':') return -1;
+    if (digits(s + 1, 2, &hh) != 0 || digits(s + 4, 2, &mm) != 0) return -1;
+    if (hh > 14 || mm > 59 || (hh == 14 && mm > 0)) return -1;
     int32_t v = hh * 3600 + mm * 60;
-    *out = sign == '-' ? -v : v;
+    *out = s[0] == '-' ? -v : v;
     return 0;
 }
 
 int cal_init(cal *c, const char *date, const char *utc_offset)
 {
     int y, m, d;
-    char tail;
-    if (!date || strlen(date) != 10 || sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    if (!date || strlen(date) != 10 || date[4] != '-' || date[7] != '-') return -1;
+    if (digits(date, 4, &y) != 0 || digits(date + 5, 2, &m) != 0 || digits(date + 8, 2, &d) != 0)
         return -1;
-    if (date[4] != '-' || date[7] != '-') return -1;
     if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, (unsigned)m))
         return -1;
     int32_t off = 28800;
@@ -83,15 +94,22 @@ int64_t cal_day_of_ts(const cal *c, int64_t ts)
 int64_t cal_day(const cal *c, double t)
 {
     (void)c;
-    return (int64_t)floor(t / 86400.0);
+    if (!(fabs(t) < 7e20)) return t > 0 ? INT64_MAX / 86400 : -INT64_MAX / 86400; /* NaN, huge */
+    double d = floor(t / 86400.0);
+    /* t / 86400 may round across an integer: settle on d*86400 <= t < (d+1)*86400 */
+    if (d * 86400.0 > t) d -= 1.0;
+    else if ((d + 1.0) * 86400.0 <= t) d += 1.0;
+    return (int64_t)d;
 }
 
 double cal_hour(const cal *c, double t)
 {
-    (void)c;
-    double s = fmod(t, 86400.0);
-    if (s < 0) s += 86400.0;
-    return s / 3600.0;
+    double s = t - (double)cal_day(c, t) * 86400.0;
+    double h = s / 3600.0;
+    /* t just below a midnight can round up to 24.0: keep it in the day that
+     * cal_day() gives, i.e. in [0, 24) */
+    if (!(h >= 0.0)) return 0.0;
+    return h < 24.0 ? h : nextafter(24.0, 0.0);
 }
 
 int cal_weekday(const cal *c, double t)

@@ -17,11 +17,13 @@ typedef struct cal {
     int32_t start_wday; /* weekday of the start date, 0 = Monday .. 6 = Sunday */
 } cal;
 
-/* Parse "YYYY-MM-DD" and "+HH:MM" / "-HH:MM" / "Z" into a calendar.
- * Returns 0, or -1 on a malformed or impossible date/offset (|offset| <= 14h). */
+/* Parse "YYYY-MM-DD" (years 1970..9999) and "+HH:MM" / "-HH:MM" / "Z" /
+ * "UTC" (NULL: +08:00) into a calendar.  Returns 0, or -1 on a malformed or
+ * impossible date or offset (|offset| <= 14:00); *c is unchanged on error. */
 int cal_init(cal *c, const char *date, const char *utc_offset);
 
-/* Parse an offset string into seconds east of UTC; -1 on error. */
+/* Parse an offset string ("+HH:MM", "-HH:MM", "Z", "UTC"; |offset| <= 14:00)
+ * into seconds east of UTC.  Returns 0, or -1 on error (*out unchanged). */
 int cal_parse_offset(const char *s, int32_t *out);
 
 /* Days since 1970-01-01 of a civil date, and back (Howard Hinnant's algorithms). */
@@ -30,9 +32,11 @@ void cal_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
 /* Local day index of unix time ts (0 = the start date; negative before it). */
 int64_t cal_day_of_ts(const cal *c, int64_t ts);
-/* Local day index of simulated time t. */
+/* Local day index of simulated time t: the d with d*86400 <= t < (d+1)*86400
+ * exactly (0 = the start date, negative before it). */
 int64_t cal_day(const cal *c, double t);
-/* Local hour of day [0,24) of simulated time t, fractional. */
+/* Local hour of day [0,24) of simulated time t, fractional; always within the
+ * day cal_day() gives. */
 double cal_hour(const cal *c, double t);
 /* Local weekday of simulated time t: 0 = Monday .. 6 = Sunday. */
 int cal_weekday(const cal *c, double t);

@@ -69,7 +69,7 @@ static inline void q_heap_sift_down(q_heap *h, size_t i, q_entry x, const q_slot
         size_t c = 4 * i + 1, m = c;
         if (c + 3 < n) {
             size_t m1 = q_before(&v[c + 1], &v[c], pool) ? c + 1 : c;
-            size_t m2 = c + 2;
+            size_t m2 = q_before(&v[c + 3], &v[c + 2], pool) ? c + 3 : c + 2;
             m = q_before(&v[m2], &v[m1], pool) ? m2 : m1;
         } else if (c < n) {
             for (size_t k = c + 1; k < n; k++)

@@ -1,0 +1,967 @@
+/* report.c -- `qunsim report`: the sections of the forecast report and the
+ * assembly of index.html.  Each section computes its data (report_data.c),
+ * draws its charts (plot.h) and writes its HTML into a memory stream; the
+ * page (head, navigation to the sections present, body) is written at the
+ * end.  A section without data is skipped; a chart gnuplot fails on is a
+ * warning.  Data reads: report_data.c; escaping: report_html.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <gsl/gsl_sort.h>
+
+#include "plot.h"
+#include "report_int.h"
+
+/* The daily series drawn as fan charts (and in the history section). */
+static const struct {
+    const char *metric, *label, *unit;
+} daily_rows[] = {
+    {"dau", "daily active speakers", "active speakers"},
+    {"messages", "messages per day", "messages"},
+    {"interactions", "interactions per day", "interactions"},
+    {"members", "members", "members"},
+};
+#define NDAILY ((int)(sizeof daily_rows / sizeof daily_rows[0]))
+
+/* Headline metrics (table and comparison chart), in this order, when present. */
+static const char *const headline[] = {
+    "dau_mean", "messages_per_day", "interactions_per_day", "members_end", "retention_1d",
+    "retention_7d", "retention_30d", "new_retention_1d", "new_retention_7d", "joins", "leaves",
+};
+#define NHEAD ((int)(sizeof headline / sizeof headline[0]))
+
+/* Metrics of the sweep section (response curves; heatmaps for the first MAX_HEAT present). */
+static const char *const key_metrics[] = {"dau_mean", "retention_7d", "messages_per_day", "retention_1d", "members_end"};
+#define NKEY ((int)(sizeof key_metrics / sizeof key_metrics[0]))
+#define MAX_HEAT 3
+#define MAX_SWEEP_SETTINGS 6
+
+/* Campaign funnel: a summary metric when the catalogue has it, else distinct members with such events. */
+static const struct {
+    const char *label, *kind, *metric;
+} funnel_rows[] = {
+    {"exposed", "exposure", "funnel_exposed"},
+    {"took part", "participate", "funnel_participated"},
+    {"completed", "complete", "funnel_completed"},
+    {"shared", "share", "funnel_shared"},
+    {"invited", "invite", "funnel_invited"},
+};
+#define NFUNNEL ((int)(sizeof funnel_rows / sizeof funnel_rows[0]))
+
+/* ---- small helpers ---- */
+
+static void logf_(rpt_ctx *c, const char *fmt, const char *a)
+{
+    if (c->o->log) {
+        fprintf(c->o->log, fmt, a);
+        fflush(c->o->log);
+    }
+}
+
+static int mkdirs(const char *path, char *err, size_t errlen)
+{
+    size_t n = strlen(path);
+    char *p = malloc(n + 1);
+    if (!p) { snprintf(err, errlen, "out of memory"); return -1; }
+    memcpy(p, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != 0) continue;
+        char save = p[i];
+        p[i] = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+            free(p);
+            return -1;
+        }
+        p[i] = save;
+    }
+    struct stat sb;
+    int ok = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (!ok) snprintf(err, errlen, "%s: not a directory", path);
+    free(p);
+    return ok ? 0 : -1;
+}
+
+static int met_pos(const rpt_ctx *c, const char *m)
+{
+    for (int i = 0; i < c->nmet; i++)
+        if (strcmp(c->met[i], m) == 0) return i;
+    return -1;
+}
+
+static const char *name_or(const char *s, const char *dflt) { return s && *s ? s : dflt; }
+
+/* Draw a chart through fn's result: count it and put it on the page, or warn. */
+static void figure(rpt_ctx *c, int rc, const char *name, const char *caption, const char *perr)
+{
+    if (rc == 0) {
+        c->info->nplots++;
+        rh_figure(c->body, name, caption, c->o->svg);
+    } else {
+        c->info->nwarnings++;
+        logf_(c, "qunsim report: warning: chart left out: %s\n", perr);
+    }
+}
+
+static void base_of(rpt_ctx *c, char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", c->plots, name);
+}
+
+static plot_axes axes(const rpt_ctx *c, const char *title, const char *xl, const char *yl)
+{
+    plot_axes a = {title, xl, yl, 0, 0, NAN, NULL, 0, c->o->svg, 0, 0};
+    return a;
+}
+
+static void section_open(rpt_ctx *c, unsigned bit, const char *id, const char *title)
+{
+    if (c->nnav < 16) {
+        c->nav[c->nnav].id = id;
+        c->nav[c->nnav].title = title;
+        c->nnav++;
+    }
+    c->info->sections |= bit;
+    fprintf(c->body, "<section id=\"%s\">\n<h2>%s</h2>\n", id, title);
+}
+
+static void section_close(rpt_ctx *c) { fputs("</section>\n", c->body); }
+
+/* ---- headline table ---- */
+
+static void stat_cell(FILE *f, const sum_stat *s, int diff)
+{
+    int sig = diff && s->n > 1 && (s->lo > 0 || s->hi < 0);
+    fprintf(f, "<td%s>", sig ? " class=\"sig\"" : "");
+    rh_num(f, s->mean, diff);
+    fputs(" <span class=\"ci\">[", f);
+    rh_num(f, s->lo, diff);
+    fputs(", ", f);
+    rh_num(f, s->hi, diff);
+    fputs("]</span></td>", f);
+}
+
+static void metric_table(rpt_ctx *c, const int *mi, int nm)
+{
+    FILE *f = c->body;
+    fputs("<table>\n<thead><tr><th>metric</th>", f);
+    for (int a = 0; a < c->narms; a++) {
+        fputs("<th>", f);
+        rpt_html_write(f, name_or(c->arm[a], "(unnamed arm)"));
+        fputs("</th>", f);
+    }
+    for (int a = 0; a < c->narms; a++) {
+        if (a == c->ref) continue;
+        fputs("<th>", f);
+        rpt_html_write(f, name_or(c->arm[a], "(unnamed arm)"));
+        fputs(" &minus; ", f);
+        rpt_html_write(f, name_or(c->arm[c->ref], "(unnamed arm)"));
+        fputs("</th>", f);
+    }
+    fputs("</tr></thead>\n<tbody>\n", f);
+    for (int k = 0; k < nm; k++) {
+        int m = mi[k];
+        fputs("<tr><td>", f);
+        rpt_html_write(f, c->met[m]);
+        fputs("</td>", f);
+        sum_stat st;
+        for (int a = 0; a < c->narms; a++) {
+            sum_arm(c->sum, a, m, &st);
+            stat_cell(f, &st, 0);
+        }
+        for (int a = 0; a < c->narms; a++) {
+            if (a == c->ref) continue;
+            sum_diff(c->sum, a, c->ref, m, &st);
+            stat_cell(f, &st, 1);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+/* Indices of the headline metrics present (or the first 12 metrics). */
+static int headline_idx(const rpt_ctx *c, int *mi)
+{
+    int n = 0;
+    for (int k = 0; k < NHEAD; k++) {
+        int m = met_pos(c, headline[k]);
+        if (m >= 0) mi[n++] = m;
+    }
+    if (n == 0)
+        for (int m = 0; m < c->nmet && m < 12; m++) mi[n++] = m;
+    return n;
+}
+
+static void sec_headline(rpt_ctx *c)
+{
+    if (!c->sum || c->narms == 0) return;
+    int *mi = malloc(sizeof(int) * (size_t)(c->nmet + NHEAD));
+    if (!mi) return;
+    int n = headline_idx(c, mi);
+    section_open(c, RPT_HEADLINE, "headline", "Headline metrics");
+    fprintf(c->body, "<p class=\"note\">Per arm: mean over %d replication%s [5%% and 95%% of the replications]. ",
+            c->reps, c->reps == 1 ? "" : "s");
+    if (c->narms > 1)
+        fputs("Difference: paired by replication (the arms share their random numbers), mean [90% confidence "
+              "interval of the mean]; bold where that interval excludes 0.", c->body);
+    fputs("</p>\n", c->body);
+    metric_table(c, mi, n);
+    if (c->nmet > n) {
+        for (int m = 0; m < c->nmet; m++) mi[m] = m;
+        fprintf(c->body, "<details><summary>All %d summary metrics</summary>\n", c->nmet);
+        metric_table(c, mi, c->nmet);
+        fputs("</details>\n", c->body);
+    }
+    section_close(c);
+    free(mi);
+}
+
+/* ---- daily fan charts ---- */
+
+static void fan_series(const rpt_ctx *c, rpt_band *b, plot_fan_series *s, int a, int style)
+{
+    s->title = name_or(c->arm[a], "(unnamed arm)");
+    s->n = b->n;
+    s->x = b->x;
+    s->y = b->med;
+    s->lo50 = b->lo50;
+    s->hi50 = b->hi50;
+    s->lo90 = b->lo90;
+    s->hi90 = b->hi90;
+    s->colour = a;
+    s->style = style;
+}
+
+static void sec_daily(rpt_ctx *c, rpt_band **bands)
+{
+    if (c->narms == 0) return;
+    int opened = 0;
+    plot_fan_series *ser = calloc((size_t)c->narms, sizeof *ser);
+    if (!ser) return;
+    for (int k = 0; k < NDAILY; k++) {
+        int have = rd_daily(c, daily_rows[k].metric, bands[k]);
+        if (have <= 0) continue;
+        if (!opened) {
+            section_open(c, RPT_DAILY, "daily", "Daily activity");
+            fprintf(c->body, "<p class=\"note\">Median over %d replication%s per arm (line) with the bands holding "
+                             "the middle 50%% and 90%% of the replications, day by day.</p>\n", c->reps, c->reps == 1 ? "" : "s");
+            opened = 1;
+        }
+        int ns = 0;
+        for (int a = 0; a < c->narms; a++)
+            if (bands[k][a].n > 0) fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
+        char title[1024], base[4200], name[64], perr[1024];
+        snprintf(title, sizeof title, "%s: %s (median, 50%% and 90%% bands of %d replications)",
+                 name_or(c->scenario, "scenario"), daily_rows[k].label, c->reps);
+        snprintf(name, sizeof name, "fan_%s", daily_rows[k].metric);
+        base_of(c, base, sizeof base, name);
+        plot_axes ax = axes(c, title, "date", daily_rows[k].unit);
+        ax.xdate = 1;
+        ax.yzero = 1;
+        figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
+    }
+    if (opened) section_close(c);
+    free(ser);
+}
+
+/* ---- retention curves ---- */
+
+/* N of "retention_Nd" after prefix, or -1. */
+static int retention_n(const char *m, const char *prefix)
+{
+    size_t l = strlen(prefix);
+    if (strncmp(m, prefix, l) != 0) return -1;
+    char *end;
+    long n = strtol(m + l, &end, 10);
+    return end != m + l && strcmp(end, "d") == 0 && n > 0 && n < 100000 ? (int)n : -1;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Bands of retention over N for arm a from metrics "<prefix>Nd"; returns points. */
+static int retention_band(rpt_ctx *c, int a, const char *prefix, rpt_band *b, double *tmp)
+{
+    int *ns = malloc(sizeof(int) * (size_t)c->nmet), *mi = malloc(sizeof(int) * (size_t)c->nmet), k = 0;
+    if (!ns || !mi) { free(ns); free(mi); return 0; }
+    for (int m = 0; m < c->nmet; m++) {
+        int n = retention_n(c->met[m], prefix);
+        if (n > 0) { ns[k] = n * 100000 + m; k++; } /* sort by N, keep m */
+    }
+    qsort(ns, (size_t)k, sizeof *ns, cmp_int);
+    for (int i = 0; i < k; i++) {
+        int m = ns[i] % 100000, n = 0;
+        mi[i] = m;
+        for (int r = 0; r < c->reps; r++) {
+            double v = sum_get(c->sum, a, m, r);
+            if (isfinite(v)) tmp[n++] = v;
+        }
+        gsl_sort(tmp, 1, (size_t)n);
+        if (n > 0 && rd_band_push(b, ns[i] / 100000, tmp, n) != 0) break;
+    }
+    free(ns);
+    free(mi);
+    return b->n;
+}
+
+static void sec_retention(rpt_ctx *c)
+{
+    if (!c->sum || c->narms == 0) return;
+    rpt_band *b = calloc((size_t)(2 * c->narms), sizeof *b);
+    plot_fan_series *ser = calloc((size_t)(2 * c->narms), sizeof *ser);
+    double *tmp = malloc(sizeof(double) * (size_t)c->reps);
+    char **titles = calloc((size_t)(2 * c->narms), sizeof *titles);
+    int ns = 0, maxpts = 0;
+    if (!b || !ser || !tmp || !titles) goto out;
+    for (int fam = 0; fam < 2; fam++)
+        for (int a = 0; a < c->narms; a++) {
+            rpt_band *bb = &b[fam * c->narms + a];
+            int n = retention_band(c, a, fam ? "new_retention_" : "retention_", bb, tmp);
+            if (n == 0) continue;
+            if (n > maxpts) maxpts = n;
+            size_t tl = strlen(name_or(c->arm[a], "arm")) + 32;
+            if (!(titles[ns] = malloc(tl))) continue;
+            snprintf(titles[ns], tl, "%s%s", name_or(c->arm[a], "arm"), fam ? " (new members)" : "");
+            fan_series(c, bb, &ser[ns], a, fam ? PLOT_DASHED : PLOT_MARKS);
+            ser[ns].title = titles[ns];
+            ns++;
+        }
+    if (ns == 0) goto out;
+    section_open(c, RPT_RETENTION, "retention", "Retention");
+    fputs("<p class=\"note\">N-day retention against N (the retention_Nd summary metrics): median over the "
+          "replications with 50% and 90% bands; dashed: members who joined during the run (new_retention_Nd).</p>\n",
+          c->body);
+    char title[1024], base[4200], perr[1024];
+    snprintf(title, sizeof title, "%s: N-day retention (median, 50%% and 90%% bands of %d replications)",
+             name_or(c->scenario, "scenario"), c->reps);
+    base_of(c, base, sizeof base, "retention");
+    plot_axes ax = axes(c, title, "N (days)", "N-day retention");
+    ax.xlog = maxpts > 1;
+    ax.yzero = 1;
+    figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), "retention", title, perr);
+    section_close(c);
+out:
+    if (b)
+        for (int i = 0; i < 2 * c->narms; i++) rd_band_free(&b[i]);
+    if (titles)
+        for (int i = 0; i < 2 * c->narms; i++) free(titles[i]);
+    free(titles);
+    free(b);
+    free(ser);
+    free(tmp);
+}
+
+/* ---- arm comparison ---- */
+
+static void sec_comparison(rpt_ctx *c)
+{
+    if (!c->sum || c->narms < 2) return;
+    int mi[NHEAD + 12];
+    int nm = headline_idx(c, mi);
+    const char **cats = calloc((size_t)nm, sizeof *cats);
+    plot_bar_series *ser = calloc((size_t)c->narms, sizeof *ser);
+    double *v = malloc(sizeof(double) * (size_t)(3 * nm * c->narms));
+    int ns = 0, any = 0;
+    if (!cats || !ser || !v) goto out;
+    for (int k = 0; k < nm; k++) cats[k] = c->met[mi[k]];
+    for (int a = 0; a < c->narms; a++) {
+        if (a == c->ref) continue;
+        double *y = v + (size_t)(3 * nm * ns), *lo = y + nm, *hi = lo + nm;
+        for (int k = 0; k < nm; k++) {
+            sum_stat r, d;
+            sum_arm(c->sum, c->ref, mi[k], &r);
+            sum_diff(c->sum, a, c->ref, mi[k], &d);
+            double s = isfinite(r.mean) && r.mean != 0 ? 100.0 / fabs(r.mean) : NAN;
+            y[k] = d.mean * s;
+            lo[k] = d.lo * s;
+            hi[k] = d.hi * s;
+            any |= isfinite(y[k]);
+        }
+        ser[ns] = (plot_bar_series){name_or(c->arm[a], "(unnamed arm)"), y, lo, hi, a};
+        ns++;
+    }
+    if (!any) goto out;
+    section_open(c, RPT_COMPARISON, "comparison", "Arm comparison");
+    fputs("<p class=\"note\">Paired difference of each arm to ", c->body);
+    rpt_html_write(c->body, name_or(c->arm[c->ref], "the reference arm"));
+    fputs(", as a percentage of its mean, with the 90% confidence interval of the mean difference (the reference "
+          "mean taken as fixed). The absolute differences are in the headline table.</p>\n", c->body);
+    char title[1024], base[4200], perr[1024], yl[512];
+    snprintf(title, sizeof title, "%s: difference to %s (%% of its mean, 90%% CI)", name_or(c->scenario, "scenario"),
+             name_or(c->arm[c->ref], "reference"));
+    snprintf(yl, sizeof yl, "difference to %s (%%)", name_or(c->arm[c->ref], "reference"));
+    base_of(c, base, sizeof base, "comparison");
+    plot_axes ax = axes(c, title, "", yl);
+    figure(c, plot_bars(base, &ax, cats, nm, ser, ns, perr, sizeof perr), "comparison", title, perr);
+    section_close(c);
+out:
+    free(cats);
+    free(ser);
+    free(v);
+}
+
+/* ---- campaign funnel ---- */
+
+static void sec_funnel(rpt_ctx *c)
+{
+    const char *kinds[NFUNNEL], *metrics[NFUNNEL];
+    for (int s = 0; s < NFUNNEL; s++) {
+        kinds[s] = funnel_rows[s].kind;
+        metrics[s] = funnel_rows[s].metric;
+    }
+    sum_t *f = NULL;
+    if (rd_funnel(c, kinds, metrics, NFUNNEL, &f) <= 0) return;
+    /* stages with data in some arm; arms with someone in some stage */
+    int stage[NFUNNEL], nst = 0, *arms = malloc(sizeof(int) * (size_t)c->narms), na = 0;
+    double *v = malloc(sizeof(double) * (size_t)(3 * NFUNNEL * c->narms));
+    plot_bar_series *ser = calloc((size_t)c->narms, sizeof *ser);
+    const char *cats[NFUNNEL];
+    if (!arms || !v || !ser) goto out;
+    for (int s = 0; s < NFUNNEL; s++) {
+        int has = 0;
+        for (int a = 0; a < c->narms; a++) {
+            sum_stat st;
+            sum_arm(f, a, s, &st);
+            has |= st.n > 0 && st.mean > 0;
+        }
+        if (has) { stage[nst] = s; cats[nst] = funnel_rows[s].label; nst++; }
+    }
+    for (int a = 0; a < c->narms; a++) {
+        int has = 0;
+        for (int k = 0; k < nst; k++) {
+            sum_stat st;
+            sum_arm(f, a, stage[k], &st);
+            has |= st.mean > 0;
+        }
+        if (has) arms[na++] = a;
+    }
+    if (nst == 0 || na == 0) goto out;
+    section_open(c, RPT_FUNNEL, "funnel", "Campaign funnel");
+    fputs("<p class=\"note\">Members reaching each stage per replication (distinct members with an exposure, "
+          "participate, complete, share or invite event, or the funnel_* summary metric when stored): mean "
+          "[5% and 95% of the replications]; in brackets after it, the share of the previous stage.</p>\n", c->body);
+    FILE *h = c->body;
+    fputs("<table>\n<thead><tr><th>arm</th>", h);
+    for (int k = 0; k < nst; k++) fprintf(h, "<th>%s</th>", funnel_rows[stage[k]].label);
+    fputs("</tr></thead>\n<tbody>\n", h);
+    for (int i = 0; i < na; i++) {
+        int a = arms[i];
+        double *y = v + (size_t)(3 * NFUNNEL * i), *lo = y + NFUNNEL, *hi = lo + NFUNNEL;
+        fputs("<tr><td>", h);
+        rpt_html_write(h, name_or(c->arm[a], "(unnamed arm)"));
+        fputs("</td>", h);
+        for (int k = 0; k < nst; k++) {
+            sum_stat st;
+            sum_arm(f, a, stage[k], &st);
+            y[k] = st.mean;
+            lo[k] = st.lo;
+            hi[k] = st.hi;
+            fputs("<td>", h);
+            rh_num(h, st.mean, 0);
+            fputs(" <span class=\"ci\">[", h);
+            rh_num(h, st.lo, 0);
+            fputs(", ", h);
+            rh_num(h, st.hi, 0);
+            fputs("]</span>", h);
+            if (k > 0 && y[k - 1] > 0) fprintf(h, " <span class=\"ci\">(%.0f%%)</span>", 100.0 * y[k] / y[k - 1]);
+            fputs("</td>", h);
+        }
+        fputs("</tr>\n", h);
+        ser[i] = (plot_bar_series){name_or(c->arm[a], "(unnamed arm)"), y, lo, hi, a};
+    }
+    fputs("</tbody></table>\n", h);
+    char title[1024], base[4200], perr[1024];
+    snprintf(title, sizeof title, "%s: campaign funnel (mean members per replication, 90%% interval)", name_or(c->scenario, "scenario"));
+    base_of(c, base, sizeof base, "funnel");
+    plot_axes ax = axes(c, title, "stage", "members");
+    figure(c, plot_bars(base, &ax, cats, nst, ser, na, perr, sizeof perr), "funnel", title, perr);
+    section_close(c);
+out:
+    sum_close(f);
+    free(arms);
+    free(v);
+    free(ser);
+}
+
+/* ---- sweeps ---- */
+
+typedef struct sweep_setting {
+    char *path;
+    double *val; /* per point (NaN: absent or not a number) */
+    int numeric, varied;
+} sweep_setting;
+
+/* Parse 'path=value' lines (also 'path = value;') of every point. */
+static int parse_settings(char **text, int npt, sweep_setting **out)
+{
+    sweep_setting *s = NULL;
+    int ns = 0;
+    for (int p = 0; p < npt; p++) {
+        const char *t = text[p];
+        while (t && *t) {
+            const char *nl = strpbrk(t, "\n"), *end = nl ? nl : t + strlen(t);
+            const char *eq = memchr(t, '=', (size_t)(end - t));
+            if (eq) {
+                const char *k0 = t, *k1 = eq;
+                while (k0 < k1 && (*k0 == ' ' || *k0 == '\t')) k0++;
+                while (k1 > k0 && (k1[-1] == ' ' || k1[-1] == '\t')) k1--;
+                int idx = -1;
+                for (int i = 0; i < ns; i++)
+                    if (strlen(s[i].path) == (size_t)(k1 - k0) && strncmp(s[i].path, k0, (size_t)(k1 - k0)) == 0) idx = i;
+                if (idx < 0 && k1 > k0 && ns < 64) {
+                    sweep_setting *g = realloc(s, sizeof *s * (size_t)(ns + 1));
+                    if (!g) break;
+                    s = g;
+                    s[ns].path = strndup(k0, (size_t)(k1 - k0));
+                    s[ns].val = malloc(sizeof(double) * (size_t)npt);
+                    s[ns].numeric = 1;
+                    s[ns].varied = 0;
+                    if (!s[ns].path || !s[ns].val) { free(s[ns].path); free(s[ns].val); break; }
+                    for (int i = 0; i < npt; i++) s[ns].val[i] = NAN;
+                    idx = ns++;
+                }
+                if (idx >= 0) {
+                    char buf[128], *e;
+                    size_t l = (size_t)(end - eq - 1);
+                    snprintf(buf, sizeof buf, "%.*s", (int)(l < sizeof buf - 1 ? l : sizeof buf - 1), eq + 1);
+                    double x = strtod(buf, &e);
+                    while (*e == ' ' || *e == '\t' || *e == ';' || *e == '\r') e++;
+                    if (e == buf || *e) {
+                        const char *b = buf + strspn(buf, " \t");
+                        x = !strncmp(b, "true", 4) ? 1 : !strncmp(b, "false", 5) ? 0 : NAN;
+                        if (isnan(x)) s[idx].numeric = 0;
+                    }
+                    s[idx].val[p] = x;
+                }
+            }
+            t = nl ? nl + 1 : NULL;
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        double first = NAN;
+        for (int p = 0; p < npt; p++) {
+            if (isnan(s[i].val[p])) { s[i].numeric = 0; continue; }
+            if (isnan(first)) first = s[i].val[p];
+            else if (s[i].val[p] != first) s[i].varied = 1;
+        }
+    }
+    *out = s;
+    return ns;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Response curve of arm a: pooled replications of all points at each distinct x. */
+static int response_band(const rpt_ctx *c, const double *v, const double *x, int npt, int a, rpt_band *b, double *tmp)
+{
+    double *xs = malloc(sizeof(double) * (size_t)npt);
+    if (!xs) return -1;
+    int nx = 0;
+    for (int p = 0; p < npt; p++)
+        if (isfinite(x[p])) xs[nx++] = x[p];
+    qsort(xs, (size_t)nx, sizeof *xs, cmp_dbl);
+    for (int i = 0; i < nx; i++) {
+        if (i > 0 && xs[i] == xs[i - 1]) continue;
+        int n = 0;
+        for (int p = 0; p < npt; p++) {
+            if (x[p] != xs[i]) continue;
+            for (int r = 0; r < c->reps; r++) {
+                double y = v[((size_t)a * (size_t)npt + (size_t)p) * (size_t)c->reps + (size_t)r];
+                if (isfinite(y)) tmp[n++] = y;
+            }
+        }
+        if (n == 0) continue;
+        qsort(tmp, (size_t)n, sizeof *tmp, cmp_dbl);
+        if (rd_band_push(b, xs[i], tmp, n) != 0) { free(xs); return -1; }
+    }
+    free(xs);
+    return b->n;
+}
+
+/* Heatmap cells: for each distinct (x0, x1), the mean over points and replications of
+ * arm a (ref < 0) or of the paired difference a - ref.  Returns cells. */
+static int heat_cells(const rpt_ctx *c, const double *v, const double *x0, const double *x1, int npt, int a, int ref,
+                      double *cx, double *cy, double *cz)
+{
+    int nc = 0;
+    for (int p = 0; p < npt; p++) {
+        if (!isfinite(x0[p]) || !isfinite(x1[p])) continue;
+        int seen = 0;
+        for (int q = 0; q < p; q++) seen |= x0[q] == x0[p] && x1[q] == x1[p];
+        if (seen) continue;
+        double sum = 0;
+        int n = 0;
+        for (int q = p; q < npt; q++) {
+            if (x0[q] != x0[p] || x1[q] != x1[p]) continue;
+            for (int r = 0; r < c->reps; r++) {
+                double y = v[((size_t)a * (size_t)npt + (size_t)q) * (size_t)c->reps + (size_t)r];
+                if (ref >= 0) y -= v[((size_t)ref * (size_t)npt + (size_t)q) * (size_t)c->reps + (size_t)r];
+                if (isfinite(y)) { sum += y; n++; }
+            }
+        }
+        cx[nc] = x0[p];
+        cy[nc] = x1[p];
+        cz[nc] = n ? sum / n : NAN;
+        nc++;
+    }
+    return nc;
+}
+
+static void sec_sweep(rpt_ctx *c)
+{
+    if (c->npoints < 2 || c->narms == 0) return;
+    int *pt = NULL, npt;
+    char **txt = NULL;
+    sweep_setting *set = NULL;
+    int nset = 0, var[MAX_SWEEP_SETTINGS], nvar = 0;
+    double *v = NULL, *tmp = NULL, *cell = NULL, *pidx = NULL;
+    rpt_band *b = NULL;
+    plot_fan_series *ser = NULL;
+    if ((npt = rd_points(c, &pt, &txt)) < 2) goto out;
+    nset = parse_settings(txt, npt, &set);
+    for (int i = 0; i < nset && nvar < MAX_SWEEP_SETTINGS; i++)
+        if (set[i].varied && set[i].numeric) var[nvar++] = i;
+    size_t nv = (size_t)c->narms * (size_t)npt * (size_t)c->reps;
+    v = malloc(sizeof(double) * nv);
+    tmp = malloc(sizeof(double) * (size_t)npt * (size_t)c->reps);
+    cell = malloc(sizeof(double) * 3 * (size_t)npt);
+    pidx = malloc(sizeof(double) * (size_t)npt);
+    b = calloc((size_t)c->narms, sizeof *b);
+    ser = calloc((size_t)c->narms, sizeof *ser);
+    if (!v || !tmp || !cell || !pidx || !b || !ser) goto out;
+    for (int p = 0; p < npt; p++) pidx[p] = pt[p];
+
+    section_open(c, RPT_SWEEP, "sweep", "Sweep");
+    FILE *h = c->body;
+    fprintf(h, "<p class=\"note\">%d points", npt);
+    if (nvar) {
+        fputs(" over ", h);
+        for (int k = 0; k < nvar; k++) {
+            fputs(k ? ", " : "", h);
+            fputs("<code>", h);
+            rpt_html_write(h, set[var[k]].path);
+            fputs("</code>", h);
+        }
+    }
+    fprintf(h, "; %d replication%s per arm and point. Response curves: median with 50%% and 90%% bands over the "
+               "replications%s.</p>\n", c->reps, c->reps == 1 ? "" : "s",
+            nvar > 1 ? " (pooled over the other varied settings at each value)" : "");
+    /* the points table: settings and the first key metric per arm */
+    int first_key = -1;
+    for (int k = 0; k < NKEY && first_key < 0; k++)
+        if (met_pos(c, key_metrics[k]) >= 0) first_key = k;
+    if (first_key >= 0 && rd_sweep_metric(c, key_metrics[first_key], pt, npt, v) != 0) goto out_sec;
+    fputs("<details><summary>Points</summary>\n<table>\n<thead><tr><th>point</th>", h);
+    for (int k = 0; k < nvar; k++) {
+        fputs("<th>", h);
+        rpt_html_write(h, set[var[k]].path);
+        fputs("</th>", h);
+    }
+    if (nvar == 0) fputs("<th>settings</th>", h);
+    for (int a = 0; first_key >= 0 && a < c->narms; a++) {
+        fprintf(h, "<th>%s: ", key_metrics[first_key]);
+        rpt_html_write(h, name_or(c->arm[a], "(unnamed arm)"));
+        fputs("</th>", h);
+    }
+    fputs("</tr></thead>\n<tbody>\n", h);
+    for (int p = 0; p < npt; p++) {
+        fprintf(h, "<tr><td>%d</td>", pt[p]);
+        for (int k = 0; k < nvar; k++) {
+            fputs("<td>", h);
+            rh_num(h, set[var[k]].val[p], 0);
+            fputs("</td>", h);
+        }
+        if (nvar == 0) {
+            fputs("<td><code>", h);
+            rpt_html_write(h, txt[p]);
+            fputs("</code></td>", h);
+        }
+        for (int a = 0; first_key >= 0 && a < c->narms; a++) {
+            double s = 0;
+            int n = 0;
+            for (int r = 0; r < c->reps; r++) {
+                double y = v[((size_t)a * (size_t)npt + (size_t)p) * (size_t)c->reps + (size_t)r];
+                if (isfinite(y)) { s += y; n++; }
+            }
+            fputs("<td>", h);
+            rh_num(h, n ? s / n : NAN, 0);
+            fputs("</td>", h);
+        }
+        fputs("</tr>\n", h);
+    }
+    fputs("</tbody></table></details>\n", h);
+
+    /* response curves: every key metric against every varied setting (or the point index) */
+    int nheat = 0;
+    for (int k = 0; k < NKEY; k++) {
+        if (met_pos(c, key_metrics[k]) < 0) continue;
+        if (rd_sweep_metric(c, key_metrics[k], pt, npt, v) != 0) goto out_sec;
+        int nx = nvar ? nvar : 1;
+        for (int j = 0; j < nx; j++) {
+            const double *x = nvar ? set[var[j]].val : pidx;
+            const char *xl = nvar ? set[var[j]].path : "point";
+            int ns = 0;
+            for (int a = 0; a < c->narms; a++) {
+                rd_band_free(&b[a]);
+                if (response_band(c, v, x, npt, a, &b[a], tmp) > 0) fan_series(c, &b[a], &ser[ns++], a, PLOT_MARKS);
+            }
+            if (ns == 0) continue;
+            char title[1024], base[4200], name[64], perr[1024];
+            snprintf(title, sizeof title, "%s: %s against %s", name_or(c->scenario, "scenario"), key_metrics[k], xl);
+            snprintf(name, sizeof name, "sweep_%s_%d", key_metrics[k], j);
+            base_of(c, base, sizeof base, name);
+            plot_axes ax = axes(c, title, xl, key_metrics[k]);
+            figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
+        }
+        /* heatmaps over the first two varied settings */
+        if (nvar < 2 || nheat >= MAX_HEAT) continue;
+        if (nheat++ == 0) {
+            c->info->sections |= RPT_HEATMAP;
+            fputs("<h3>Heatmaps</h3>\n<p class=\"note\">Mean over the replications at each pair of values of <code>", h);
+            rpt_html_write(h, set[var[0]].path);
+            fputs("</code> and <code>", h);
+            rpt_html_write(h, set[var[1]].path);
+            fputs("</code>; for the other arms also the mean paired difference to ", h);
+            rpt_html_write(h, name_or(c->arm[c->ref], "the reference arm"));
+            fputs(".</p>\n", h);
+        }
+        double *cx = cell, *cy = cell + npt, *cz = cell + 2 * npt;
+        for (int a = 0; a < c->narms; a++)
+            for (int diff = 0; diff < 2; diff++) {
+                if (diff && (a == c->ref || c->narms < 2)) continue;
+                int nc = heat_cells(c, v, set[var[0]].val, set[var[1]].val, npt, a, diff ? c->ref : -1, cx, cy, cz);
+                char title[1024], base[4200], name[64], perr[1024], zl[512];
+                if (diff)
+                    snprintf(title, sizeof title, "%s: %s, %s minus %s", name_or(c->scenario, "scenario"), key_metrics[k],
+                             name_or(c->arm[a], "arm"), name_or(c->arm[c->ref], "reference"));
+                else
+                    snprintf(title, sizeof title, "%s: %s, arm %s", name_or(c->scenario, "scenario"), key_metrics[k],
+                             name_or(c->arm[a], "arm"));
+                snprintf(zl, sizeof zl, "%s%s", key_metrics[k], diff ? " (difference)" : "");
+                snprintf(name, sizeof name, "heat%s_%s_%d", diff ? "diff" : "", key_metrics[k], a);
+                base_of(c, base, sizeof base, name);
+                plot_axes ax = axes(c, title, set[var[0]].path, set[var[1]].path);
+                figure(c, plot_heatmap(base, &ax, cx, cy, cz, nc, zl, diff, perr, sizeof perr), name, title, perr);
+            }
+    }
+out_sec:
+    section_close(c);
+out:
+    for (int i = 0; i < nset; i++) { free(set[i].path); free(set[i].val); }
+    free(set);
+    for (int i = 0; txt && i < npt; i++) free(txt[i]);
+    free(txt);
+    free(pt);
+    free(v);
+    free(tmp);
+    free(cell);
+    free(pidx);
+    if (b)
+        for (int a = 0; a < c->narms; a++) rd_band_free(&b[a]);
+    free(b);
+    free(ser);
+}
+
+/* ---- observed log, then the forecast ---- */
+
+static void backtest_rows(rpt_ctx *c, const rpt_band *obs, rpt_band *fc, int a, const char *label)
+{
+    int n = 0, in50 = 0, in90 = 0, nape = 0;
+    double ape = 0;
+    for (int i = 0, j = 0; i < obs->n; i++) {
+        while (j < fc->n && fc->x[j] < obs->x[i]) j++;
+        if (j >= fc->n || fc->x[j] != obs->x[i]) continue;
+        double y = obs->med[i];
+        n++;
+        in50 += y >= fc->lo50[j] && y <= fc->hi50[j];
+        in90 += y >= fc->lo90[j] && y <= fc->hi90[j];
+        if (y != 0) { ape += fabs(fc->med[j] - y) / fabs(y); nape++; }
+    }
+    if (n == 0) return;
+    FILE *h = c->body;
+    fputs("<tr><td>", h);
+    rpt_html_write(h, label);
+    fputs("</td><td>", h);
+    rpt_html_write(h, name_or(c->arm[a], "(unnamed arm)"));
+    fprintf(h, "</td><td>%d</td><td>", n);
+    rh_num(h, nape ? 100.0 * ape / nape : NAN, 0);
+    fprintf(h, "</td><td>%.0f%%</td><td>%.0f%%</td></tr>\n", 100.0 * in50 / n, 100.0 * in90 / n);
+}
+
+static void sec_history(rpt_ctx *c, rpt_band **bands)
+{
+    if (c->live_run <= 0) return;
+    int opened = 0, nbt = 0;
+    plot_fan_series *ser = calloc((size_t)c->narms + 1, sizeof *ser);
+    if (!ser) return;
+    char obs_title[512];
+    snprintf(obs_title, sizeof obs_title, "observed: %s", name_or(c->live_label, "live log"));
+    for (int k = 0; k < NDAILY; k++) {
+        rpt_band obs = {0}, win = {0};
+        if (rd_live_daily(c, daily_rows[k].metric, &obs) <= 0) { rd_band_free(&obs); continue; }
+        /* the forecast's span */
+        double xs = INFINITY, xe = -INFINITY;
+        for (int a = 0; a < c->narms; a++)
+            if (bands[k][a].n > 0) {
+                if (bands[k][a].x[0] < xs) xs = bands[k][a].x[0];
+                if (bands[k][a].x[bands[k][a].n - 1] > xe) xe = bands[k][a].x[bands[k][a].n - 1];
+            }
+        int fc = isfinite(xs);
+        double keep = fc ? fmax(28.0, 2.0 * ((xe - xs) / 86400.0 + 1)) * 86400.0 : 0;
+        for (int i = 0; i < obs.n; i++) {
+            if (fc && (obs.x[i] < xs - keep || obs.x[i] > xe)) continue;
+            double y = obs.med[i];
+            if (rd_band_push(&win, obs.x[i], &y, 1) != 0) break;
+        }
+        if (win.n == 0) { rd_band_free(&obs); rd_band_free(&win); continue; }
+        if (!opened) {
+            section_open(c, RPT_HISTORY, "history", fc ? "Observed history and forecast" : "Observed log");
+            fputs("<p class=\"note\">Observed: ", c->body);
+            rpt_html_write(c->body, name_or(c->live_label, "live log"));
+            fprintf(c->body, " (run %lld%s", (long long)c->live_run, c->o->live_group ? ", group " : "");
+            if (c->o->live_group) fprintf(c->body, "%d", c->o->live_group);
+            fputs(").", c->body);
+            if (fc)
+                fputs(" Black: the observed daily series (up to four weeks, or twice the horizon, before the forecast "
+                      "starts); coloured: the forecast per arm, median with 50% and 90% bands. Where the log goes on "
+                      "past the forecast's start the two can be compared day by day (table below).", c->body);
+            fputs("</p>\n", c->body);
+            opened = 1;
+        }
+        int ns = 0;
+        ser[ns++] = (plot_fan_series){obs_title, win.n, win.x, win.med, NULL, NULL, NULL, NULL, PLOT_BLACK, PLOT_OBSERVED};
+        for (int a = 0; a < c->narms; a++)
+            if (bands[k][a].n > 0) fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
+        char title[1024], base[4200], name[64], perr[1024];
+        snprintf(title, sizeof title, "%s: %s, observed%s", name_or(c->live_label, "live log"), daily_rows[k].label,
+                 fc ? " then forecast" : "");
+        snprintf(name, sizeof name, "history_%s", daily_rows[k].metric);
+        base_of(c, base, sizeof base, name);
+        plot_axes ax = axes(c, title, "date", daily_rows[k].unit);
+        ax.xdate = 1;
+        ax.yzero = 1;
+        if (fc) { ax.xmark = xs - 43200; ax.xmark_label = "forecast"; }
+        figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
+        /* observed against forecast where they overlap */
+        for (int a = 0; fc && a < c->narms; a++) {
+            if (bands[k][a].n == 0 || win.x[win.n - 1] < xs) continue;
+            if (nbt++ == 0)
+                fputs("<table id=\"backtest\">\n<thead><tr><th>series</th><th>arm</th><th>days compared</th>"
+                      "<th>MAPE of the median (%)</th><th>inside 50% band</th><th>inside 90% band</th></tr></thead>\n<tbody>\n",
+                      c->body);
+            backtest_rows(c, &win, &bands[k][a], a, daily_rows[k].label);
+        }
+        rd_band_free(&obs);
+        rd_band_free(&win);
+    }
+    if (nbt) fputs("</tbody></table>\n", c->body);
+    if (c->narms == 0) {
+        char **names;
+        double *vals;
+        int n = rd_live_summary(c, &names, &vals);
+        if (n > 0) {
+            if (!opened) {
+                section_open(c, RPT_HISTORY, "history", "Observed log");
+                opened = 1;
+            }
+            fputs("<table>\n<thead><tr><th>metric</th><th>observed</th></tr></thead>\n<tbody>\n", c->body);
+            for (int i = 0; i < n; i++) {
+                fputs("<tr><td>", c->body);
+                rpt_html_write(c->body, names[i]);
+                fputs("</td><td>", c->body);
+                rh_num(c->body, vals[i], 0);
+                fputs("</td></tr>\n", c->body);
+            }
+            fputs("</tbody></table>\n", c->body);
+        }
+        for (int i = 0; i < n; i++) free(names[i]);
+        if (n > 0) { free(names); free(vals); }
+    }
+    if (opened) section_close(c);
+    free(ser);
+}
+
+/* ---- settings and provenance ---- */
+
+static void sec_settings(rpt_ctx *c)
+{
+    int any = c->scenario_text != NULL;
+    char **s = calloc((size_t)c->narms + 1, sizeof *s);
+    if (!s) return;
+    for (int a = 0; a < c->narms; a++) any |= (s[a] = rd_arm_settings(c, a)) != NULL;
+    if (any) {
+        section_open(c, RPT_SETTINGS, "settings", "Scenario and settings");
+        if (c->scenario_text) {
+            fputs("<details open><summary>Scenario file", c->body);
+            if (c->scenario_path) {
+                fputs(" <code>", c->body);
+                rpt_html_write(c->body, c->scenario_path);
+                fputs("</code>", c->body);
+            }
+            fputs("</summary>\n", c->body);
+            rh_pre(c->body, c->scenario_text);
+            fputs("</details>\n", c->body);
+        }
+        for (int a = 0; a < c->narms; a++) {
+            if (!s[a]) continue;
+            fputs("<details><summary>Effective settings of arm ", c->body);
+            rpt_html_write(c->body, name_or(c->arm[a], "(unnamed arm)"));
+            if (c->npoints > 1) fprintf(c->body, " at point %d", c->point);
+            fputs("</summary>\n", c->body);
+            rh_pre(c->body, s[a]);
+            fputs("</details>\n", c->body);
+        }
+        section_close(c);
+    }
+    for (int a = 0; a < c->narms; a++) free(s[a]);
+    free(s);
+}
+
+static void kv(FILE *h, const char *k, const char *v)
+{
+    if (!v) return;
+    fprintf(h, "<tr><th>%s</th><td>", k);
+    rpt_html_write(h, v);
+    fputs("</td></tr>\n", h);
+}
+
+static void sec_provenance(rpt_ctx *c)
+{
+    FILE *h = c->body;
+    char buf[256];
+    section_open(c, RPT_PROVENANCE, "provenance", "Provenance");
+    fputs("<table class=\"kv\">\n", h);
+    kv(h, "results database", c->o->db_path);
+    snprintf(buf, sizeof buf, "%lld (%s)", (long long)c->batch, c->kind ? c->kind : "no manifest");
+    kv(h, "batch", buf);
+    kv(h, "scenario", c->scenario);
+    kv(h, "scenario file", c->scenario_path);
+    if (c->has_seed) { snprintf(buf, sizeof buf, "%lld", (long long)c->seed); kv(h, "master seed", buf); }
+    if (c->reps_manifest) { snprintf(buf, sizeof buf, "%lld per arm and point", (long long)c->reps_manifest); kv(h, "replications", buf); }
+    if (c->days_manifest) { snprintf(buf, sizeof buf, "%lld", (long long)c->days_manifest); kv(h, "days simulated", buf); }
+    if (c->npoints > 1) { snprintf(buf, sizeof buf, "%d (per-arm sections: point %d)", c->npoints, c->point); kv(h, "sweep points", buf); }
+    kv(h, "command", c->command);
+    kv(h, "qunsim version (batch)", c->version);
+    kv(h, "batch created (UTC)", c->created_at);
+    if (c->live_run > 0) { snprintf(buf, sizeof buf, "run %lld, group %d", (long long)c->live_run, c->o->live_group); kv(h, "observed log", buf); }
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm)) { strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm); kv(h, "report written (UTC)", buf); }
+    kv(h, "report by", "qunsim " QS_VERSION);
+    kv(h, "report command", c->o->command);
+    fputs("</table>\n", h);
+    section_close(c);
+}
+

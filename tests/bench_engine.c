@@ -1,0 +1,151 @@
+/* bench_engine.c -- the classic hold model on the engine, for each queue,
+ * against a bare 4-ary heap loop doing the same work with the same generator.
+ * Hold: N pending events; each popped event schedules one at now + Exp(1)
+ * (gsl_ran_exponential on a taus2 stream from rng_new).  After N setup
+ * schedules and 2N warm-up holds, M holds are timed three times; the best
+ * rate is printed, one figure a line: `name value unit`.  Never fails on
+ * speed.  Usage: bench_engine [quick]  (quick: 1e3 and 1e5 only, shorter). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+
+#include "rng.h"
+#include "sim.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---- the engine --------------------------------------------------------- */
+
+typedef struct hold_ctx {
+    gsl_rng *r;
+    uint64_t left; /* holds to go before sim_stop */
+} hold_ctx;
+
+static void hold(sim_t *s, const sim_event *ev)
+{
+    hold_ctx *c = ev->ctx;
+    sim_schedule(s, gsl_ran_exponential(c->r, 1.0), 0, hold, c, 0, 0, 0);
+    if (--c->left == 0) sim_stop(s);
+}
+
+static double bench_engine(sim_queue_kind q, size_t n, uint64_t m)
+{
+    sim_opts o = {q, n + 16};
+    sim_t *s;
+    hold_ctx c = {rng_new(NULL, 1, 0, 1), 0};
+    if (!c.r || sim_open(&s, &o) != 0) return NAN;
+    for (size_t k = 0; k < n; k++) sim_schedule(s, gsl_ran_exponential(c.r, 1.0), 0, hold, &c, 0, 0, 0);
+    c.left = 2 * n;
+    sim_run_until(s, INFINITY);
+    double best = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        c.left = m;
+        double t0 = now_s();
+        uint64_t fired = sim_run_until(s, INFINITY);
+        double rate = fired / (now_s() - t0);
+        if (fired != m || sim_pending(s) != n) return NAN;
+        if (rate > best) best = rate;
+    }
+    sim_close(s);
+    gsl_rng_free(c.r);
+    return best;
+}
+
+/* ---- the bare reference: a plain 4-ary heap of (t, seq) ----------------- */
+
+typedef struct bare_ent {
+    double t;
+    uint64_t seq; /* insertion order, the tie-breaker */
+} bare_ent;
+
+static inline int bare_less(const bare_ent *a, const bare_ent *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void bare_push(bare_ent *v, size_t *n, bare_ent e)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 4;
+        if (!bare_less(&e, &v[p])) break;
+        v[i] = v[p];
+        i = p;
+    }
+    v[i] = e;
+}
+
+static bare_ent bare_pop(bare_ent *v, size_t *n)
+{
+    bare_ent top = v[0], x = v[--*n];
+    size_t i = 0, sz = *n;
+    for (;;) {
+        size_t c = 4 * i + 1, m = c, end = c + 4 < sz ? c + 4 : sz;
+        if (c >= sz) break;
+        for (size_t k = c + 1; k < end; k++)
+            if (bare_less(&v[k], &v[m])) m = k;
+        if (!bare_less(&v[m], &x)) break;
+        v[i] = v[m];
+        i = m;
+    }
+    v[i] = x;
+    return top;
+}
+
+static double bench_bare(size_t n, uint64_t m)
+{
+    gsl_rng *r = rng_new(NULL, 1, 0, 1);
+    bare_ent *v = malloc((n + 1) * sizeof *v);
+    if (!r || !v) return NAN;
+    size_t sz = 0;
+    uint64_t seq = 0;
+    double now = 0;
+    for (size_t k = 0; k < n; k++) bare_push(v, &sz, (bare_ent){gsl_ran_exponential(r, 1.0), seq++});
+    double best = 0;
+    for (int rep = -1; rep < 3; rep++) {
+        uint64_t todo = rep < 0 ? 2 * n : m; /* rep -1: warm-up */
+        double t0 = now_s();
+        for (uint64_t k = 0; k < todo; k++) {
+            bare_ent e = bare_pop(v, &sz);
+            now = e.t;
+            bare_push(v, &sz, (bare_ent){now + gsl_ran_exponential(r, 1.0), seq++});
+        }
+        double rate = todo / (now_s() - t0);
+        if (rep >= 0 && rate > best) best = rate;
+    }
+    free(v);
+    gsl_rng_free(r);
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    int quick = argc > 1 && strcmp(argv[1], "quick") == 0;
+    static const struct { const char *tag; size_t n; uint64_t m; } sizes[] = {
+        {"1e3", 1000, 5000000}, {"1e5", 100000, 3000000}, {"1e6", 1000000, 1500000},
+    };
+    int nsizes = quick ? 2 : 3;
+    for (int i = 0; i < nsizes; i++) {
+        uint64_t m = quick ? sizes[i].m / 5 : sizes[i].m;
+        printf("hold_bare_%s %.3g events/s\n", sizes[i].tag, bench_bare(sizes[i].n, m));
+        fflush(stdout);
+        printf("hold_%s %.3g events/s\n", sizes[i].tag, bench_engine(SIM_QUEUE_HEAP, sizes[i].n, m));
+        fflush(stdout);
+        printf("hold_calendar_%s %.3g events/s\n", sizes[i].tag,
+               bench_engine(SIM_QUEUE_CALENDAR, sizes[i].n, m));
+        fflush(stdout);
+    }
+    return 0;
+}
