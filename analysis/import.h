@@ -176,6 +176,7 @@ typedef struct imp_msg {
     const char *group_name;       /* its display name, if known */
     const char *sender;           /* sender id; NULL/"" with no sender_name: a system notice */
     const char *sender_name;      /* display name (nickname) */
+    const char *sender_alias;     /* another name notices may use (e.g. the nickname behind a remark) */
     int is_self;                  /* the exporting account sent it */
     int kind;                     /* ev_kind */
     int refine;                   /* 1: an EV_MESSAGE with text becomes question/checkin/announce by the rules */

@@ -366,7 +366,7 @@ static int name_bind(imp_ctx *x, const char *name, int64_t mid)
 /* The member id for a sender known by id (and maybe a name), or -1 ENOMEM.
  * A member first met by name only (in a join notice) is adopted by the
  * first id that comes with that name. */
-static int64_t member_by_id(imp_ctx *x, const char *id, const char *name, int is_self)
+static int64_t member_by_id(imp_ctx *x, const char *id, const char *name, const char *alias, int is_self)
 {
     int64_t mid = -1;
     if (is_self && x->self_mid >= 0) mid = x->self_mid;
@@ -375,8 +375,10 @@ static int64_t member_by_id(imp_ctx *x, const char *id, const char *name, int is
     if (v) {
         mid = *v;
     } else {
-        if (mid < 0 && name && *name) {
-            int64_t *nv = smap_find(&x->names, name, hash_bytes(name, strlen(name), FNV0));
+        const char *try[2] = {name, alias};
+        for (int i = 0; i < 2 && mid < 0; i++) {
+            if (!try[i] || !*try[i]) continue;
+            int64_t *nv = smap_find(&x->names, try[i], hash_bytes(try[i], strlen(try[i]), FNV0));
             if (nv && !x->mem[*nv].has_id) mid = *nv;
         }
         if (mid < 0 && (mid = new_member(x, name, 1)) < 0) return -1;
@@ -393,6 +395,7 @@ static int64_t member_by_id(imp_ctx *x, const char *id, const char *name, int is
         }
         if (name_bind(x, name, mid)) return -1;
     }
+    if (alias && *alias && name_bind(x, alias, mid)) return -1;
     return mid;
 }
 
@@ -652,10 +655,10 @@ int imp_emit(imp_ctx *x, const imp_msg *m)
     } else if (m->by_name && sname) {
         if ((mid = member_by_name(x, sname)) < 0) return oom(x);
     } else if (sender) {
-        if ((mid = member_by_id(x, sender, sname, m->is_self)) < 0) return oom(x);
+        if ((mid = member_by_id(x, sender, sname, m->sender_alias, m->is_self)) < 0) return oom(x);
     } else if (sname) {
         /* no id in the source: the display name is the id */
-        if ((mid = member_by_id(x, sname, sname, m->is_self)) < 0) return oom(x);
+        if ((mid = member_by_id(x, sname, sname, m->sender_alias, m->is_self)) < 0) return oom(x);
     }
     if (mid < 0 && kind != EV_SYSTEM) kind = EV_SYSTEM; /* nobody to attribute it to */
 
@@ -677,7 +680,7 @@ int imp_emit(imp_ctx *x, const imp_msg *m)
         if (kind == EV_JOIN) {
             if (m->inviter && *m->inviter) {
                 ref = !strcmp(m->inviter, IMP_SELF) ? self_member(x)
-                    : m->by_name ? member_by_name(x, m->inviter) : member_by_id(x, m->inviter, NULL, 0);
+                    : m->by_name ? member_by_name(x, m->inviter) : member_by_id(x, m->inviter, NULL, NULL, 0);
                 if (ref < 0 || !membership(x, gid, ref)) return oom(x);
             }
             int src = m->source;
@@ -723,7 +726,7 @@ int imp_member(imp_ctx *x, const char *group, const char *group_name, const char
     }
     int32_t gid = group_id(x, gkey, group_name);
     if (gid < 0) return oom(x);
-    int64_t mid = member_by_id(x, id, name, 0);
+    int64_t mid = member_by_id(x, id, name, NULL, 0);
     if (mid < 0) return oom(x);
     mship *ms = membership(x, gid, mid);
     if (!ms) return oom(x);
@@ -731,7 +734,7 @@ int imp_member(imp_ctx *x, const char *group, const char *group_name, const char
     if (joined_ts < 0) return 0;
     int64_t ref = -1;
     if (inviter && *inviter) {
-        if ((ref = member_by_id(x, inviter, NULL, 0)) < 0 || !membership(x, gid, ref)) return oom(x);
+        if ((ref = member_by_id(x, inviter, NULL, NULL, 0)) < 0 || !membership(x, gid, ref)) return oom(x);
     }
     if ((unsigned)source >= SRC_COUNT) source = ref >= 0 ? SRC_INVITE : SRC_ORGANIC;
     int r = note_join(x, gid, mid, joined_ts, source, ref);

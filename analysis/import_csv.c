@@ -96,9 +96,9 @@ static inline int peekb(imp_csv *c)
 /* Append a byte to the record; -1 if it grows past the bound. */
 static inline int put(imp_csv *c, int ch)
 {
+    if (c->rlen >= c->max) return -1;
     if (c->rlen + 1 >= c->rcap) {
-        if (c->rcap >= c->max) return -1;
-        size_t ncap = c->rcap * 2 > c->max ? c->max : c->rcap * 2;
+        size_t ncap = c->rcap * 2 > c->max + 1 ? c->max + 1 : c->rcap * 2;
         char *n = realloc(c->rec, ncap);
         if (!n) return -1;
         c->rec = n;
@@ -164,8 +164,8 @@ int imp_csv_next(imp_csv *c, imp_csv_rec *rec)
             return 0;
         }
         for (;;) {
-            if (ch == '"') {
-                /* a quoted field (or a quoted part, leniently) */
+            if (ch == '"' && c->rlen == fstart) {
+                /* a quoted field; a quote later in a field is text (lenient) */
                 quoted_any = 1;
                 int64_t qline = c->line;
                 for (;;) {

@@ -219,6 +219,7 @@ static int parse_string(imp_json *j, const char **out, size_t *outlen)
         int ch = next(j);
         if (ch < 0) return jerr(j, "unterminated string");
         if (ch == '"') break;
+        if (j->used > j->max) return jerr(j, "record longer than %zu bytes", j->max);
         if (ch == '\\') {
             int e = next(j);
             unsigned cp;
@@ -437,6 +438,8 @@ int imp_json_next(imp_json *j, const imp_jval **out, int64_t *line)
             if (parse_record(j, out)) {
                 if (j->ioerr) return fatal(j);
                 if (peek(j) < 0) { /* truncated at the end: one malformed record */
+                    size_t n = strlen(j->err);
+                    snprintf(j->err + n, sizeof j->err - n, " (truncated file?)");
                     j->done = 1;
                     return -1;
                 }

@@ -173,6 +173,7 @@ static void on_notice(void *ctx, const char *who, const char *inviter, int sourc
     m.by_name = 1;
     m.is_self = !strcmp(who, IMP_SELF);
     m.sender = NULL;
+    m.sender_alias = NULL;
     m.sender_name = m.is_self ? NULL : who;
     m.kind = source < 0 ? EV_LEAVE : EV_JOIN;
     m.source = source;
@@ -192,11 +193,12 @@ static int system_notice(imp_ctx *x, const imp_msg *base, const char *text)
     m.kind = EV_SYSTEM;
     m.sender = NULL;
     m.sender_name = NULL;
+    m.sender_alias = NULL;
     m.is_self = 0;
     m.text = NULL;
+    notice n; /* m may point into it until imp_emit */
     if (text && (strstr(text, RECALLED) || strstr(text, PATTED))) {
         /* "X" 撤回了一条消息 / 你撤回了一条消息; "X" 拍了拍 "Y": the actor is the first name */
-        notice n;
         if (!notice_split(&n, text)) {
             m.kind = strstr(text, RECALLED) ? EV_RECALL : EV_REACTION;
             m.by_name = 1;
@@ -358,6 +360,7 @@ int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
         m.is_self = !strcmp(F(W_ISSENDER), "1");
         m.sender = F(W_SENDER);
         m.sender_name = *F(W_REMARK) ? F(W_REMARK) : F(W_NICKNAME);
+        m.sender_alias = *F(W_REMARK) ? F(W_NICKNAME) : NULL;
         const char *content = F(W_CONTENT);
         /* localId restarts in each of WeChat's MSGn.db shards, so a row is a
          * duplicate only if it repeats localId, CreateTime, Sender and Type */

@@ -36,6 +36,7 @@ enum summary_metric {
     S_RET1, S_RET7, S_RET30, S_NEWRET1, S_NEWRET7,
     S_HEAVY, S_HEAVY_MEAN, S_ACTIVE_SHARE, S_ANNUAL,
     S_QUESTIONS, S_RESP_MEDIAN, S_RESP_P90, S_UNANSWERED,
+    S_ANS_MEDIAN, S_ANS_P90, S_ANS_UNANSWERED,
     S_EXPOSED, S_PARTICIPANTS, S_PARTICIPATION, S_COMPLETION, S_SHARE_RATE,
     S_PURCHASERS, S_PURCHASE_RATE, S_PURCHASES, S_ORDER_VALUE,
     S_SHARES, S_SHARES_PER_ITEM, S_INVITES, S_REFERRAL_SHARE, S_REFF,
@@ -48,6 +49,7 @@ static const char *const summary_names[S_COUNT] = {
     "retention_1d", "retention_7d", "retention_30d", "new_retention_1d", "new_retention_7d",
     "heavy_speakers", "heavy_speakers_mean", "active_share", "annual_activity",
     "questions", "response_median", "response_p90", "unanswered_24h",
+    "answer_median", "answer_p90", "unanswered_answer_24h",
     "exposed", "participants", "participation", "completion", "share_rate",
     "purchasers", "purchase_rate", "purchases", "order_value",
     "shares", "shares_per_item", "invites", "referral_share", "r_eff",
@@ -79,8 +81,22 @@ static const int new_h[2] = {1, 7};
 enum { F_EXPOSED = 1, F_PART = 2, F_COMPLETE = 4, F_SHARED = 8, F_PURCHASED = 16 };
 
 typedef struct question {
-    int64_t ts, asker;
+    int64_t ts, asker, id;
 } question;
+
+/* Questions waiting for their first answer under one rule, and the response
+ * times (s) of the eligible questions answered within 24 h.  Pending entries
+ * older than 24 h are dropped when the list would grow, so it holds at most
+ * a day of questions. */
+typedef struct responder {
+    question *pend;
+    int npend, pendcap;
+    int64_t *rt;
+    int64_t nrt, rtcap;
+    int64_t q_elig;       /* questions whose 24 h follow-up lies inside the window */
+} responder;
+
+enum { R_FIRST, R_LINKED, R_COUNT }; /* first message by someone else; linked answer */
 
 typedef struct mgroup {
     int32_t id;        /* 0 = community total */
@@ -88,11 +104,7 @@ typedef struct mgroup {
     double *daily;     /* ndays x D_COUNT, at finish */
     double sum[S_COUNT];
     double order_value;   /* sum of purchase values */
-    question *pend;       /* questions waiting for a first answer (< 24 h old) */
-    int npend, pendcap;
-    int64_t *rt;          /* response times (s) of eligible questions answered in 24 h */
-    int64_t nrt, rtcap;
-    int64_t q_elig;       /* questions whose 24 h follow-up lies inside the window */
+    responder resp[R_COUNT];
 } mgroup;
 
 typedef struct mship {
@@ -326,8 +338,10 @@ void met_close(met_t *m)
     for (int i = 0; i < m->ng; i++) {
         free(m->groups[i].cnt);
         free(m->groups[i].daily);
-        free(m->groups[i].pend);
-        free(m->groups[i].rt);
+        for (int r = 0; r < R_COUNT; r++) {
+            free(m->groups[i].resp[r].pend);
+            free(m->groups[i].resp[r].rt);
+        }
     }
     free(m->groups);
     free(m->tab);
@@ -364,41 +378,69 @@ int met_member(met_t *m, const ev_member *mem)
     return 0;
 }
 
-/* A counted message by `who` at ts in group g: it is the first answer to
- * every pending question of someone else asked at an earlier second.
- * Questions more than 24 h old are dropped (unanswered in 24 h). */
-static int answer_pending(met_t *m, mgroup *g, int64_t ts, int64_t who)
+static int add_rt(responder *r, int64_t dt)
 {
-    int keep = 0;
-    for (int j = 0; j < g->npend; j++) {
-        question q = g->pend[j];
-        int64_t dt = ts - q.ts;
-        if (dt > RESP_LIMIT) continue;                /* expired, unanswered */
-        if (q.asker == who || dt == 0) { g->pend[keep++] = q; continue; }
-        if (g->nrt == g->rtcap) {
-            int64_t ncap = g->rtcap ? g->rtcap * 2 : 64;
-            int64_t *nr = realloc(g->rt, (size_t)ncap * sizeof *nr);
-            if (!nr) return -1;
-            g->rt = nr;
-            g->rtcap = ncap;
-        }
-        g->rt[g->nrt++] = dt;
+    if (r->nrt == r->rtcap) {
+        int64_t ncap = r->rtcap ? r->rtcap * 2 : 64;
+        int64_t *nr = realloc(r->rt, (size_t)ncap * sizeof *nr);
+        if (!nr) return -1;
+        r->rt = nr;
+        r->rtcap = ncap;
     }
-    g->npend = keep;
+    r->rt[r->nrt++] = dt;
     return 0;
 }
 
-static int add_question(mgroup *g, int64_t ts, int64_t who)
+/* Rule R_FIRST: a counted message by `who` at ts is the first answer to
+ * every pending question of someone else asked at an earlier second.
+ * Questions more than 24 h old are dropped (unanswered in 24 h). */
+static int answer_first(responder *r, int64_t ts, int64_t who)
 {
-    if (g->npend == g->pendcap) {
-        int ncap = g->pendcap ? g->pendcap * 2 : 16;
-        question *np = realloc(g->pend, (size_t)ncap * sizeof *np);
-        if (!np) return -1;
-        g->pend = np;
-        g->pendcap = ncap;
+    int keep = 0, rc = 0;
+    for (int j = 0; j < r->npend; j++) {
+        question q = r->pend[j];
+        int64_t dt = ts - q.ts;
+        if (dt > RESP_LIMIT) continue;                /* expired, unanswered */
+        if (q.asker == who || dt == 0 || rc != 0) { r->pend[keep++] = q; continue; }
+        rc = add_rt(r, dt);
+        if (rc != 0) r->pend[keep++] = q;
     }
-    g->pend[g->npend++] = (question){ts, who};
-    g->q_elig++;
+    r->npend = keep;
+    return rc;
+}
+
+/* Rule R_LINKED: an answer or reply by `who` at ts with ref_id = a pending
+ * question's id answers that question, if `who` is not the asker. */
+static int answer_linked(responder *r, int64_t ts, int64_t who, int64_t ref)
+{
+    for (int j = 0; j < r->npend; j++) {
+        question q = r->pend[j];
+        if (q.id != ref) continue;
+        if (q.asker == who || ts - q.ts > RESP_LIMIT) return 0;
+        if (add_rt(r, ts - q.ts) != 0) return -1;
+        r->pend[j] = r->pend[--r->npend];             /* order does not matter */
+        return 0;
+    }
+    return 0;
+}
+
+static int add_question(responder *r, int64_t ts, int64_t who, int64_t id)
+{
+    if (r->npend == r->pendcap) {
+        int keep = 0;                                 /* drop questions > 24 h old */
+        for (int j = 0; j < r->npend; j++)
+            if (ts - r->pend[j].ts <= RESP_LIMIT) r->pend[keep++] = r->pend[j];
+        r->npend = keep;
+        if (r->npend * 2 > r->pendcap || r->pendcap == 0) { /* still over half full: grow */
+            int ncap = r->pendcap ? r->pendcap * 2 : 16;
+            question *np = realloc(r->pend, (size_t)ncap * sizeof *np);
+            if (!np) return -1;
+            r->pend = np;
+            r->pendcap = ncap;
+        }
+    }
+    r->pend[r->npend++] = (question){ts, who, id};
+    r->q_elig++;
     return 0;
 }
 
@@ -430,15 +472,23 @@ int met_event(met_t *m, const ev_rec *e)
         if (*mc < 255) (*mc)++;
         if (*pc < 255) (*pc)++;
         c[C_MESSAGES]++;
-        if (g->npend && answer_pending(m, g, e->ts, e->member_id) != 0) goto nomem;
+        responder *r = &g->resp[R_FIRST];
+        if (r->npend && answer_first(r, e->ts, e->member_id) != 0) goto nomem;
     }
     if (ev_kind_is_interaction(k)) c[C_INTERACTIONS]++;
     switch (k) {
     case EV_QUESTION:
         c[C_QUESTIONS]++;
         /* only questions whose whole 24 h follow-up lies in the window */
-        if (e->ts + RESP_LIMIT < m->s0 + (int64_t)m->nd * DAY &&
-            add_question(g, e->ts, e->member_id) != 0)
+        if (e->ts + RESP_LIMIT < m->s0 + (int64_t)m->nd * DAY) {
+            if (add_question(&g->resp[R_FIRST], e->ts, e->member_id, e->id) != 0) goto nomem;
+            if (e->id >= 0 && add_question(&g->resp[R_LINKED], e->ts, e->member_id, e->id) != 0)
+                goto nomem;
+        }
+        break;
+    case EV_ANSWER: case EV_REPLY:
+        if (e->ref_id >= 0 && g->resp[R_LINKED].npend &&
+            answer_linked(&g->resp[R_LINKED], e->ts, e->member_id, e->ref_id) != 0)
             goto nomem;
         break;
     case EV_POST: case EV_ANNOUNCE: c[C_ITEMS]++; break;
@@ -720,16 +770,29 @@ static int finish_persons(met_t *m, int64_t *t)
     return 0;
 }
 
-/* Response metrics of one group from its response times. */
-static int finish_response(mgroup *g, const int64_t *rt, int64_t n, int64_t q_elig)
+/* Response metrics of group g under rule `rule`.  Group 0 pools the
+ * response times of groups 1.. (all of m's groups). */
+static int finish_response(const met_t *m, mgroup *g, int rule, int pooled)
 {
+    int64_t n = 0, q_elig = 0;
+    for (int gi = pooled ? 1 : 0; gi < (pooled ? m->ng : 1); gi++) {
+        const responder *r = pooled ? &m->groups[gi].resp[rule] : &g->resp[rule];
+        n += r->nrt;
+        q_elig += r->q_elig;
+    }
     int64_t *x = malloc(((size_t)n + 1) * sizeof *x);
     if (!x) return -1;
-    memcpy(x, rt, (size_t)n * sizeof *x);
+    n = 0;
+    for (int gi = pooled ? 1 : 0; gi < (pooled ? m->ng : 1); gi++) {
+        const responder *r = pooled ? &m->groups[gi].resp[rule] : &g->resp[rule];
+        if (r->nrt) memcpy(x + n, r->rt, (size_t)r->nrt * sizeof *x);
+        n += r->nrt;
+    }
     qsort(x, (size_t)n, sizeof *x, cmp_i64);
-    g->sum[S_RESP_MEDIAN] = nearest_rank(x, n, 1, 2);
-    g->sum[S_RESP_P90] = nearest_rank(x, n, 9, 10);
-    g->sum[S_UNANSWERED] = ratio(q_elig - n, q_elig);
+    int base = rule == R_FIRST ? S_RESP_MEDIAN : S_ANS_MEDIAN;
+    g->sum[base] = nearest_rank(x, n, 1, 2);
+    g->sum[base + 1] = nearest_rank(x, n, 9, 10);
+    g->sum[base + 2] = ratio(q_elig - n, q_elig);
     free(x);
     return 0;
 }
@@ -810,7 +873,6 @@ int met_finish(met_t *m)
     const int nd = m->nd;
     mgroup *g0 = &m->groups[0];
     int64_t (*tl)[T_COUNT] = calloc((size_t)m->ng, sizeof *tl);
-    int64_t *rt0 = NULL;
     if (!tl) goto nomem;
 
     finish_memberships(m, tl);
@@ -819,7 +881,6 @@ int met_finish(met_t *m)
     /* community sums of event counters and of the pooled ones */
     static const int summed[] = {C_MESSAGES, C_INTERACTIONS, C_MUTES, C_QUESTIONS, C_INVITES,
                                  C_SHARES, C_UGC, C_PURCHASES, C_ITEMS};
-    int64_t nrt0 = 0, qe0 = 0;
     for (int gi = 1; gi < m->ng; gi++) {
         const mgroup *g = &m->groups[gi];
         for (int d = 0; d < nd; d++)
@@ -828,16 +889,6 @@ int met_finish(met_t *m)
         g0->order_value += g->order_value;
         tl[0][T_REFF_CASES] += tl[gi][T_REFF_CASES];
         tl[0][T_REFF_SECONDARY] += tl[gi][T_REFF_SECONDARY];
-        nrt0 += g->nrt;
-        qe0 += g->q_elig;
-    }
-    rt0 = malloc(((size_t)nrt0 + 1) * sizeof *rt0);
-    if (!rt0) goto nomem;
-    nrt0 = 0;
-    for (int gi = 1; gi < m->ng; gi++) {
-        const mgroup *g = &m->groups[gi];
-        memcpy(rt0 + nrt0, g->rt, (size_t)g->nrt * sizeof *rt0);
-        nrt0 += g->nrt;
     }
 
     for (int gi = 0; gi < m->ng; gi++) {
@@ -845,9 +896,8 @@ int met_finish(met_t *m)
         g->daily = malloc((size_t)nd * D_COUNT * sizeof *g->daily);
         if (!g->daily) goto nomem;
         finish_values(m, g, tl[gi]);
-        int rc = gi == 0 ? finish_response(g, rt0, nrt0, qe0)
-                         : finish_response(g, g->rt, g->nrt, g->q_elig);
-        if (rc != 0) goto nomem;
+        for (int r = 0; r < R_COUNT; r++)
+            if (finish_response(m, g, r, gi == 0) != 0) goto nomem;
     }
 
     /* emission order: groups by id (0 first) */
@@ -859,12 +909,10 @@ int met_finish(met_t *m)
     for (int gi = 0; gi < m->ng; gi++) m->gorder[gi] = keys[gi].gi;
     free(keys);
     free(tl);
-    free(rt0);
     m->finished = 1;
     return 0;
 nomem:
     free(tl);
-    free(rt0);
     m->finished = 2; /* failed: the handle is only good for met_close */
     seterr(m, "out of memory");
     return -1;

@@ -5,8 +5,10 @@
  * are measured by one ruler.  Definitions: analysis/METRICS.md; the same
  * definitions as SQL views: analysis/metrics.sql.
  *
- * Streaming: memory grows with members (and days), never with events.
- * Not thread-safe per handle; one handle per run.
+ * Streaming: memory grows with members x days (one byte per membership and
+ * person a day), plus 8 bytes per answered question for the response
+ * quantiles; never with other events.  Not thread-safe per handle; one
+ * handle per run (handles are independent: no globals).
  */
 #ifndef QS_METRICS_H
 #define QS_METRICS_H
@@ -20,8 +22,8 @@ typedef struct met met_t;
 typedef struct met_opts {
     int64_t start_ts;   /* unix seconds of local midnight of day 0 */
     int32_t utc_offset; /* seconds east of UTC (the group's local time) */
-    int32_t ndays;      /* length of the window in local days (>= 1) */
-    int count_bots;     /* 1: bots and owner-bots count as speakers (default 0) */
+    int32_t ndays;      /* length of the window in local days (1..100000) */
+    int count_bots;     /* 1: members with role bot count like people (default 0) */
 } met_opts;
 
 /* Create a metrics accumulator.  Returns 0 and *out, or -1 on bad options or
@@ -31,15 +33,22 @@ int met_open(met_t **out, const met_opts *o);
 void met_close(met_t *m);
 
 /* Declare a membership (a join), or update one (same group_id, member_id)
- * with left_ts set when the member leaves.  Returns 0, or -1 on ENOMEM. */
+ * with left_ts set when the member leaves; the last call wins.  Member ids
+ * are >= 0 (a negative id means "none", as in the store).  Returns 0, or -1
+ * (message in met_errmsg) on ENOMEM, group_id < 1, member_id < 0 or a call
+ * after met_finish. */
 int met_member(met_t *m, const ev_member *mem);
 
 /* Feed one event.  Events must come in nondecreasing ts order; events
- * outside the window are ignored.  Returns 0, -1 on ENOMEM or order error. */
+ * outside the window, system notices and events without an actor
+ * (member_id < 0) are ignored (an in-window event still makes its group
+ * known).  Returns 0, or -1 (message in met_errmsg) on ENOMEM, ts order,
+ * an unknown kind, group_id < 1 or a call after met_finish. */
 int met_event(met_t *m, const ev_rec *e);
 
 /* Close the window and compute the summary metrics.  Call once, after the
- * last event.  Returns 0 or -1. */
+ * last event.  Returns 0, or -1 on ENOMEM (the handle is then only good for
+ * met_close). */
 int met_finish(met_t *m);
 
 /* Callback for met_emit: day is the local day index (0 = start date), or -1

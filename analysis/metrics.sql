@@ -35,7 +35,7 @@ SELECT run_id, day FROM d;
 -- Counted events: inside the window, with an actor, not system notices, not
 -- by a bot (an actor without a membership row counts).
 CREATE VIEW IF NOT EXISTS v_ev AS
-SELECT e.run_id, e.group_id, e.member_id, e.ts, e.kind, e.value, r.s0, r.nd,
+SELECT e.run_id, e.group_id, e.member_id, e.ts, e.kind, e.value, e.msg_id, e.ref_id, r.s0, r.nd,
        ((e.ts - r.s0) - (((e.ts - r.s0) % 86400) + 86400) % 86400) / 86400 AS day,
        e.kind IN ('message', 'reply', 'question', 'answer', 'checkin', 'announce', 'post',
                   'submission') AS is_msg,
@@ -227,22 +227,42 @@ SELECT q.run_id, q.group_id, q.member_id, q.ts,
 FROM v_ev q
 WHERE q.kind = 'question' AND q.ts + 86400 < q.s0 + 86400 * q.nd;
 
--- Nearest-rank median and 90th percentile (x[ceil(p n)]) per group; group 0 pools.
+-- Linked answers: each eligible question that has a msg_id and the time to
+-- the first answer/reply by someone else whose ref_id is that msg_id (at the
+-- same second or later, within 24 h).
+CREATE VIEW IF NOT EXISTS v_answer AS
+SELECT q.run_id, q.group_id, q.member_id, q.ts,
+       (SELECT MIN(a.ts) FROM events a
+        LEFT JOIN members am
+          ON am.run_id = a.run_id AND am.group_id = a.group_id AND am.member_id = a.member_id
+        WHERE a.run_id = q.run_id AND a.group_id = q.group_id
+          AND a.ts >= q.ts AND a.ts <= q.ts + 86400
+          AND a.kind IN ('answer', 'reply') AND a.ref_id = q.msg_id
+          AND a.member_id >= 0 AND a.member_id <> q.member_id
+          AND COALESCE(am.role, 'member') <> 'bot') - q.ts AS rt
+FROM v_ev q
+WHERE q.kind = 'question' AND q.msg_id IS NOT NULL AND q.msg_id >= 0
+  AND q.ts + 86400 < q.s0 + 86400 * q.nd;
+
+-- Nearest-rank median and 90th percentile (x[ceil(p n)]) per group; group 0
+-- pools.  rule 'first' = v_response, 'linked' = v_answer.
 CREATE VIEW IF NOT EXISTS v_response_summary AS
-WITH r AS (SELECT run_id, group_id, rt FROM v_response
-           UNION ALL SELECT run_id, 0, rt FROM v_response),
-a AS (SELECT run_id, group_id, rt,
-             ROW_NUMBER() OVER (PARTITION BY run_id, group_id ORDER BY rt) AS rn,
-             COUNT(*) OVER (PARTITION BY run_id, group_id) AS n
+WITH r AS (SELECT 'first' AS rule, run_id, group_id, rt FROM v_response
+           UNION ALL SELECT 'first', run_id, 0, rt FROM v_response
+           UNION ALL SELECT 'linked', run_id, group_id, rt FROM v_answer
+           UNION ALL SELECT 'linked', run_id, 0, rt FROM v_answer),
+a AS (SELECT rule, run_id, group_id, rt,
+             ROW_NUMBER() OVER (PARTITION BY rule, run_id, group_id ORDER BY rt) AS rn,
+             COUNT(*) OVER (PARTITION BY rule, run_id, group_id) AS n
       FROM r WHERE rt IS NOT NULL)
-SELECT c.run_id, c.group_id, c.eligible, c.answered, q.median, q.p90
-FROM (SELECT run_id, group_id, COUNT(*) AS eligible, COUNT(rt) AS answered
-      FROM r GROUP BY run_id, group_id) c
-LEFT JOIN (SELECT run_id, group_id,
+SELECT c.rule, c.run_id, c.group_id, c.eligible, c.answered, q.median, q.p90
+FROM (SELECT rule, run_id, group_id, COUNT(*) AS eligible, COUNT(rt) AS answered
+      FROM r GROUP BY rule, run_id, group_id) c
+LEFT JOIN (SELECT rule, run_id, group_id,
                   MAX(CASE WHEN rn = (n + 1) / 2 THEN rt END) AS median,
                   MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN rt END) AS p90
-           FROM a GROUP BY run_id, group_id) q
-  ON q.run_id = c.run_id AND q.group_id = c.group_id;
+           FROM a GROUP BY rule, run_id, group_id) q
+  ON q.rule = c.rule AND q.run_id = c.run_id AND q.group_id = c.group_id;
 
 -- Distinct members' campaign flags over the window (group 0: per person).
 CREATE VIEW IF NOT EXISTS v_member_flags AS
@@ -359,6 +379,10 @@ SELECT g.run_id, g.group_id,
        rs.p90 AS response_p90,
        CASE WHEN rs.eligible > 0 THEN CAST(rs.eligible - rs.answered AS REAL) / rs.eligible END
            AS unanswered_24h,
+       ra.median AS answer_median,
+       ra.p90 AS answer_p90,
+       CASE WHEN ra.eligible > 0 THEN CAST(ra.eligible - ra.answered AS REAL) / ra.eligible END
+           AS unanswered_answer_24h,
        COALESCE(fl.exposed, 0) AS exposed,
        COALESCE(fl.part, 0) AS participants,
        CASE WHEN fl.exposed > 0 THEN CAST(fl.part AS REAL) / fl.exposed END AS participation,
@@ -385,7 +409,10 @@ LEFT JOIN nr ON nr.run_id = g.run_id AND nr.group_id = g.group_id
 LEFT JOIN mw ON mw.run_id = g.run_id AND mw.group_id = g.group_id
 LEFT JOIN fl ON fl.run_id = g.run_id AND fl.group_id = g.group_id
 LEFT JOIN jn ON jn.run_id = g.run_id AND jn.group_id = g.group_id
-LEFT JOIN v_response_summary rs ON rs.run_id = g.run_id AND rs.group_id = g.group_id
+LEFT JOIN v_response_summary rs
+       ON rs.rule = 'first' AND rs.run_id = g.run_id AND rs.group_id = g.group_id
+LEFT JOIN v_response_summary ra
+       ON ra.rule = 'linked' AND ra.run_id = g.run_id AND ra.group_id = g.group_id
 LEFT JOIN v_reff rf ON rf.run_id = g.run_id AND rf.group_id = g.group_id;
 
 -- Long forms, one row a metric, as metrics.c emits them.
@@ -428,6 +455,8 @@ SELECT w.run_id, w.group_id, n.metric,
          WHEN 'active_share' THEN w.active_share WHEN 'annual_activity' THEN w.annual_activity
          WHEN 'questions' THEN w.questions WHEN 'response_median' THEN w.response_median
          WHEN 'response_p90' THEN w.response_p90 WHEN 'unanswered_24h' THEN w.unanswered_24h
+         WHEN 'answer_median' THEN w.answer_median WHEN 'answer_p90' THEN w.answer_p90
+         WHEN 'unanswered_answer_24h' THEN w.unanswered_answer_24h
          WHEN 'exposed' THEN w.exposed WHEN 'participants' THEN w.participants
          WHEN 'participation' THEN w.participation WHEN 'completion' THEN w.completion
          WHEN 'share_rate' THEN w.share_rate WHEN 'purchasers' THEN w.purchasers
@@ -447,7 +476,8 @@ FROM v_summary_wide w CROSS JOIN (
     UNION ALL SELECT 'heavy_speakers_mean' UNION ALL SELECT 'active_share'
     UNION ALL SELECT 'annual_activity' UNION ALL SELECT 'questions'
     UNION ALL SELECT 'response_median' UNION ALL SELECT 'response_p90'
-    UNION ALL SELECT 'unanswered_24h' UNION ALL SELECT 'exposed' UNION ALL SELECT 'participants'
+    UNION ALL SELECT 'unanswered_24h' UNION ALL SELECT 'answer_median'
+    UNION ALL SELECT 'answer_p90' UNION ALL SELECT 'unanswered_answer_24h' UNION ALL SELECT 'exposed' UNION ALL SELECT 'participants'
     UNION ALL SELECT 'participation' UNION ALL SELECT 'completion' UNION ALL SELECT 'share_rate'
     UNION ALL SELECT 'purchasers' UNION ALL SELECT 'purchase_rate' UNION ALL SELECT 'purchases'
     UNION ALL SELECT 'order_value' UNION ALL SELECT 'shares' UNION ALL SELECT 'shares_per_item'

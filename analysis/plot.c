@@ -270,14 +270,16 @@ int plot_fan(const char *base, const plot_axes *ax, const plot_fan_series *s, in
     chart_head(f, &cf, ax);
     fprintf(f, "set key below\n");
     if (ax->xdate) date_tics(f, xmin, xmax);
-    if (ax->xlog) {
+    if (ax->xlog && xmin > 0) {
         fprintf(f, "set logscale x\nset xtics (");
         /* tics at the distinct x of the first series (all share them here) */
         for (int i = 0, k = 0; ns > 0 && i < s[0].n && k < 16; i++, k++) fprintf(f, "%s%g", k ? ", " : "", s[0].x[i]);
-        fprintf(f, ")\nset offsets graph 0.03, graph 0.03, 0, 0\n");
-    } else if (!ax->xdate && xmax > xmin)
-        fprintf(f, "set offsets graph 0.02, graph 0.02, 0, 0\n");
-    if (xmax > xmin && !ax->xlog) fprintf(f, "set xrange [%.10g:%.10g]\n", xmin, xmax);
+        fprintf(f, ")\nset xrange [%.10g:%.10g]\n", xmin / 1.25, xmax * 1.25);
+    } else if (xmax > xmin) {
+        /* dates end at the data; other axes (markers) get a little room */
+        double pad = ax->xdate ? 0 : 0.03 * (xmax - xmin);
+        fprintf(f, "set xrange [%.10g:%.10g]\n", xmin - pad, xmax + pad);
+    }
     if (ax->yzero && ymin >= 0) fprintf(f, "set yrange [0:*]\n");
     if (isfinite(ax->xmark)) {
         fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 lw 1.5 lc rgb '#444444'\n", ax->xmark, ax->xmark);
@@ -386,6 +388,9 @@ int plot_bars(const char *base, const plot_axes *ax, const char *const *cats, in
     for (int j = 0; j < ns; j++)
         if (s[j].lo && s[j].hi)
             fprintf(f, ", \\\n     %s index %d using 1:2:3:4 with yerrorbars lw 1.5 pt 7 ps 0.3 lc rgb '#222222' notitle", q, j);
+    if (ax->value_labels)
+        for (int j = 0; j < ns; j++)
+            fprintf(f, ", \\\n     %s index %d using 1:($4 > $2 ? $4 : $2):(sprintf('%%.3g', $2)) with labels offset character 0, 0.8 tc rgb '#222222' notitle", q, j);
     fprintf(f, "\n");
     FILE *g = f;
     f = NULL;

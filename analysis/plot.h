@@ -51,6 +51,7 @@ typedef struct plot_axes {
     int yzero;        /* 1: the y axis includes 0 */
     int svg;          /* 1: also BASE.svg */
     int width, height; /* pixels of the PNG (0: 960 x 540) */
+    int value_labels; /* plot_bars: print each bar's value above it */
 } plot_axes;
 
 enum { PLOT_LINE = 0, PLOT_DASHED = 1, PLOT_MARKS = 2, PLOT_OBSERVED = 3 };

@@ -41,17 +41,8 @@ static const char *const key_metrics[] = {"dau_mean", "retention_7d", "messages_
 #define MAX_HEAT 3
 #define MAX_SWEEP_SETTINGS 6
 
-/* Campaign funnel: a summary metric when the catalogue has it, else distinct members with such events. */
-static const struct {
-    const char *label, *kind, *metric;
-} funnel_rows[] = {
-    {"exposed", "exposure", "funnel_exposed"},
-    {"took part", "participate", "funnel_participated"},
-    {"completed", "complete", "funnel_completed"},
-    {"shared", "share", "funnel_shared"},
-    {"invited", "invite", "funnel_invited"},
-};
-#define NFUNNEL ((int)(sizeof funnel_rows / sizeof funnel_rows[0]))
+/* Campaign funnel stages, in the order of rd_funnel's columns. */
+static const char *const funnel_label[RD_FUNNEL_STAGES] = {"exposed", "took part", "completed", "shared", "invited"};
 
 /* ---- small helpers ---- */
 
@@ -115,7 +106,7 @@ static void base_of(rpt_ctx *c, char *buf, size_t n, const char *name)
 
 static plot_axes axes(const rpt_ctx *c, const char *title, const char *xl, const char *yl)
 {
-    plot_axes a = {title, xl, yl, 0, 0, NAN, NULL, 0, c->o->svg, 0, 0};
+    plot_axes a = {title, xl, yl, 0, 0, NAN, NULL, 0, c->o->svg, 0, 0, 0};
     return a;
 }
 
@@ -260,7 +251,7 @@ static void sec_daily(rpt_ctx *c, rpt_band **bands)
                  name_or(c->scenario, "scenario"), daily_rows[k].label, c->reps);
         snprintf(name, sizeof name, "fan_%s", daily_rows[k].metric);
         base_of(c, base, sizeof base, name);
-        plot_axes ax = axes(c, title, "date", daily_rows[k].unit);
+        plot_axes ax = axes(c, title, "", daily_rows[k].unit);
         ax.xdate = 1;
         ax.yzero = 1;
         figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
@@ -412,27 +403,22 @@ out:
 
 static void sec_funnel(rpt_ctx *c)
 {
-    const char *kinds[NFUNNEL], *metrics[NFUNNEL];
-    for (int s = 0; s < NFUNNEL; s++) {
-        kinds[s] = funnel_rows[s].kind;
-        metrics[s] = funnel_rows[s].metric;
-    }
     sum_t *f = NULL;
-    if (rd_funnel(c, kinds, metrics, NFUNNEL, &f) <= 0) return;
+    if (rd_funnel(c, &f) <= 0) return;
     /* stages with data in some arm; arms with someone in some stage */
-    int stage[NFUNNEL], nst = 0, *arms = malloc(sizeof(int) * (size_t)c->narms), na = 0;
-    double *v = malloc(sizeof(double) * (size_t)(3 * NFUNNEL * c->narms));
+    int stage[RD_FUNNEL_STAGES], nst = 0, *arms = malloc(sizeof(int) * (size_t)c->narms), na = 0;
+    double *v = malloc(sizeof(double) * (size_t)(3 * RD_FUNNEL_STAGES * c->narms));
     plot_bar_series *ser = calloc((size_t)c->narms, sizeof *ser);
-    const char *cats[NFUNNEL];
+    const char *cats[RD_FUNNEL_STAGES];
     if (!arms || !v || !ser) goto out;
-    for (int s = 0; s < NFUNNEL; s++) {
+    for (int s = 0; s < RD_FUNNEL_STAGES; s++) {
         int has = 0;
         for (int a = 0; a < c->narms; a++) {
             sum_stat st;
             sum_arm(f, a, s, &st);
             has |= st.n > 0 && st.mean > 0;
         }
-        if (has) { stage[nst] = s; cats[nst] = funnel_rows[s].label; nst++; }
+        if (has) { stage[nst] = s; cats[nst] = funnel_label[s]; nst++; }
     }
     for (int a = 0; a < c->narms; a++) {
         int has = 0;
@@ -445,16 +431,18 @@ static void sec_funnel(rpt_ctx *c)
     }
     if (nst == 0 || na == 0) goto out;
     section_open(c, RPT_FUNNEL, "funnel", "Campaign funnel");
-    fputs("<p class=\"note\">Members reaching each stage per replication (distinct members with an exposure, "
-          "participate, complete, share or invite event, or the funnel_* summary metric when stored): mean "
-          "[5% and 95% of the replications]; in brackets after it, the share of the previous stage.</p>\n", c->body);
+    fputs("<p class=\"note\">Members per replication at each stage: <i>exposed</i>, reached by a campaign (an "
+          "exposure or participate event); <i>took part</i>, a participate event; <i>completed</i>, <i>shared</i>, "
+          "<i>invited</i>: participants with a complete, share or invite event (all campaigns pooled, as in "
+          "METRICS.md). Mean [5% and 95% of the replications]; in parentheses, the share of the previous "
+          "stage.</p>\n", c->body);
     FILE *h = c->body;
     fputs("<table>\n<thead><tr><th>arm</th>", h);
-    for (int k = 0; k < nst; k++) fprintf(h, "<th>%s</th>", funnel_rows[stage[k]].label);
+    for (int k = 0; k < nst; k++) fprintf(h, "<th>%s</th>", funnel_label[stage[k]]);
     fputs("</tr></thead>\n<tbody>\n", h);
     for (int i = 0; i < na; i++) {
         int a = arms[i];
-        double *y = v + (size_t)(3 * NFUNNEL * i), *lo = y + NFUNNEL, *hi = lo + NFUNNEL;
+        double *y = v + (size_t)(3 * RD_FUNNEL_STAGES * i), *lo = y + RD_FUNNEL_STAGES, *hi = lo + RD_FUNNEL_STAGES;
         fputs("<tr><td>", h);
         rpt_html_write(h, name_or(c->arm[a], "(unnamed arm)"));
         fputs("</td>", h);
@@ -481,7 +469,8 @@ static void sec_funnel(rpt_ctx *c)
     char title[1024], base[4200], perr[1024];
     snprintf(title, sizeof title, "%s: campaign funnel (mean members per replication, 90%% interval)", name_or(c->scenario, "scenario"));
     base_of(c, base, sizeof base, "funnel");
-    plot_axes ax = axes(c, title, "stage", "members");
+    plot_axes ax = axes(c, title, "", "members");
+    ax.value_labels = 1;
     figure(c, plot_bars(base, &ax, cats, nst, ser, na, perr, sizeof perr), "funnel", title, perr);
     section_close(c);
 out:
@@ -849,7 +838,7 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
                  fc ? " then forecast" : "");
         snprintf(name, sizeof name, "history_%s", daily_rows[k].metric);
         base_of(c, base, sizeof base, name);
-        plot_axes ax = axes(c, title, "date", daily_rows[k].unit);
+        plot_axes ax = axes(c, title, "", daily_rows[k].unit);
         ax.xdate = 1;
         ax.yzero = 1;
         if (fc) { ax.xmark = xs - 43200; ax.xmark_label = "forecast"; }
@@ -965,3 +954,134 @@ static void sec_provenance(rpt_ctx *c)
     section_close(c);
 }
 
+/* ---- assembly ---- */
+
+static void ctx_free(rpt_ctx *c)
+{
+    if (c->body) fclose(c->body);
+    free(c->bodybuf);
+    free(c->plots);
+    for (int a = 0; a < c->narms; a++) free(c->arm[a]);
+    free(c->arm);
+    for (int m = 0; m < c->nmet; m++) free(c->met[m]);
+    free(c->met);
+    sum_close(c->sum);
+    free(c->kind);
+    free(c->scenario);
+    free(c->scenario_path);
+    free(c->scenario_text);
+    free(c->command);
+    free(c->version);
+    free(c->created_at);
+    free(c->live_label);
+    if (c->db) sqlite3_close(c->db);
+}
+
+static void write_page(rpt_ctx *c, FILE *f)
+{
+    char title[1024];
+    snprintf(title, sizeof title, "qunsim report: %s", name_or(c->scenario, "results"));
+    rh_head(f, title);
+    fputs("<h1>", f);
+    rpt_html_write(f, name_or(c->scenario, "qunsim results"));
+    fputs("</h1>\n<p class=\"meta\">", f);
+    fprintf(f, "Batch %lld", (long long)c->batch);
+    if (c->kind) {
+        fputs(" (", f);
+        rpt_html_write(f, c->kind);
+        fputs(")", f);
+    }
+    if (c->narms > 0) {
+        fprintf(f, " &middot; %d arm%s: ", c->narms, c->narms == 1 ? "" : "s");
+        for (int a = 0; a < c->narms; a++) {
+            fputs(a ? ", " : "", f);
+            fputs("<b>", f);
+            rpt_html_write(f, name_or(c->arm[a], "(unnamed arm)"));
+            fputs("</b>", f);
+        }
+        fprintf(f, " &middot; %d replication%s per arm", c->reps, c->reps == 1 ? "" : "s");
+    }
+    if (c->days_manifest > 0) fprintf(f, " &middot; %lld days", (long long)c->days_manifest);
+    if (c->has_seed) fprintf(f, " &middot; seed %lld", (long long)c->seed);
+    if (c->npoints > 1) fprintf(f, " &middot; sweep of %d points (per-arm sections at point %d)", c->npoints, c->point);
+    fputs("</p>\n<nav>", f);
+    for (int i = 0; i < c->nnav; i++) fprintf(f, "<a href=\"#%s\">%s</a>", c->nav[i].id, c->nav[i].title);
+    fputs("</nav>\n", f);
+    if (c->bodylen) fwrite(c->bodybuf, 1, c->bodylen, f);
+    fputs("<p class=\"note\">Written by qunsim " QS_VERSION ". Every chart is in <code>plots/</code> as PNG", f);
+    fputs(c->o->svg ? ", SVG" : "", f);
+    fputs(" and the gnuplot script and data that drew it.</p>\n", f);
+    rh_tail(f);
+}
+
+int rpt_build(const rpt_opts *o, rpt_info *info, char *err, size_t errlen)
+{
+    rpt_info scratch;
+    rpt_ctx c;
+    rpt_band *bands[NDAILY] = {0};
+    char *tmp = NULL;
+    FILE *f = NULL;
+    int rc = -1;
+    if (!info) info = &scratch;
+    memset(info, 0, sizeof *info);
+    memset(&c, 0, sizeof c);
+    if (errlen) err[0] = 0;
+    if (!o || !o->db_path || !o->out_dir) {
+        snprintf(err, errlen, "report: a results database and an output directory are required");
+        return -1;
+    }
+    c.o = o;
+    c.err = err;
+    c.errlen = errlen;
+    c.info = info;
+    if (rd_open(&c) != 0 || rd_batch(&c) != 0 || rd_arms(&c) != 0 || rd_summary(&c) != 0) goto out;
+    info->batch_id = c.batch;
+    if (mkdirs(o->out_dir, err, errlen) != 0) goto out;
+    size_t pl = strlen(o->out_dir) + 8;
+    if (!(c.plots = malloc(pl)) || !(tmp = malloc(pl + 16))) { snprintf(err, errlen, "out of memory"); goto out; }
+    snprintf(c.plots, pl, "%s/plots", o->out_dir);
+    if (mkdirs(c.plots, err, errlen) != 0) goto out;
+    for (int k = 0; k < NDAILY; k++)
+        if (!(bands[k] = calloc((size_t)c.narms + 1, sizeof *bands[k]))) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!(c.body = open_memstream(&c.bodybuf, &c.bodylen))) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (o->log) {
+        fprintf(o->log, "qunsim report: batch %lld, %d arm(s), %d replication(s), %d point(s)%s\n", (long long)c.batch,
+                c.narms, c.reps, c.npoints, c.live_run > 0 ? ", with an observed log" : "");
+        fflush(o->log);
+    }
+
+    sec_headline(&c);
+    sec_daily(&c, bands);
+    sec_retention(&c);
+    sec_comparison(&c);
+    sec_funnel(&c);
+    sec_sweep(&c);
+    sec_history(&c, bands);
+    sec_settings(&c);
+    sec_provenance(&c);
+    if (c.failed) goto out;
+    int bad = ferror(c.body);
+    fclose(c.body);
+    c.body = NULL;
+    if (bad) { snprintf(err, errlen, "out of memory"); goto out; }
+
+    /* write under a temporary name and rename: a reader never sees half a page */
+    snprintf(info->index, sizeof info->index, "%s/index.html", o->out_dir);
+    snprintf(tmp, pl + 16, "%s/index.html.tmp", o->out_dir);
+    if (!(f = fopen(tmp, "w"))) { snprintf(err, errlen, "%s: %s", tmp, strerror(errno)); goto out; }
+    write_page(&c, f);
+    bad = ferror(f);
+    if (fclose(f) != 0 || bad) { f = NULL; snprintf(err, errlen, "%s: write failed", tmp); remove(tmp); goto out; }
+    f = NULL;
+    if (rename(tmp, info->index) != 0) { snprintf(err, errlen, "%s: %s", info->index, strerror(errno)); remove(tmp); goto out; }
+    rc = 0;
+out:
+    if (f) fclose(f);
+    for (int k = 0; k < NDAILY; k++) {
+        for (int a = 0; bands[k] && a < c.narms; a++) rd_band_free(&bands[k][a]);
+        free(bands[k]);
+    }
+    free(tmp);
+    ctx_free(&c);
+    return rc;
+}

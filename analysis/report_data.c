@@ -18,7 +18,8 @@
 
 int rd_fail(rpt_ctx *c, const char *what)
 {
-    snprintf(c->err, c->errlen, "%s: %s: %s", c->o->db_path, what, c->db ? sqlite3_errmsg(c->db) : "no database");
+    if (!c->failed) snprintf(c->err, c->errlen, "%s: %s: %s", c->o->db_path, what, c->db ? sqlite3_errmsg(c->db) : "no database");
+    c->failed = 1;
     return -1;
 }
 
@@ -416,64 +417,73 @@ int rd_live_summary(rpt_ctx *c, char ***names, double **vals)
     return n;
 }
 
-int rd_funnel(rpt_ctx *c, const char *const *kinds, const char *const *metrics, int nstage, sum_t **out)
+/* Per run and member: which funnel events they have; per run: the counts of
+ * the stages (exposed = exposure or participate; the later stages count
+ * participants with such an event, as completion/share_rate in METRICS.md).
+ * SQLite's grouping holds one row per (run, member), never the events. */
+static const char funnel_sql[] =
+    "SELECT IFNULL(r.arm, ''), r.rep, SUM(m.x), SUM(m.p), SUM(m.p AND m.c), SUM(m.p AND m.s), SUM(m.p AND m.i)"
+    " FROM (SELECT e.run_id AS run_id, MAX(e.kind IN ('exposure', 'participate')) AS x,"
+    "   MAX(e.kind = 'participate') AS p, MAX(e.kind = 'complete') AS c, MAX(e.kind = 'share') AS s,"
+    "   MAX(e.kind = 'invite') AS i FROM events e"
+    "   WHERE e.run_id IN (SELECT run_id FROM runs WHERE batch_id = ?1 AND point = ?2 AND source = 'sim')"
+    "   AND e.member_id IS NOT NULL AND e.kind IN ('exposure', 'participate', 'complete', 'share', 'invite')"
+    "   GROUP BY e.run_id, e.member_id) m JOIN runs r ON r.run_id = m.run_id GROUP BY m.run_id";
+
+int rd_funnel(rpt_ctx *c, sum_t **out)
 {
     *out = NULL;
     if (c->narms == 0 || c->reps == 0) return 0;
     sum_t *f = NULL;
-    if (sum_open(&f, c->narms, nstage, c->reps) != 0) { snprintf(c->err, c->errlen, "out of memory"); return -1; }
-    int any = 0, need_events = 0, rc;
-    for (int s = 0; s < nstage; s++) {
-        int m = c->sum ? met_index(c, metrics[s]) : -1;
-        if (m < 0) { need_events = 1; continue; }
+    if (sum_open(&f, c->narms, RD_FUNNEL_STAGES, c->reps) != 0) { snprintf(c->err, c->errlen, "out of memory"); return -1; }
+    int any = 0, rows = 0, rc;
+    /* zero for every stored run first: a run without such events had nobody at that stage */
+    sqlite3_stmt *st = prep(c, "SELECT IFNULL(arm, ''), rep FROM runs WHERE batch_id = ?1 AND point = ?2 AND source = 'sim'");
+    if (!st) goto fail;
+    sqlite3_bind_int64(st, 1, c->batch);
+    sqlite3_bind_int(st, 2, c->point);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int a = arm_index(c, (const char *)sqlite3_column_text(st, 0));
+        int64_t r = sqlite3_column_int64(st, 1);
+        if (a >= 0 && r >= 0 && r < c->reps)
+            for (int s = 0; s < RD_FUNNEL_STAGES; s++) sum_set(f, a, s, (int)r, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { rd_fail(c, "runs"); goto fail; }
+    if (!(st = prep(c, funnel_sql))) goto fail;
+    sqlite3_bind_int64(st, 1, c->batch);
+    sqlite3_bind_int(st, 2, c->point);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int a = arm_index(c, (const char *)sqlite3_column_text(st, 0));
+        int64_t r = sqlite3_column_int64(st, 1);
+        rows++;
+        if (a < 0 || r < 0 || r >= c->reps) continue;
+        for (int s = 0; s < RD_FUNNEL_STAGES; s++) {
+            double v = sqlite3_column_double(st, 2 + s);
+            sum_set(f, a, s, (int)r, v);
+            any |= v > 0;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { rd_fail(c, "events"); goto fail; }
+    if (rows == 0 && c->sum) {
+        /* no event log stored: the catalogue's summary metrics give the first four stages */
+        int mx = met_index(c, "exposed"), mp = met_index(c, "participants");
+        int mc = met_index(c, "completion"), ms = met_index(c, "share_rate");
+        if (mx < 0 && mp < 0) goto none;
         for (int a = 0; a < c->narms; a++)
             for (int r = 0; r < c->reps; r++) {
-                double v = sum_get(c->sum, a, m, r);
-                sum_set(f, a, s, r, v);
-                any |= isfinite(v) && v > 0;
+                double x = mx >= 0 ? sum_get(c->sum, a, mx, r) : NAN, p = mp >= 0 ? sum_get(c->sum, a, mp, r) : NAN;
+                double cr = mc >= 0 ? sum_get(c->sum, a, mc, r) : NAN, sr = ms >= 0 ? sum_get(c->sum, a, ms, r) : NAN;
+                if (isnan(x) && isnan(p)) continue;
+                double v[RD_FUNNEL_STAGES] = {x, p, p > 0 ? cr * p : p == 0 ? 0 : NAN, p > 0 ? sr * p : p == 0 ? 0 : NAN, NAN};
+                for (int s = 0; s < RD_FUNNEL_STAGES; s++) {
+                    sum_set(f, a, s, r, v[s]);
+                    any |= v[s] > 0;
+                }
             }
     }
-    if (need_events) {
-        /* Zero for every stored run first: a run without such events had nobody at that stage. */
-        sqlite3_stmt *st = prep(c, "SELECT IFNULL(arm, ''), rep FROM runs WHERE batch_id = ?1 AND point = ?2 AND source = 'sim'");
-        if (!st) goto fail;
-        sqlite3_bind_int64(st, 1, c->batch);
-        sqlite3_bind_int(st, 2, c->point);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            int a = arm_index(c, (const char *)sqlite3_column_text(st, 0));
-            int64_t r = sqlite3_column_int64(st, 1);
-            if (a < 0 || r < 0 || r >= c->reps) continue;
-            for (int s = 0; s < nstage; s++)
-                if (!c->sum || met_index(c, metrics[s]) < 0) sum_set(f, a, s, (int)r, 0);
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) { rd_fail(c, "runs"); goto fail; }
-        char sql[1024];
-        int k = snprintf(sql, sizeof sql,
-                         "SELECT IFNULL(r.arm, ''), r.rep, e.kind, COUNT(DISTINCT e.member_id) FROM events e"
-                         " JOIN runs r ON r.run_id = e.run_id WHERE r.batch_id = ?1 AND r.point = ?2 AND r.source = 'sim'"
-                         " AND e.kind IN (");
-        for (int s = 0; s < nstage; s++) k += snprintf(sql + k, sizeof sql - (size_t)k, "%s?%d", s ? ", " : "", s + 3);
-        snprintf(sql + k, sizeof sql - (size_t)k, ") GROUP BY e.run_id, e.kind");
-        if (!(st = prep(c, sql))) goto fail;
-        sqlite3_bind_int64(st, 1, c->batch);
-        sqlite3_bind_int(st, 2, c->point);
-        for (int s = 0; s < nstage; s++) sqlite3_bind_text(st, s + 3, kinds[s], -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            int a = arm_index(c, (const char *)sqlite3_column_text(st, 0));
-            int64_t r = sqlite3_column_int64(st, 1);
-            const char *kind = (const char *)sqlite3_column_text(st, 2);
-            if (a < 0 || r < 0 || r >= c->reps || !kind) continue;
-            for (int s = 0; s < nstage; s++)
-                if (strcmp(kind, kinds[s]) == 0 && (!c->sum || met_index(c, metrics[s]) < 0)) {
-                    double v = sqlite3_column_double(st, 3);
-                    sum_set(f, a, s, (int)r, v);
-                    any |= v > 0;
-                }
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) { rd_fail(c, "events"); goto fail; }
-    }
+none:
     if (!any) { sum_close(f); return 0; }
     *out = f;
     return 1;

@@ -25,6 +25,7 @@ typedef struct rpt_ctx {
     sqlite3 *db;
     char *err;
     size_t errlen;
+    int failed;     /* a read failed (message in err): the report fails */
     rpt_info *info;
 
     /* the batch's manifest (strings malloc'd, may be NULL) */
@@ -74,10 +75,13 @@ int rd_live_daily(rpt_ctx *c, const char *metric, rpt_band *out);
 /* Summary metrics of the live run, group o->live_group: names and values
  * (malloc'd arrays).  Returns the count or -1. */
 int rd_live_summary(rpt_ctx *c, char ***names, double **vals);
-/* Per run distinct members at each of nstage funnel stages into *out
- * (arms x nstage x reps, 0 for runs without such events).  Returns 1 if any
- * stage has data, 0 if none, -1 on error. */
-int rd_funnel(rpt_ctx *c, const char *const *kinds, const char *const *metrics, int nstage, sum_t **out);
+/* The campaign funnel per run: exposed, took part, completed, shared,
+ * invited (arms x RD_FUNNEL_STAGES x reps, 0 for runs without such events),
+ * from the event log, else from the summary metrics exposed, participants,
+ * completion, share_rate (invited then NaN).  Returns 1 if any stage has
+ * someone, 0 if none (*out NULL), -1 on error. */
+#define RD_FUNNEL_STAGES 5
+int rd_funnel(rpt_ctx *c, sum_t **out);
 /* Sweep: points of the batch with their settings text (malloc'd). */
 int rd_points(rpt_ctx *c, int **points, char ***settings);
 /* Values of a summary metric over the batch: v[(arm * npt + pi) * reps + rep]

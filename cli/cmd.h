@@ -1,6 +1,7 @@
 /* cmd.h -- the qunsim subcommands.  Each takes argc/argv from after the
  * subcommand name (argv[0] is the subcommand) and returns the process exit
- * status: 0 success, 2 usage or scenario/input error, 1 any other failure.
+ * status: 0 success, 2 usage or scenario/input error, 1 any other failure
+ * (run and sweep: 130/143 when stopped by SIGINT/SIGTERM).
  * Only main() exits. */
 #ifndef QS_CMD_H
 #define QS_CMD_H
@@ -17,6 +18,12 @@ typedef struct qs_command {
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_doc(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

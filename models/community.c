@@ -89,16 +89,9 @@ int com_validate(const com_params *p, char *err, size_t n)
         snprintf(err, n, "setting \"replies.branching\": %g >= 1 makes reply bursts explosive (must be < 1)", p->replies.branching);
         return -1;
     }
-    for (int k = 0; k < CT_COUNT; k++)
-        if (p->replies.branching * p->content[k].response >= 1.0) {
-            snprintf(err, n, "setting \"content.%s.response\": branching x response = %g >= 1 is explosive",
-                     com_content_names[k], p->replies.branching * p->content[k].response);
-            return -1;
-        }
-    if (p->replies.branching * p->roles.kol_topic_response >= 1.0 || p->replies.branching * p->culture.night_response >= 1.0) {
-        snprintf(err, n, "setting \"replies.branching\": with roles.kol_topic_response or culture.night_response the branching is >= 1 (explosive)");
-        return -1;
-    }
+    /* A post's response multiplies only its own first generation of replies
+     * (replies spawn with the plain branching), so its cluster stays finite,
+     * 1 + branching x response / (1 - branching), whatever the response. */
     if (p->operator_.hours.n != p->operator_.types.n) {
         snprintf(err, n, "setting \"operator.types\": %d types for %d hours in operator.hours", p->operator_.types.n, p->operator_.hours.n);
         return -1;

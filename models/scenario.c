@@ -1,6 +1,8 @@
 /* scenario.c -- loading and validating scenario files. */
 #include "scenario.h"
 
+#include "metrics.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <stddef.h>
@@ -124,6 +126,97 @@ static int finish_run(scenario *s, const char *file, const config_t *cfg, char *
     return 0;
 }
 
+static int str_field(const config_setting_t *g, const char *name, char *dst, size_t n, int required,
+                     const char *file, int k, char *err, size_t errlen)
+{
+    const config_setting_t *f = config_setting_get_member(g, name);
+    if (!f) {
+        if (!required) return 0;
+        snprintf(err, errlen, "%s:%u: setting \"targets.[%d].%s\": missing", file, config_setting_source_line(g), k, name);
+        return -1;
+    }
+    if (config_setting_type(f) != CONFIG_TYPE_STRING || strlen(config_setting_get_string(f)) >= n) {
+        snprintf(err, errlen, "%s:%u: setting \"targets.[%d].%s\": expected a string shorter than %zu bytes", file,
+                 config_setting_source_line(f), k, name, n);
+        return -1;
+    }
+    snprintf(dst, n, "%s", config_setting_get_string(f));
+    return 0;
+}
+
+/* targets = ( { arm; metric; reported; [ratio_to]; [tolerance]; [source]; }, ... ) */
+static int load_targets(scenario *s, const config_t *cfg, const char *path, char *err, size_t errlen)
+{
+    config_setting_t *t = config_lookup(cfg, "targets");
+    if (!t) return 0;
+    const char *tf = config_setting_source_file(t) ? config_setting_source_file(t) : path;
+    if (config_setting_type(t) != CONFIG_TYPE_LIST || config_setting_length(t) > SCEN_MAX_TARGETS) {
+        snprintf(err, errlen, "%s:%u: setting \"targets\": expected a list of at most %d groups", tf,
+                 config_setting_source_line(t), SCEN_MAX_TARGETS);
+        return -1;
+    }
+    for (int k = 0; k < config_setting_length(t); k++) {
+        config_setting_t *g = config_setting_get_elem(t, (unsigned)k);
+        const char *file = config_setting_source_file(g) ? config_setting_source_file(g) : path;
+        scen_target *x = &s->targets[k];
+        memset(x, 0, sizeof *x);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            snprintf(err, errlen, "%s:%u: setting \"targets.[%d]\": expected a group { ... }", file, config_setting_source_line(g), k);
+            return -1;
+        }
+        for (int c = 0; c < config_setting_length(g); c++) {
+            const char *nm = config_setting_name(config_setting_get_elem(g, (unsigned)c));
+            static const char *const known[] = {"arm", "metric", "reported", "ratio_to", "tolerance", "source", NULL};
+            int ok = 0;
+            for (int q = 0; known[q]; q++) ok |= !strcmp(known[q], nm);
+            if (!ok) {
+                snprintf(err, errlen, "%s:%u: setting \"targets.[%d].%s\": unknown setting", file,
+                         config_setting_source_line(config_setting_get_elem(g, (unsigned)c)), k, nm);
+                return -1;
+            }
+        }
+        if (str_field(g, "arm", x->arm, sizeof x->arm, 1, file, k, err, errlen) ||
+            str_field(g, "metric", x->metric, sizeof x->metric, 1, file, k, err, errlen) ||
+            str_field(g, "ratio_to", x->ratio_to, sizeof x->ratio_to, 0, file, k, err, errlen) ||
+            str_field(g, "source", x->source, sizeof x->source, 0, file, k, err, errlen))
+            return -1;
+        const char *bad = scen_arm_index(s, x->arm) < 0 ? "arm" : (x->ratio_to[0] && scen_arm_index(s, x->ratio_to) < 0) ? "ratio_to" : NULL;
+        if (bad) {
+            snprintf(err, errlen, "%s:%u: setting \"targets.[%d].%s\": no arm named \"%s\"", file, config_setting_source_line(g), k,
+                     bad, !strcmp(bad, "arm") ? x->arm : x->ratio_to);
+            return -1;
+        }
+        int known_metric = 0;
+        for (int q = 0; met_summary_name(q); q++) known_metric |= !strcmp(met_summary_name(q), x->metric);
+        if (!known_metric) {
+            snprintf(err, errlen, "%s:%u: setting \"targets.[%d].metric\": unknown metric \"%s\" (see analysis/METRICS.md)", file,
+                     config_setting_source_line(g), k, x->metric);
+            return -1;
+        }
+        x->is_ratio = x->ratio_to[0] != 0;
+        x->tolerance = x->is_ratio ? 0.10 : 0.03;
+        double v;
+        if (!config_setting_lookup_float(g, "reported", &v)) {
+            int iv;
+            if (!config_setting_lookup_int(g, "reported", &iv)) {
+                snprintf(err, errlen, "%s:%u: setting \"targets.[%d].reported\": missing or not a number", file, config_setting_source_line(g), k);
+                return -1;
+            }
+            v = iv;
+        }
+        x->reported = v;
+        if (config_setting_lookup_float(g, "tolerance", &v)) {
+            if (!(v > 0 && v < 10)) {
+                snprintf(err, errlen, "%s:%u: setting \"targets.[%d].tolerance\": must be a positive number", file, config_setting_source_line(g), k);
+                return -1;
+            }
+            x->tolerance = v;
+        }
+        s->ntargets++;
+    }
+    return 0;
+}
+
 int scen_load(scenario **out, const char *path, char *err, size_t errlen)
 {
     *out = NULL;
@@ -153,7 +246,7 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     opt_table root[COM_MAX_TABLES + 1] = {{scen_opts, &s->run}};
     int nt = 1 + com_tables(&base.com, root + 1, COM_MAX_TABLES);
     opt_defaults(root, nt);
-    static const char *const skip_root[] = {"arms", NULL};
+    static const char *const skip_root[] = {"arms", "targets", NULL};
     if (opt_apply(root, nt, config_root_setting(&cfg), skip_root, err, errlen) != 0) goto done;
     if (com_validate(&base.com, err, errlen) != 0) {
         char e2[512];
@@ -169,7 +262,7 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
         s->narms = 1;
         s->arms[0] = base;
         snprintf(s->arms[0].name, OPT_STR_MAX, "baseline");
-        rc = 0;
+        rc = load_targets(s, &cfg, path, err, errlen);
         goto done;
     }
     if (config_setting_type(arms) != CONFIG_TYPE_LIST || config_setting_length(arms) < 1) {
@@ -217,7 +310,7 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
         }
         s->narms++;
     }
-    rc = 0;
+    rc = load_targets(s, &cfg, path, err, errlen);
 done:
     if (rc != 0) fix_include_name(err, errlen, path, config_get_include_dir(&cfg));
     config_destroy(&cfg);

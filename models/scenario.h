@@ -38,6 +38,26 @@ typedef struct scen_arm {
     com_params com;
 } scen_arm;
 
+/* A figure the scenario should reproduce (a reported outcome), for `qunsim
+ * replay` and `qunsim calibrate`:
+ *   targets = ( { arm = "checkin21"; metric = "retention_1d"; reported = 0.78;
+ *                 source = "seed 五"; },
+ *               { arm = "contest"; metric = "interactions_per_day";
+ *                 ratio_to = "baseline"; reported = 4.0; } );
+ * A rate is compared in absolute terms (tolerance default 0.03), a ratio of
+ * arm means (ratio_to set) relatively (default 0.10). */
+typedef struct scen_target {
+    char arm[OPT_STR_MAX];
+    char metric[OPT_STR_MAX];
+    char ratio_to[OPT_STR_MAX]; /* "" for an absolute figure */
+    char source[128];           /* where the reported figure comes from */
+    double reported;
+    double tolerance;           /* absolute for rates, relative for ratios */
+    int is_ratio;
+} scen_target;
+
+#define SCEN_MAX_TARGETS 8
+
 typedef struct scenario {
     char *path;         /* as given */
     char *text;         /* the file's text (for the manifest) */
@@ -46,6 +66,8 @@ typedef struct scenario {
     cal cal;
     int narms;
     scen_arm arms[SCEN_MAX_ARMS];
+    int ntargets;
+    scen_target targets[SCEN_MAX_TARGETS];
 } scenario;
 
 /* Load and validate.  Returns 0 and *out, or -1 with a one-line message in

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sim.h"
 
@@ -61,23 +62,47 @@ void q_heap_heapify(q_heap *h, const q_slot *pool);
  * the free list *freelist.  Returns the number dropped. */
 size_t q_heap_purge(q_heap *h, q_slot *pool, uint32_t *freelist);
 
+/* Times are finite and >= +0.0 (sim.c turns -0.0 into +0.0), so their bit
+ * patterns order like the times: integer compares let the compiler select
+ * the smallest child without branches (the branches of float compares on
+ * random times mispredict half the time).  Equal bits are the rare case and
+ * take the careful path through q_before. */
+static inline uint64_t q_tbits(const q_entry *e)
+{
+    uint64_t b;
+    memcpy(&b, &e->t, sizeof b);
+    return b;
+}
+
 static inline void q_heap_sift_down(q_heap *h, size_t i, q_entry x, const q_slot *pool)
 {
     q_entry *v = h->v;
     size_t n = h->n;
+    const uint64_t kx = q_tbits(&x);
     for (;;) {
         size_t c = 4 * i + 1, m = c;
         if (c + 3 < n) {
-            size_t m1 = q_before(&v[c + 1], &v[c], pool) ? c + 1 : c;
-            size_t m2 = q_before(&v[c + 3], &v[c + 2], pool) ? c + 3 : c + 2;
-            m = q_before(&v[m2], &v[m1], pool) ? m2 : m1;
+            uint64_t k0 = q_tbits(&v[c]), k1 = q_tbits(&v[c + 1]);
+            uint64_t k2 = q_tbits(&v[c + 2]), k3 = q_tbits(&v[c + 3]);
+            size_t m01 = k1 < k0 ? c + 1 : c, m23 = k3 < k2 ? c + 3 : c + 2;
+            uint64_t x01 = k1 < k0 ? k1 : k0, x23 = k3 < k2 ? k3 : k2;
+            uint64_t km = x23 < x01 ? x23 : x01;
+            m = x23 < x01 ? m23 : m01;
+            if (__builtin_expect((k0 == k1) | (k2 == k3) | (x01 == x23) | (km == kx), 0)) {
+                size_t a = q_before(&v[c + 1], &v[c], pool) ? c + 1 : c;
+                size_t b = q_before(&v[c + 3], &v[c + 2], pool) ? c + 3 : c + 2;
+                m = q_before(&v[b], &v[a], pool) ? b : a;
+                if (!q_before(&v[m], &x, pool)) break;
+            } else if (km > kx) {
+                break;
+            }
         } else if (c < n) {
             for (size_t k = c + 1; k < n; k++)
                 if (q_before(&v[k], &v[m], pool)) m = k;
+            if (!q_before(&v[m], &x, pool)) break;
         } else {
             break;
         }
-        if (!q_before(&v[m], &x, pool)) break;
         v[i] = v[m];
         i = m;
     }
@@ -121,8 +146,25 @@ static inline const q_entry *q_heap_peek(q_heap *h, const q_slot *pool)
     return h->n ? &h->v[0] : NULL;
 }
 
-/* Take the root returned by the last peek (deferred removal). */
-static inline void q_heap_consume(q_heap *h) { h->stale = 1; }
+/* Take the root returned by the last peek (deferred removal).  The next
+ * root is then one of the root's children (or an event the handler is about
+ * to schedule, whose slot is hot anyway): prefetch the record of the
+ * smallest child, so that its cache miss overlaps the handler's work. */
+static inline void q_heap_consume(q_heap *h, const q_slot *pool)
+{
+    h->stale = 1;
+#ifdef NOPF
+    return;
+#endif
+    if (h->n >= 5) {
+        const q_entry *v = h->v;
+        size_t m1 = q_before(&v[2], &v[1], pool) ? 2 : 1;
+        size_t m2 = q_before(&v[4], &v[3], pool) ? 4 : 3;
+        __builtin_prefetch(&pool[v[q_before(&v[m2], &v[m1], pool) ? m2 : m1].slot]);
+    } else if (h->n >= 2) {
+        __builtin_prefetch(&pool[h->v[1].slot]);
+    }
+}
 
 /* ---- ladder queue ------------------------------------------------------
  * After Tang, Goh and Thng (2005).  Three tiers:
@@ -215,9 +257,9 @@ static inline const q_entry *lq_peek(lq *q, q_slot *pool)
     return &q->bottom.v[0];
 }
 
-static inline void lq_consume(lq *q)
+static inline void lq_consume(lq *q, const q_slot *pool)
 {
-    q->bottom.stale = 1;
+    q_heap_consume(&q->bottom, pool);
     q->n--;
 }
 

@@ -11,6 +11,13 @@
 
 /* Rungs wider than this many buckets are not worth their memory. */
 #define LQ_MAX_BUCKETS (1u << 22)
+/* A refill takes up to this many small buckets at once (see walk_to_bottom). */
+#ifndef LQ_GATHER
+#define LQ_GATHER 8
+#endif
+#ifndef LQ_GCAP
+#define LQ_GCAP (2 * LQ_THRES)
+#endif
 
 int lq_init(lq *q, size_t cap)
 {
@@ -55,6 +62,28 @@ static void to_bottom(lq *q, q_slot *pool, uint32_t head)
 
 /* Set rung r over [lo, hi] with nb buckets; -1 if degenerate or no memory
  * (the caller then puts the events in the bottom heap as they are). */
+/* Move up to LQ_GATHER lists into the (empty) bottom heap, one node of each
+ * list in turn. */
+static void walk_to_bottom(lq *q, q_slot *pool, uint32_t *heads, int nh)
+{
+    q_heap *h = &q->bottom;
+    size_t n = h->n;
+    while (nh > 0) {
+        for (int j = 0; j < nh;) {
+            uint32_t idx = heads[j] - 1;
+            heads[j] = pool[idx].next;
+            h->v[n].t = pool[idx].t;
+            h->v[n].slot = idx;
+            h->v[n].pad = 0;
+            n++;
+            if (!heads[j]) heads[j] = heads[--nh];
+            else j++;
+        }
+    }
+    h->n = n;
+    q_heap_heapify(h, pool);
+}
+
 static int rung_setup(lq_rung *r, double lo, double hi, uint32_t nb)
 {
     if (!(hi > lo)) return -1;
@@ -116,14 +145,31 @@ int lq_refill(lq *q, q_slot *pool)
             q->nr--;
             continue;
         }
-        r->cur = k;
         uint32_t head = r->b[k].head, n = r->b[k].n;
-        r->b[k].head = 0;
-        r->b[k].n = 0;
         if (n <= LQ_THRES || q->nr == LQ_MAXR) {
-            to_bottom(q, pool, head);
+            /* Take this bucket and the next few small ones together, and walk
+             * their lists in lockstep: the lists are pointer chases through
+             * the pool, and independent chases overlap their cache misses. */
+            uint32_t heads[LQ_GATHER];
+            int nh = 0;
+            uint32_t total = 0, last = k;
+            for (uint32_t j = k; j < r->nb && j < k + 4 * LQ_GATHER && nh < LQ_GATHER; j++) {
+                uint32_t bn = r->b[j].n;
+                if (!bn) continue;
+                if (nh > 0 && (bn > LQ_THRES || total + bn > LQ_GCAP)) break;
+                heads[nh++] = r->b[j].head;
+                total += bn;
+                last = j;
+                r->b[j].head = 0;
+                r->b[j].n = 0;
+            }
+            r->cur = last;
+            walk_to_bottom(q, pool, heads, nh);
             return 0;
         }
+        r->cur = k;
+        r->b[k].head = 0;
+        r->b[k].n = 0;
         double lo = INFINITY, hi = -INFINITY;
         for (uint32_t i = head; i; i = pool[i - 1].next) {
             double t = pool[i - 1].t;

@@ -124,6 +124,7 @@ sim_id sim_schedule_at(sim_t *s, double t, int prio, sim_handler h,
         set_err(s, "schedule: NULL handler");
         return 0;
     }
+    t += 0.0; /* -0.0 -> +0.0: the queues compare the bits of times */
     uint32_t idx;
     if (s->freelist) {
         idx = s->freelist - 1;
@@ -208,8 +209,8 @@ uint64_t sim_run_until(sim_t *s, double t_end)
         if (!top || !(top->t <= t_end)) break;
         double t = top->t;
         uint32_t idx = top->slot;
-        if (heap) q_heap_consume(&s->heap);
-        else lq_consume(&s->ladder);
+        if (heap) q_heap_consume(&s->heap, s->pool);
+        else lq_consume(&s->ladder, s->pool);
         q_slot *p = &s->pool[idx];
         sim_handler h = p->h;
         if (!h) { /* cancelled */

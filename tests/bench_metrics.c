@@ -51,12 +51,16 @@ int main(void)
                                     EV_MESSAGE, EV_REPLY, EV_REPLY, EV_QUESTION, EV_ANSWER,
                                     EV_REACTION, EV_REACTION, EV_VOTE, EV_CHECKIN, EV_SHARE,
                                     EV_PURCHASE};
+    int64_t lastq[4] = {-1, -1, -1, -1};  /* answers and replies refer to the group's last question */
     for (int i = 0; i < NEV; i++) {
         uint64_t x = rnd(&r);
         const ev_member *m = &mem[x % NMEM];
+        ev_kind k = mix[(x >> 32) % 16];
         ev[i] = (ev_rec){.id = i, .ts = start + (int64_t)((double)i / NEV * NDAYS * 86400),
-                         .group_id = m->group_id, .kind = mix[(x >> 32) % 16],
-                         .member_id = m->member_id, .ref_id = -1, .value = 10.0};
+                         .group_id = m->group_id, .kind = k, .member_id = m->member_id,
+                         .ref_id = k == EV_ANSWER || k == EV_REPLY ? lastq[m->group_id] : -1,
+                         .value = 10.0};
+        if (k == EV_QUESTION) lastq[m->group_id] = i;
     }
 
     double t_ev = 0, t_fin = 0;

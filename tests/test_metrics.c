@@ -395,6 +395,53 @@ START_TEST(response_times)
 }
 END_TEST
 
+/* Linked answers: the first answer/reply by someone else with ref_id = the
+ * question's id, within 24 h. */
+static void evr(met_t *m, int64_t id, int64_t ts, int64_t who, ev_kind k, int64_t ref)
+{
+    ev_rec e = {.id = id, .ts = ts, .group_id = 1, .kind = k, .member_id = who, .ref_id = ref};
+    ck_assert_msg(met_event(m, &e) == 0, "met_event: %s", met_errmsg(m));
+}
+
+START_TEST(linked_answers)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 3, 0);
+    for (int i = 1; i <= 3; i++) mem(m, 1, i, ROLE_MEMBER, s - D, -1);
+    mem(m, 1, 9, ROLE_BOT, s - D, -1);
+    evr(m, 100, s + H, 1, EV_QUESTION, -1);          /* q100 */
+    evr(m, 101, s + H + 5, 2, EV_MESSAGE, -1);       /* chatter: answers q100 under the first-message rule only */
+    evr(m, 102, s + H + 10, 1, EV_REPLY, 100);       /* the asker himself: no */
+    evr(m, 103, s + H + 20, 9, EV_ANSWER, 100);      /* a bot: no */
+    evr(m, 104, s + H + 30, 3, EV_ANSWER, 999);      /* another message: no */
+    evr(m, 105, s + H + 600, 3, EV_ANSWER, 100);     /* q100 answered: 600 s */
+    evr(m, 106, s + H + 700, 2, EV_REPLY, 100);      /* a second answer: not the first */
+    evr(m, 200, s + 2 * H, 2, EV_QUESTION, -1);      /* q200 */
+    evr(m, 201, s + 2 * H, 3, EV_REPLY, 200);        /* same second, after it: 0 s */
+    evr(m, 300, s + 3 * H, 3, EV_QUESTION, -1);      /* q300: answered too late */
+    evr(m, -1, s + 4 * H, 1, EV_QUESTION, -1);       /* no id: not in the linked metrics */
+    evr(m, 301, s + D + 3 * H + 1, 1, EV_ANSWER, 300);
+    evr(m, 400, s + D + 5 * H, 1, EV_QUESTION, -1);  /* q400: 3600 s */
+    evr(m, 401, s + D + 6 * H, 2, EV_ANSWER, 400);
+    ck_assert_int_eq(met_finish(m), 0);
+    /* eligible with ids: q100, q200, q300, q400; answered 600, 0, 3600 (q300 after 24 h + 1 s).
+     * Sorted 0, 600, 3600: median x[ceil(1.5)] = x2 = 600, p90 x[ceil(2.7)] = x3 = 3600;
+     * unanswered 1/4. */
+    EQ(summ(m, 1, "answer_median"), 600);
+    EQ(summ(m, 1, "answer_p90"), 3600);
+    EQ(summ(m, 1, "unanswered_answer_24h"), 0.25);
+    EQ(summ(m, 0, "answer_median"), 600);
+    /* first-message rule on the same log: q100 5 s (chatter); q200: 201 is at the same
+     * second, the next message by someone else is q300 itself (a question is a message):
+     * 3600 s; q300: the id-less question by 1 at 4 h: 3600 s; that one: 301 and 400 are
+     * by 1 himself, 401 is 24 h + 2 h later: unanswered; q400: 3600 s.
+     * Answered 5, 3600, 3600, 3600 of 5: median x2 = 3600, 1/5 unanswered. */
+    EQ(summ(m, 1, "response_median"), 3600);
+    EQ(summ(m, 1, "unanswered_24h"), 0.2);
+    met_close(m);
+}
+END_TEST
+
 /* Conversion, virality, campaigns, membership. */
 START_TEST(conversion_virality_campaigns)
 {
@@ -550,17 +597,23 @@ static void tl_mem(tlog *L, int32_t g, int64_t id, ev_role role, ev_source src, 
                                     .inviter_id = inviter, .joined_ts = joined, .left_ts = left};
 }
 
-static void tl_ev(tlog *L, int32_t g, int64_t ts, int64_t id, ev_kind k, double value)
+/* An event; its id is its position in L (so the sort below is stable and
+ * ids are unique); returns the id. */
+static int64_t tl_evr(tlog *L, int32_t g, int64_t ts, int64_t id, ev_kind k, double value, int64_t ref)
 {
     if (L->nev == L->cape) {
         L->cape = L->cape ? 2 * L->cape : 1024;
         L->ev = realloc(L->ev, (size_t)L->cape * sizeof *L->ev);
         ck_assert_ptr_nonnull(L->ev);
     }
-    /* id: the position, so the sort below is stable */
     L->ev[L->nev] = (ev_rec){.id = L->nev, .ts = ts, .group_id = g, .kind = k, .member_id = id,
-                             .ref_id = -1, .value = value};
-    L->nev++;
+                             .ref_id = ref, .value = value};
+    return L->nev++;
+}
+
+static void tl_ev(tlog *L, int32_t g, int64_t ts, int64_t id, ev_kind k, double value)
+{
+    tl_evr(L, g, ts, id, k, value, -1);
 }
 
 static void tl_free(tlog *L)
@@ -664,7 +717,7 @@ static void db_put(sqlite3 *db, int64_t run_id, const tlog *L)
     }
     sqlite3_finalize(st);
     ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO events(run_id, group_id, ts, member_id,"
-                                        " kind, ref_id, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                        " kind, ref_id, value, msg_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                         -1, &st, NULL), SQLITE_OK);
     for (int i = 0; i < L->nev; i++) {
         const ev_rec *e = &L->ev[i];
@@ -673,8 +726,9 @@ static void db_put(sqlite3 *db, int64_t run_id, const tlog *L)
         sqlite3_bind_int64(st, 3, e->ts);
         if (e->member_id < 0) sqlite3_bind_null(st, 4); else sqlite3_bind_int64(st, 4, e->member_id);
         sqlite3_bind_text(st, 5, ev_kind_name((ev_kind)e->kind), -1, SQLITE_STATIC);
-        sqlite3_bind_null(st, 6);
+        if (e->ref_id < 0) sqlite3_bind_null(st, 6); else sqlite3_bind_int64(st, 6, e->ref_id);
         sqlite3_bind_double(st, 7, e->value);
+        if (e->id < 0) sqlite3_bind_null(st, 8); else sqlite3_bind_int64(st, 8, e->id);
         ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
         sqlite3_reset(st);
     }
@@ -819,11 +873,16 @@ static void gen_random(tlog *L, uint64_t seed, int people, int ndays, int64_t st
                 size_t q = 0;
                 while (q + 1 < sizeof mix / sizeof *mix && u >= mix[q].w) u -= mix[q++].w;
                 ev_kind k = mix[q].k;
-                tl_ev(L, m.group_id, ts, m.member_id, k, k == EV_PURCHASE ? rint_n(&r, 10000) / 100.0 : 0);
-                if (k == EV_QUESTION && unif(&r) < 0.5) {    /* someone answers, soon or late */
+                int64_t qid = tl_evr(L, m.group_id, ts, m.member_id, k,
+                                     k == EV_PURCHASE ? rint_n(&r, 10000) / 100.0 : 0, -1);
+                for (int na = 0; k == EV_QUESTION && na < 2; na++) {
+                    if (unif(&r) < 0.5) continue;            /* someone answers, soon or late */
                     const ev_member *o = &L->mem[rint_n(&r, nmem)];
                     int64_t dt = unif(&r) < 0.8 ? rint_n(&r, 3600) : rint_n(&r, 2 * D);
-                    if (o->group_id == m.group_id) tl_ev(L, m.group_id, ts + dt, o->member_id, EV_ANSWER, 0);
+                    if (unif(&r) < 0.2) o = &m;               /* the asker follows up */
+                    ev_kind ak = unif(&r) < 0.7 ? EV_ANSWER : EV_REPLY;
+                    int64_t ref = unif(&r) < 0.9 ? qid : qid - 1; /* sometimes another message */
+                    if (o->group_id == m.group_id) tl_evr(L, m.group_id, ts + dt, o->member_id, ak, 0, ref);
                 }
                 if (unif(&r) < 0.02)                        /* a same-second burst */
                     tl_ev(L, m.group_id, ts, L->mem[rint_n(&r, nmem)].member_id, EV_MESSAGE, 0);
@@ -915,10 +974,10 @@ START_TEST(sql_views_equal_c)
     /* something happened in the random logs (guards against comparing two empty outputs) */
     sqlite3_stmt *st;
     ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT dau_mean, retention_7d, heavy_speakers_mean,"
-                     " response_median, r_eff, participation FROM v_summary_wide"
-                     " WHERE run_id = 2 AND group_id = 0", -1, &st, NULL), SQLITE_OK);
+                     " response_median, r_eff, participation, answer_median, unanswered_answer_24h"
+                     " FROM v_summary_wide WHERE run_id = 2 AND group_id = 0", -1, &st, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-    for (int j = 0; j < 6; j++) ck_assert_msg(sqlite3_column_double(st, j) > 0, "column %d", j);
+    for (int j = 0; j < 8; j++) ck_assert_msg(sqlite3_column_double(st, j) > 0, "column %d", j);
     sqlite3_finalize(st);
     sqlite3_close(db);
     tl_free(&hand);
@@ -940,6 +999,7 @@ static Suite *suite(void)
     tcase_add_test(tc, errors);
     tcase_add_test(tc, heavy_speakers);
     tcase_add_test(tc, response_times);
+    tcase_add_test(tc, linked_answers);
     tcase_add_test(tc, conversion_virality_campaigns);
     tcase_add_test(tc, annual_activity);
     tcase_add_test(tc, community_flags_once);

@@ -1,0 +1,885 @@
+/* test_import.c -- the importers (analysis/import.h): the CSV and JSON
+ * readers on hostile input, the question/time rules, and each format end to
+ * end into a results database (counts, joins and inviters, questions,
+ * duplicates, malformed rows with line numbers, --strict and failed imports
+ * leaving the database unchanged), plus the `qunsim import` command.
+ * Sample files are written under $QS_TMP (else /tmp) and removed.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "import.h"
+#include "store.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void tmp_path(char *buf, size_t n, const char *name)
+{
+    const char *dir = getenv("QS_TMP");
+    if (!dir || !*dir) dir = "/tmp";
+    snprintf(buf, n, "%s/test_import_%ld_%s", dir, (long)getpid(), name);
+}
+
+static void rm_db(const char *path)
+{
+    char b[1100];
+    unlink(path);
+    snprintf(b, sizeof b, "%s-wal", path);
+    unlink(b);
+    snprintf(b, sizeof b, "%s-shm", path);
+    unlink(b);
+}
+
+/* Write bytes (len, or strlen if len < 0) to a new sample file. */
+static void write_file(char *path, size_t n, const char *name, const char *data, long len)
+{
+    tmp_path(path, n, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    size_t k = len < 0 ? strlen(data) : (size_t)len;
+    ck_assert_uint_eq(fwrite(data, 1, k, f), k);
+    fclose(f);
+}
+
+static FILE *mem_file(const char *data, long len)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    size_t k = len < 0 ? strlen(data) : (size_t)len;
+    ck_assert_uint_eq(fwrite(data, 1, k, f), k);
+    rewind(f);
+    return f;
+}
+
+static store_t *open_db(char *path, size_t n, const char *name)
+{
+    char err[512];
+    store_t *st;
+    tmp_path(path, n, name);
+    rm_db(path);
+    ck_assert_msg(store_open(&st, path, err, sizeof err) == 0, "%s", err);
+    return st;
+}
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    ck_assert_msg(sqlite3_step(s) == SQLITE_ROW, "%s: no row", sql);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* A fingerprint of every row of every table: equal iff the data is equal. */
+static uint64_t db_digest(sqlite3 *db)
+{
+    static const char *const tables[] = {"batches", "points", "runs", "groups", "members", "events", "daily",
+                                         "summary"};
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+        char sql[100];
+        snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY rowid", tables[t]);
+        sqlite3_stmt *s;
+        ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(s); c++) {
+                const unsigned char *v = sqlite3_column_text(s, c);
+                for (const unsigned char *p = v ? v : (const unsigned char *)"\x01NULL"; *p; p++)
+                    h = (h ^ *p) * 0x100000001b3ull;
+                h = (h ^ 0xff) * 0x100000001b3ull;
+            }
+        }
+        sqlite3_finalize(s);
+        h = (h ^ 0xfe) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+static int import1(store_t *st, const char *format, const char *file, int strict, imp_stats *s, char *err,
+                   size_t errlen)
+{
+    imp_opts o;
+    imp_opts_init(&o);
+    o.format = format;
+    o.strict = strict;
+    const char *files[1] = {file};
+    return imp_import(st, &o, files, 1, s, err, errlen);
+}
+
+/* Count of events of a kind in run r. */
+static int64_t n_kind(sqlite3 *db, int64_t r, const char *kind)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE run_id = %lld AND kind = '%s'", (long long)r, kind);
+    return q_int(db, sql);
+}
+
+/* ---- rules -------------------------------------------------------------- */
+
+START_TEST(test_question_rule)
+{
+    static const struct { const char *text; int q; } cases[] = {
+        {"今天几点开始？", 1},
+        {"明天还有活动吗", 1},
+        {"请问怎么报名", 1},
+        {"这本书如何购买", 1},
+        {"why?", 1},
+        {"what ? ", 1},
+        {"为什么没有打卡积分", 1},
+        {"有没有人一起读", 1},
+        {"大家好", 0},
+        {"打卡第3天", 0},
+        {"看这个 https://example.com/a?b=1 不错", 0},
+        {"https://x.cn/?q=1 这个怎么用", 1}, /* 怎么 outside the URL */
+        {"link http://a.b/c?d and ok?", 1},
+        {"", 0},
+        {"收到，谢谢！", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(imp_is_question(cases[i].text) == cases[i].q, "'%s' should be %d", cases[i].text,
+                      cases[i].q);
+    ck_assert_int_eq(imp_is_question(NULL), 0);
+    ck_assert_int_eq(imp_is_checkin("打卡 Day 5"), 1);
+    ck_assert_int_eq(imp_is_checkin("#打卡 读完第二章"), 1);
+    ck_assert_int_eq(imp_is_checkin("【打卡】第5天"), 1);
+    ck_assert_int_eq(imp_is_checkin("今天读完了 #打卡"), 1);
+    ck_assert_int_eq(imp_is_checkin("我忘了打卡"), 0);
+    ck_assert_int_eq(imp_utf8_len("读书会ab"), 5);
+}
+END_TEST
+
+START_TEST(test_parse_time)
+{
+    int64_t t;
+    const int32_t cst = 8 * 3600;
+    ck_assert_int_eq(imp_parse_time("1714525200", cst, &t), 0);
+    ck_assert_int_eq(t, 1714525200);
+    ck_assert_int_eq(imp_parse_time("1714525200123", cst, &t), 0); /* milliseconds */
+    ck_assert_int_eq(t, 1714525200);
+    ck_assert_int_eq(imp_parse_time("2024-05-01 09:00:00", cst, &t), 0); /* local +08:00 */
+    ck_assert_int_eq(t, 1714525200);
+    ck_assert_int_eq(imp_parse_time("2024-05-01 09:00", cst, &t), 0);
+    ck_assert_int_eq(t, 1714525200);
+    ck_assert_int_eq(imp_parse_time("2024/5/1 9:00:00", cst, &t), 0);
+    ck_assert_int_eq(t, 1714525200);
+    ck_assert_int_eq(imp_parse_time("2024-05-01T01:00:00Z", cst, &t), 0);
+    ck_assert_int_eq(t, 1714525200);
+    ck_assert_int_eq(imp_parse_time("2024-05-01T09:00:00.123456789+08:00", 0, &t), 0);
+    ck_assert_int_eq(t, 1714525200);
+    ck_assert_int_eq(imp_parse_time("2024-04-30T20:00:00-0500", cst, &t), 0);
+    ck_assert_int_eq(t, 1714525200);
+    ck_assert_int_eq(imp_parse_time("2024-05-01", cst, &t), 0);
+    ck_assert_int_eq(t, 1714492800);
+    ck_assert_int_eq(imp_parse_time("2000-02-29 00:00:00", 0, &t), 0);
+    ck_assert_int_eq(t, 951782400);
+    ck_assert_int_eq(imp_parse_time("", cst, &t), -1);
+    ck_assert_int_eq(imp_parse_time("yesterday", cst, &t), -1);
+    ck_assert_int_eq(imp_parse_time("2024-13-01 00:00", cst, &t), -1);
+    ck_assert_int_eq(imp_parse_time("2024-05-01 25:00", cst, &t), -1);
+    ck_assert_int_eq(imp_parse_time("2024-05-01 09:00 +99:00", cst, &t), -1);
+    int32_t off;
+    ck_assert_int_eq(imp_parse_offset("+08:00", &off), 0);
+    ck_assert_int_eq(off, 28800);
+    ck_assert_int_eq(imp_parse_offset("-0530", &off), 0);
+    ck_assert_int_eq(off, -19800);
+    ck_assert_int_eq(imp_parse_offset("UTC", &off), 0);
+    ck_assert_int_eq(off, 0);
+    ck_assert_int_eq(imp_parse_offset("+8", &off), 0);
+    ck_assert_int_eq(off, 28800);
+    ck_assert_int_eq(imp_parse_offset("8", &off), -1);
+    ck_assert_int_eq(imp_parse_offset("+08:0x", &off), -1);
+}
+END_TEST
+
+/* ---- the CSV reader ------------------------------------------------------ */
+
+START_TEST(test_csv_reader)
+{
+    /* BOM, CRLF, a quoted field with a comma, a newline and "" quotes,
+     * Chinese text, a blank line, LF-only lines, an empty last field */
+    const char *data = "\xEF\xBB\xBF" "a,b,c\r\n"
+                       "1,\"x, \"\"y\"\"\r\nz\",小王\r\n"
+                       "\r\n"
+                       "2,plain,\n"
+                       "3,a\"b,\"\"\n"
+                       "4,\"q\"tail,last";
+    FILE *f = mem_file(data, -1);
+    imp_csv *c;
+    ck_assert_int_eq(imp_csv_open(&c, f, 0), 0);
+    imp_csv_rec r;
+    ck_assert_int_eq(imp_csv_next(c, &r), 1);
+    ck_assert_int_eq(r.nfields, 3);
+    ck_assert_str_eq(r.field[0], "a"); /* the BOM is gone */
+    ck_assert_int_eq(r.line, 1);
+    ck_assert_int_eq(imp_csv_next(c, &r), 1);
+    ck_assert_int_eq(r.nfields, 3);
+    ck_assert_str_eq(r.field[1], "x, \"y\"\r\nz");
+    ck_assert_str_eq(r.field[2], "小王");
+    ck_assert_int_eq(r.line, 2);
+    ck_assert_int_eq(r.lines, 2);
+    ck_assert_int_eq(imp_csv_next(c, &r), 1); /* the blank line is skipped */
+    ck_assert_int_eq(r.line, 5);
+    ck_assert_int_eq(r.nfields, 3);
+    ck_assert_str_eq(r.field[2], "");
+    ck_assert_int_eq(imp_csv_next(c, &r), 1);
+    ck_assert_str_eq(r.field[1], "a\"b"); /* a quote inside an unquoted field is text */
+    ck_assert_str_eq(r.field[2], "");
+    ck_assert_int_eq(imp_csv_next(c, &r), 1); /* no newline at the end */
+    ck_assert_str_eq(r.field[1], "qtail");
+    ck_assert_str_eq(r.field[2], "last");
+    ck_assert_int_eq(r.line, 7);
+    ck_assert_int_eq(imp_csv_next(c, &r), 0);
+    ck_assert_int_eq(imp_csv_next(c, &r), 0);
+    imp_csv_close(c);
+    fclose(f);
+
+    /* a quote never closed: one malformed record, then the end */
+    f = mem_file("h1,h2\n1,ok\n2,\"never closed\nmore\n", -1);
+    ck_assert_int_eq(imp_csv_open(&c, f, 0), 0);
+    ck_assert_int_eq(imp_csv_next(c, &r), 1);
+    ck_assert_int_eq(imp_csv_next(c, &r), 1);
+    ck_assert_int_eq(imp_csv_next(c, &r), -1);
+    ck_assert_msg(strstr(imp_csv_error(c), "line 3") && strstr(imp_csv_error(c), "never closed"), "%s",
+                  imp_csv_error(c));
+    ck_assert_int_eq(imp_csv_next(c, &r), 0);
+    imp_csv_close(c);
+    fclose(f);
+
+    /* a record over the bound is fatal, not a memory blow-up */
+    f = mem_file("a,b\n\"0123456789012345678901234567890123456789\n", -1);
+    ck_assert_int_eq(imp_csv_open(&c, f, 16), 0);
+    ck_assert_int_eq(imp_csv_next(c, &r), 1);
+    ck_assert_int_eq(imp_csv_next(c, &r), -2);
+    ck_assert_msg(strstr(imp_csv_error(c), "longer than 16"), "%s", imp_csv_error(c));
+    imp_csv_close(c);
+    fclose(f);
+
+    /* empty input, and NUL bytes inside a field */
+    f = mem_file("", 0);
+    ck_assert_int_eq(imp_csv_open(&c, f, 0), 0);
+    ck_assert_int_eq(imp_csv_next(c, &r), 0);
+    imp_csv_close(c);
+    fclose(f);
+    f = mem_file("a\0b,c\n", 6);
+    ck_assert_int_eq(imp_csv_open(&c, f, 0), 0);
+    ck_assert_int_eq(imp_csv_next(c, &r), 1);
+    ck_assert_int_eq(r.len[0], 3);
+    imp_csv_close(c);
+    fclose(f);
+}
+END_TEST
+
+/* ---- the JSON reader ----------------------------------------------------- */
+
+START_TEST(test_json_reader)
+{
+    const imp_jval *v;
+    int64_t line;
+    imp_json *j;
+    /* one top-level array, pretty-printed, with escapes and nesting */
+    FILE *f = mem_file("\xEF\xBB\xBF[\n {\"a\": 1, \"s\": \"\\u4e2d\\\"x\\n\", \"emoji\": \"\\ud83d\\ude00\",\n"
+                       "  \"n\": null, \"t\": true, \"arr\": [1, -2.5e3, {\"k\": \"v\"}]},\n"
+                       " {\"a\": 12345678901234}\n]\n", -1);
+    ck_assert_int_eq(imp_json_open(&j, f, 0), 0);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    ck_assert_int_eq(v->type, IMP_JOBJ);
+    ck_assert_int_eq(line, 2);
+    ck_assert_str_eq(imp_json_text(v, "s"), "中\"x\n");
+    ck_assert_str_eq(imp_json_text(v, "emoji"), "\xF0\x9F\x98\x80");
+    ck_assert_str_eq(imp_json_text(v, "a"), "1");
+    ck_assert_ptr_null(imp_json_text(v, "n"));
+    ck_assert_int_eq(imp_json_get(v, "t")->type, IMP_JBOOL);
+    const imp_jval *arr = imp_json_get(v, "arr");
+    ck_assert_int_eq(arr->type, IMP_JARR);
+    ck_assert(arr->child->next->num == -2500.0);
+    ck_assert_str_eq(imp_json_text(arr->child->next->next, "k"), "v");
+    ck_assert_ptr_null(imp_json_get(v, "missing"));
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    ck_assert_str_eq(imp_json_text(v, "a"), "12345678901234");
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 0);
+    imp_json_close(j);
+    fclose(f);
+
+    /* JSON lines with a broken line in the middle: reported, then resumed */
+    f = mem_file("{\"i\":1}\n{\"i\":2, oops}\n{\"i\":3}\r\n\n{\"i\":\"4\"}", -1);
+    ck_assert_int_eq(imp_json_open(&j, f, 0), 0);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), -1);
+    ck_assert_int_eq(line, 2);
+    ck_assert_msg(strstr(imp_json_error(j), "line 2"), "%s", imp_json_error(j));
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    ck_assert_str_eq(imp_json_text(v, "i"), "3");
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    ck_assert_str_eq(imp_json_text(v, "i"), "4");
+    ck_assert_int_eq(line, 5);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 0);
+    imp_json_close(j);
+    fclose(f);
+
+    /* a truncated array: the last record is malformed, then the end */
+    f = mem_file("[{\"i\":1},{\"i\":2},{\"i\":3,\"s\":\"cut he", -1);
+    ck_assert_int_eq(imp_json_open(&j, f, 0), 0);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), -1);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 0);
+    imp_json_close(j);
+    fclose(f);
+
+    /* garbage inside an array: fatal (no line to resume on) */
+    f = mem_file("[{\"i\":1} {\"i\":2}]", -1);
+    ck_assert_int_eq(imp_json_open(&j, f, 0), 0);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), -2);
+    ck_assert_msg(strstr(imp_json_error(j), "expected ','"), "%s", imp_json_error(j));
+    imp_json_close(j);
+    fclose(f);
+
+    /* nesting bombs and oversized records are refused, not followed */
+    char deep[2100];
+    memset(deep, '[', 2000);
+    deep[2000] = '\0';
+    f = mem_file(deep, -1);
+    ck_assert_int_eq(imp_json_open(&j, f, 0), 0);
+    ck_assert_int_lt(imp_json_next(j, &v, &line), 0);
+    ck_assert_msg(strstr(imp_json_error(j), "nesting"), "%s", imp_json_error(j));
+    imp_json_close(j);
+    fclose(f);
+    f = mem_file("{\"s\": \"0123456789012345678901234567890123456789\"}\n{\"s\":1}\n", -1);
+    ck_assert_int_eq(imp_json_open(&j, f, 16), 0);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), -1);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 1);
+    imp_json_close(j);
+    fclose(f);
+    /* empty and whitespace-only input */
+    f = mem_file(" \n\t ", -1);
+    ck_assert_int_eq(imp_json_open(&j, f, 0), 0);
+    ck_assert_int_eq(imp_json_next(j, &v, &line), 0);
+    imp_json_close(j);
+    fclose(f);
+}
+END_TEST
+
+/* ---- WeChat notices ------------------------------------------------------ */
+
+typedef struct seen_join {
+    char who[8][64], inviter[8][64];
+    int source[8], n;
+} seen_join;
+
+static void on_join(void *ctx, const char *who, const char *inviter, int source)
+{
+    seen_join *s = ctx;
+    if (s->n == 8) return;
+    snprintf(s->who[s->n], 64, "%s", who);
+    snprintf(s->inviter[s->n], 64, "%s", inviter ? inviter : "-");
+    s->source[s->n++] = source;
+}
+
+START_TEST(test_wechat_notices)
+{
+    seen_join s = {0};
+    ck_assert_int_eq(imp_wechat_notice("\"小王\"邀请\"老李、阿May\"加入了群聊", on_join, &s), 2);
+    ck_assert_str_eq(s.who[0], "老李");
+    ck_assert_str_eq(s.inviter[0], "小王");
+    ck_assert_str_eq(s.who[1], "阿May");
+    ck_assert_int_eq(s.source[1], SRC_INVITE);
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(imp_wechat_notice("\"B\"通过扫描\"A\"分享的二维码加入群聊", on_join, &s), 1);
+    ck_assert_str_eq(s.who[0], "B");
+    ck_assert_str_eq(s.inviter[0], "A");
+    ck_assert_int_eq(s.source[0], SRC_QR);
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(imp_wechat_notice("“B”通过扫描你分享的二维码加入群聊", on_join, &s), 1); /* curly quotes */
+    ck_assert_str_eq(s.inviter[0], IMP_SELF);
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(imp_wechat_notice("你邀请\"C\"加入了群聊", on_join, &s), 1);
+    ck_assert_str_eq(s.inviter[0], IMP_SELF);
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(imp_wechat_notice("\"A\"邀请你和\"D\"加入了群聊", on_join, &s), 2);
+    ck_assert_str_eq(s.who[0], IMP_SELF);
+    ck_assert_str_eq(s.who[1], "D");
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(imp_wechat_notice("你将\"E\"移出了群聊", on_join, &s), 1);
+    ck_assert_int_eq(s.source[0], -1);
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(imp_wechat_notice("\"F\"修改群名为“读书会”", on_join, &s), 0);
+    ck_assert_int_eq(imp_wechat_notice("\"F\" 撤回了一条消息", on_join, &s), 0);
+    ck_assert_int_eq(imp_wechat_notice("\"unbalanced 邀请\"x\"加入了群聊", on_join, &s), 0);
+    ck_assert_int_eq(imp_wechat_notice("", on_join, &s), 0);
+    ck_assert_int_eq(s.n, 0);
+}
+END_TEST
+
+/* ---- formats end to end -------------------------------------------------- */
+
+/* WeChatMsg CSV as Python's csv module writes it (utf-8-sig: a BOM; CRLF
+ * rows; quotes only where needed), hostile: a quoted newline, Chinese
+ * nicknames, notices, a duplicate row, out-of-order times, a bad Type, a
+ * truncated last row. */
+static const char *const wechatmsg_csv =
+    "\xEF\xBB\xBF" "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender\r\n"
+    "1,123@chatroom,1,0,0,1714525200,2,大家好,2024-05-01 09:00:00,,小王,wxid_a\r\n"
+    "2,123@chatroom,10000,0,0,1714525260,4,\"\"\"小王\"\"邀请\"\"老李、阿May\"\"加入了群聊\",2024-05-01 09:01:00,,,\r\n"
+    "3,123@chatroom,1,0,0,1714525300,2,\"今天几点开始？\r\n有人知道吗\",2024-05-01 09:01:40,,老李,wxid_b\r\n"
+    "4,123@chatroom,10000,0,0,1714525400,4,\"\"\"C\"\"通过扫描\"\"阿May\"\"分享的二维码加入群聊\",2024-05-01 09:03:20,,,\r\n"
+    "5,123@chatroom,3,0,0,1714525500,2,,2024-05-01 09:05:00,May姐,阿May,wxid_m\r\n"
+    "5,123@chatroom,3,0,0,1714525500,2,,2024-05-01 09:05:00,May姐,阿May,wxid_m\r\n"
+    "6,123@chatroom,1,0,1,1714525000,2,打卡 第1天,2024-05-01 08:56:40,,我,wxid_self\r\n"
+    "7,123@chatroom,1,0,0,1714525600,2,\"\"\"引号\"\", 逗号\",2024-05-01 09:06:40,,C,wxid_c\r\n"
+    "8,123@chatroom,x,0,0,1714525700,2,bad type,2024-05-01 09:08:20,,C,wxid_c\r\n"
+    "9,123@chatroom,10000,0,0,1714525800,4,\"\"\"C\"\" 撤回了一条消息\",2024-05-01 09:10:00,,,\r\n"
+    "10,123@chatroom,1,0,0,1714612000,2,第二天好,2024-05-02 09:06:40,,老李,wxid_b\r\n"
+    "11,123@chatroom,1,0,0,1714612100,2,truncated";
+
+START_TEST(test_wechatmsg)
+{
+    char db_path[1024], csv[1024], err[1024];
+    store_t *st = open_db(db_path, sizeof db_path, "wechat.db");
+    write_file(csv, sizeof csv, "wechat.csv", wechatmsg_csv, -1);
+    imp_stats s;
+    int rc = import1(st, "wechatmsg", csv, 0, &s, err, sizeof err);
+    ck_assert_msg(rc == 0, "import: %s", err);
+    sqlite3 *db = store_db(st);
+    int64_t r = s.run_id;
+    ck_assert_int_eq(r, 1);
+    ck_assert_int_eq(s.rows, 12);
+    ck_assert_int_eq(s.duplicates, 1);
+    ck_assert_int_eq(s.malformed, 2);
+    ck_assert_int_eq(s.nbad, 2);
+    /* line numbers are physical lines: row 3 spans lines 4-5 */
+    ck_assert_msg(strstr(s.bad[0], ":11: bad Type"), "%s", s.bad[0]);
+    ck_assert_msg(strstr(s.bad[1], ":14: ") && strstr(s.bad[1], "fields"), "%s", s.bad[1]);
+    ck_assert_int_eq(s.out_of_order, 1); /* the self message at 08:56 */
+    /* events: 6 messages (1 question, 1 checkin), 3 joins, 1 recall */
+    ck_assert_int_eq(s.joins, 3);
+    ck_assert_int_eq(n_kind(db, r, "join"), 3);
+    ck_assert_int_eq(n_kind(db, r, "question"), 1);
+    ck_assert_int_eq(n_kind(db, r, "checkin"), 1);
+    ck_assert_int_eq(n_kind(db, r, "recall"), 1);
+    ck_assert_int_eq(n_kind(db, r, "message"), 4);
+    ck_assert_int_eq(s.messages, 6);
+    ck_assert_int_eq(s.questions, 1);
+    /* members: 小王 (a), 老李 (b), 阿May (m, adopted from the notice name),
+     * C (joined by QR, then spoke), self: 5 */
+    ck_assert_int_eq(s.members, 5);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members WHERE run_id = 1"), 5);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members m JOIN members i ON i.run_id = m.run_id AND "
+                               "i.member_id = m.inviter_id WHERE m.name = '老李' AND m.source = 'invite' AND "
+                               "i.name = '小王' AND m.joined_ts = 1714525260"),
+                     1);
+    /* 阿May: invited by 小王, later spoke as wxid_m with remark May姐: one member */
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members m JOIN members i ON i.member_id = m.inviter_id "
+                               "WHERE m.name = 'May姐' AND m.source = 'invite' AND i.name = '小王'"),
+                     1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members m JOIN members i ON i.member_id = m.inviter_id "
+                               "WHERE m.name = 'C' AND m.source = 'qr' AND i.name = 'May姐'"),
+                     1);
+    /* the join event carries the inviter and the source code */
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM events e JOIN members m ON m.member_id = e.member_id "
+                               "JOIN members i ON i.member_id = e.ref_id WHERE e.kind = 'join' AND m.name = 'C' "
+                               "AND i.name = 'May姐' AND e.value = 3"),
+                     1);
+    /* no join notice: a member since the start of the log, source seed */
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members WHERE name = '小王' AND source = 'seed' AND "
+                               "inviter_id IS NULL AND joined_ts = 1714525000"),
+                     1);
+    /* the recall is attributed to C by name */
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM events e JOIN members m ON m.member_id = e.member_id "
+                               "WHERE e.kind = 'recall' AND m.name = 'C'"),
+                     1);
+    /* text length in characters as value; the quoted CRLF kept */
+    ck_assert_int_eq(q_int(db, "SELECT value FROM events WHERE kind = 'question'"), 14);
+    /* the run: live arm, source wechatmsg, local days of +08:00 */
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE run_id = 1 AND arm = 'live' AND "
+                               "source = 'wechatmsg' AND start_ts = 1714492800 AND days = 2 AND "
+                               "utc_offset = 28800 AND batch_id = 1"),
+                     1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM batches WHERE kind = 'import' AND scenario = 'wechatmsg'"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM groups WHERE run_id = 1 AND name = '123@chatroom'"), 1);
+    ck_assert_int_eq(s.events, q_int(db, "SELECT count(*) FROM events WHERE run_id = 1"));
+
+    /* --strict: the bad Type fails the whole import; the database is as it was */
+    uint64_t before = db_digest(db);
+    rc = import1(st, "wechatmsg", csv, 1, &s, err, sizeof err);
+    ck_assert_int_eq(rc, IMP_EINPUT);
+    ck_assert_msg(strstr(err, csv) && strstr(err, ":11: bad Type") && strstr(err, "--strict"), "%s", err);
+    ck_assert_uint_eq(db_digest(db), before);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM batches"), 1);
+    store_close(st);
+    rm_db(db_path);
+    unlink(csv);
+}
+END_TEST
+
+START_TEST(test_generic_csv)
+{
+    char db_path[1024], csv[1024], csv2[1024], err[1024];
+    store_t *st = open_db(db_path, sizeof db_path, "generic.db");
+    write_file(csv, sizeof csv, "generic.csv",
+               "timestamp,group,sender,name,kind,length,inviter,question,text,id\n"
+               "2024-05-01 09:00,g1,u1,群主,,,,,\"欢迎,大家\",m1\n"
+               "2024-05-01 09:01,g1,u2,,join,,u1,,,m2\n"
+               "2024-05-01 09:02,g1,u2,新人,,12,,1,,m3\n"      /* question by flag, length given */
+               "2024-05-01 09:03,g1,u3,,,,,0,这是问题吗,m4\n"  /* flag 0 wins over the rule */
+               "2024-05-01 09:04,g2,u1,,,,,,在吗,m5\n"         /* a second group, same person */
+               "2024-05-01 09:04,g2,u1,,,,,,在吗,m5\n"         /* duplicate id */
+               "2024-05-01 09:05,g1,u3,,leave,,,,,m6\n"
+               "2024-05-01 09:06,g1,u4,,vote,,,,,m7\n"
+               "2024-05-01 09:07,g1,,,system,,,,群公告,m8\n"
+               "yesterday,g1,u1,,,,,,,m9\n"
+               "2024-05-01 09:08,g1,u1,,dance,,,,,m10\n"
+               "2024-05-01 09:09,g1,u1\n", -1);
+    imp_stats s;
+    int rc = import1(st, "csv", csv, 0, &s, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    sqlite3 *db = store_db(st);
+    ck_assert_int_eq(s.rows, 12);
+    ck_assert_int_eq(s.malformed, 3);
+    ck_assert_msg(strstr(s.bad[0], ":11: bad time"), "%s", s.bad[0]);
+    ck_assert_msg(strstr(s.bad[1], ":12: unknown kind 'dance'"), "%s", s.bad[1]);
+    ck_assert_msg(strstr(s.bad[2], ":13: 3 fields"), "%s", s.bad[2]);
+    ck_assert_int_eq(s.duplicates, 1);
+    ck_assert_int_eq(s.groups, 2);
+    ck_assert_int_eq(s.members, 4);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members"), 5); /* u1 in g1 and g2 */
+    ck_assert_int_eq(q_int(db, "SELECT count(DISTINCT member_id) FROM members"), 4);
+    ck_assert_int_eq(n_kind(db, 1, "question"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT value FROM events WHERE kind = 'question' AND group_id = 1"), 12);
+    ck_assert_int_eq(n_kind(db, 1, "vote"), 1);
+    ck_assert_int_eq(n_kind(db, 1, "system"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM events WHERE kind = 'system' AND member_id IS NULL"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members m JOIN members i ON i.member_id = m.inviter_id AND "
+                               "i.group_id = m.group_id WHERE m.name = '新人' AND i.name = '群主' AND "
+                               "m.source = 'invite'"),
+                     1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members WHERE left_ts IS NOT NULL"), 1);
+
+    /* --group keeps one group; a second file in the same import */
+    write_file(csv2, sizeof csv2, "generic2.csv", "ts,group,sender\n1714525200,g2,u9\n1714525300,g3,u9\n", -1);
+    imp_opts o;
+    imp_opts_init(&o);
+    o.format = "csv";
+    o.group = "g2";
+    const char *files[2] = {csv, csv2};
+    rc = imp_import(st, &o, files, 2, &s, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    ck_assert_int_eq(s.run_id, 2);
+    ck_assert_int_eq(s.groups, 1);
+    ck_assert_int_eq(s.events, 2); /* u1's 在吗 and u9 */
+    ck_assert_int_eq(s.skipped, 8);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM groups WHERE run_id = 2 AND name = 'g2'"), 1);
+    /* a group that is not there: nothing to import, nothing written */
+    uint64_t before = db_digest(db);
+    o.group = "nope";
+    rc = imp_import(st, &o, files, 2, &s, err, sizeof err);
+    ck_assert_int_eq(rc, IMP_EINPUT);
+    ck_assert_msg(strstr(err, "no messages found"), "%s", err);
+    ck_assert_uint_eq(db_digest(db), before);
+    /* a header without a time column */
+    write_file(csv2, sizeof csv2, "generic3.csv", "when,who\n1,2\n", -1);
+    rc = import1(st, "csv", csv2, 0, &s, err, sizeof err);
+    ck_assert_int_eq(rc, IMP_EINPUT);
+    ck_assert_msg(strstr(err, "no time column"), "%s", err);
+    ck_assert_uint_eq(db_digest(db), before);
+    store_close(st);
+    rm_db(db_path);
+    unlink(csv);
+    unlink(csv2);
+}
+END_TEST
+
+START_TEST(test_chatlog)
+{
+    char db_path[1024], csv[1024], json[1024], err[1024];
+    store_t *st = open_db(db_path, sizeof db_path, "chatlog.db");
+    write_file(csv, sizeof csv, "chatlog.csv",
+               "Time,SenderName,Sender,TalkerName,Talker,Content\r\n"
+               "2024-05-01 09:00:00,小王,wxid_a,读书会,123@chatroom,大家好\r\n"
+               "2024-05-01 09:01:00,,系统消息,读书会,123@chatroom,\"\"\"小王\"\"邀请\"\"老李\"\"加入了群聊\"\r\n"
+               "2024-05-01 09:02:00,老李,wxid_b,读书会,123@chatroom,\"请问\n几点开始\"\r\n"
+               "2024-05-01 09:02:00,老李,wxid_b,读书会,123@chatroom,\"请问\n几点开始\"\r\n"
+               "2024-05-01 09:03:00,小王,wxid_a,读书会\r\n", -1);
+    imp_stats s;
+    int rc = import1(st, "chatlog", csv, 0, &s, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    sqlite3 *db = store_db(st);
+    ck_assert_int_eq(s.rows, 5);
+    ck_assert_int_eq(s.duplicates, 1);
+    ck_assert_int_eq(s.malformed, 1);
+    ck_assert_int_eq(s.joins, 1);
+    ck_assert_int_eq(s.questions, 1);
+    ck_assert_int_eq(s.members, 2);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members m JOIN members i ON i.member_id = m.inviter_id "
+                               "WHERE m.name = '老李' AND i.name = '小王' AND m.run_id = 1 AND i.run_id = 1"),
+                     1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM groups WHERE run_id = 1 AND name = '读书会'"), 1);
+
+    /* JSON: one array as the HTTP API returns it, RFC 3339 times, a one-to-one
+     * chat skipped, a quote reply, a pat, a system notice, a truncated end */
+    write_file(json, sizeof json, "chatlog.json",
+               "[{\"seq\":1714525200000,\"time\":\"2024-05-01T09:00:00+08:00\",\"talker\":\"123@chatroom\","
+               "\"talkerName\":\"读书会\",\"isChatRoom\":true,\"sender\":\"wxid_a\",\"senderName\":\"小王\","
+               "\"isSelf\":false,\"type\":1,\"subType\":0,\"content\":\"怎么加入打卡?\"},"
+               "{\"seq\":1714525260000,\"time\":\"2024-05-01T01:01:00Z\",\"talker\":\"123@chatroom\",\"isChatRoom\":true,"
+               "\"sender\":\"系统消息\",\"senderName\":\"\",\"type\":10000,\"subType\":0,"
+               "\"content\":\"\\\"B\\\"通过扫描\\\"小王\\\"分享的二维码加入群聊\"},"
+               "{\"seq\":1714525300000,\"time\":\"2024-05-01T09:01:40+08:00\",\"talker\":\"123@chatroom\",\"isChatRoom\":true,"
+               "\"sender\":\"wxid_b\",\"senderName\":\"B\",\"type\":49,\"subType\":57,\"content\":\"回复：扫码进群\"},"
+               "{\"seq\":1714525300001,\"time\":\"2024-05-01T09:01:41+08:00\",\"talker\":\"wxid_x\",\"isChatRoom\":false,"
+               "\"sender\":\"wxid_x\",\"type\":1,\"content\":\"私聊\"},"
+               "{\"seq\":1714525300000,\"time\":\"2024-05-01T09:01:40+08:00\",\"talker\":\"123@chatroom\",\"isChatRoom\":true,"
+               "\"sender\":\"wxid_b\",\"senderName\":\"B\",\"type\":49,\"subType\":57,\"content\":\"回复：扫码进群\"},"
+               "{\"seq\":1714525400000,\"time\":\"2024-05-01T09:03:20+08:00\",\"talker\":\"123@chatroom\",\"isChatRoom\":true,"
+               "\"sender\":\"wxid_a\",\"senderName\":\"小王\",\"type\":49,\"subType\":62,\"content\":\"\\\"小王\\\" 拍了拍 \\\"B\\\"\"},"
+               "{\"seq\":1714525500000,\"time\":\"2024-05-01T09:05:00+08:00\",\"talker\":\"123@cha",
+               -1);
+    rc = import1(st, "chatlog", json, 0, &s, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    int64_t r = s.run_id;
+    ck_assert_int_eq(r, 2);
+    ck_assert_int_eq(s.rows, 7);
+    ck_assert_int_eq(s.skipped, 1);
+    ck_assert_int_eq(s.duplicates, 1);
+    ck_assert_int_eq(s.malformed, 1);
+    ck_assert_msg(strstr(s.bad[0], "truncated"), "%s", s.bad[0]);
+    ck_assert_int_eq(n_kind(db, r, "question"), 1);
+    ck_assert_int_eq(n_kind(db, r, "reply"), 1);
+    ck_assert_int_eq(n_kind(db, r, "reaction"), 1);
+    ck_assert_int_eq(n_kind(db, r, "join"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members m JOIN members i ON i.member_id = m.inviter_id AND "
+                               "i.run_id = m.run_id WHERE m.run_id = 2 AND m.name = 'B' AND m.source = 'qr' AND "
+                               "i.name = '小王'"),
+                     1);
+    /* the Z time and the +08:00 times are one clock */
+    ck_assert_int_eq(q_int(db, "SELECT min(ts) FROM events WHERE run_id = 2"), 1714525200);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM events WHERE run_id = 2 AND kind = 'join' AND ts = 1714525260"),
+                     1);
+    store_close(st);
+    rm_db(db_path);
+    unlink(csv);
+    unlink(json);
+}
+END_TEST
+
+START_TEST(test_wecom)
+{
+    char db_path[1024], msgs[1024], members[1024], err[1024];
+    store_t *st = open_db(db_path, sizeof db_path, "wecom.db");
+    write_file(msgs, sizeof msgs, "wecom.jsonl",
+               "{\"msgid\":\"m1\",\"action\":\"send\",\"from\":\"owner1\",\"tolist\":[\"u2\"],\"roomid\":\"wrA\","
+               "\"msgtime\":1714525200000,\"msgtype\":\"text\",\"text\":{\"content\":\"欢迎新朋友\"}}\n"
+               "{\"msgid\":\"m2\",\"action\":\"send\",\"from\":\"wmX\",\"tolist\":[],\"roomid\":\"wrA\","
+               "\"msgtime\":1714525300000,\"msgtype\":\"text\",\"text\":{\"content\":\"请问课程在哪里看\"}}\n"
+               "{\"msgid\":\"m3\",\"action\":\"send\",\"from\":\"wmX\",\"roomid\":\"wrA\",\"msgtime\":1714525400000,"
+               "\"msgtype\":\"image\",\"image\":{\"md5sum\":\"x\"}}\n"
+               "{\"msgid\":\"m3\",\"action\":\"send\",\"from\":\"wmX\",\"roomid\":\"wrA\",\"msgtime\":1714525400000,"
+               "\"msgtype\":\"image\",\"image\":{\"md5sum\":\"x\"}}\n"
+               "{\"msgid\":\"m4\",\"action\":\"recall\",\"from\":\"wmX\",\"roomid\":\"wrA\",\"msgtime\":1714525500000,"
+               "\"msgtype\":\"revoke\"}\n"
+               "{\"msgid\":\"m5\",\"action\":\"switch\",\"time\":1714525600000,\"user\":\"owner1\"}\n"
+               "{\"msgid\":\"m6\",\"action\":\"send\",\"from\":\"u2\",\"roomid\":\"\",\"msgtime\":1714525700000,"
+               "\"msgtype\":\"text\",\"text\":{\"content\":\"私聊\"}}\n"
+               "{\"msgid\":\"m7\",\"action\":\"send\",\"from\":\"u2\",\"roomid\":\"wrA\",\"msgtime\":1714525800000,"
+               "\"msgtype\":\"text\",\"text\":{\"content\":\"broken\"\n"
+               "{\"msgid\":\"m8\",\"action\":\"send\",\"from\":\"u2\",\"roomid\":\"wrA\",\"msgtime\":1714612200000,"
+               "\"msgtype\":\"text\",\"text\":{\"content\":\"第二天\"}}\n", -1);
+    write_file(members, sizeof members, "wecom_members.json",
+               "{\n  \"errcode\": 0,\n  \"errmsg\": \"ok\",\n  \"group_chat\": {\n"
+               "    \"chat_id\": \"wrA\", \"name\": \"客户群\", \"owner\": \"owner1\", \"create_time\": 1700000000,\n"
+               "    \"member_list\": [\n"
+               "      {\"userid\": \"owner1\", \"type\": 1, \"join_time\": 1700000000, \"join_scene\": 1},\n"
+               "      {\"userid\": \"u2\", \"type\": 1, \"join_time\": 1714000000, \"join_scene\": 1,\n"
+               "       \"invitor\": {\"userid\": \"owner1\"}, \"group_nickname\": \"助教\"},\n"
+               "      {\"userid\": \"wmX\", \"type\": 2, \"join_time\": 1714525250, \"join_scene\": 3,\n"
+               "       \"invitor\": {\"userid\": \"u2\"}, \"name\": \"张三\"}\n"
+               "    ],\n    \"admin_list\": [{\"userid\": \"u2\"}]\n  }\n}\n", -1);
+    imp_opts o;
+    imp_opts_init(&o);
+    o.format = "wecom";
+    const char *files[2] = {msgs, members};
+    imp_stats s;
+    int rc = imp_import(st, &o, files, 2, &s, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    sqlite3 *db = store_db(st);
+    ck_assert_int_eq(s.rows, 10);
+    ck_assert_int_eq(s.malformed, 1);
+    ck_assert_msg(strstr(s.bad[0], "wecom.jsonl:8:"), "%s", s.bad[0]);
+    ck_assert_int_eq(s.duplicates, 1);
+    ck_assert_int_eq(s.skipped, 2); /* the switch record and the one-to-one chat */
+    ck_assert_int_eq(s.questions, 1);
+    ck_assert_int_eq(n_kind(db, 1, "recall"), 1);
+    ck_assert_int_eq(n_kind(db, 1, "join"), 3);
+    ck_assert_int_eq(s.members, 3);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members WHERE role = 'owner' AND source = 'invite'"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members m JOIN members i ON i.member_id = m.inviter_id "
+                               "WHERE m.name = '助教' AND m.role = 'admin' AND i.role = 'owner'"),
+                     1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members m JOIN members i ON i.member_id = m.inviter_id "
+                               "WHERE m.name = '张三' AND m.source = 'qr' AND m.joined_ts = 1714525250 AND "
+                               "i.name = '助教'"),
+                     1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM groups WHERE name = '客户群'"), 1);
+    /* the span is the log's (messages), not the member list's old joins */
+    ck_assert_int_eq(q_int(db, "SELECT days FROM runs WHERE run_id = 1"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT start_ts FROM runs WHERE run_id = 1"), 1714492800);
+    store_close(st);
+    rm_db(db_path);
+    unlink(msgs);
+    unlink(members);
+}
+END_TEST
+
+START_TEST(test_empty_and_missing)
+{
+    char db_path[1024], f[1024], err[1024];
+    store_t *st = open_db(db_path, sizeof db_path, "empty.db");
+    sqlite3 *db = store_db(st);
+    uint64_t before = db_digest(db);
+    static const char *const formats[] = {"csv", "wechatmsg", "chatlog", "wecom"};
+    imp_stats s;
+    for (int i = 0; i < 4; i++) {
+        write_file(f, sizeof f, "empty.txt", "", 0);
+        ck_assert_int_eq(import1(st, formats[i], f, 0, &s, err, sizeof err), IMP_EINPUT);
+        ck_assert_msg(strstr(err, "no messages found"), "%s: %s", formats[i], err);
+        write_file(f, sizeof f, "bom.txt", "\xEF\xBB\xBF", -1);
+        ck_assert_int_eq(import1(st, formats[i], f, 0, &s, err, sizeof err), IMP_EINPUT);
+    }
+    /* header only */
+    write_file(f, sizeof f, "header.csv",
+               "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,"
+               "Sender\r\n", -1);
+    ck_assert_int_eq(import1(st, "wechatmsg", f, 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_int_eq(s.rows, 0);
+    /* a missing file, an unknown format, a file of another format */
+    ck_assert_int_eq(import1(st, "csv", "/nonexistent/x.csv", 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "/nonexistent/x.csv: cannot open"), "%s", err);
+    ck_assert_int_eq(import1(st, "whatsapp", f, 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "unknown format"), "%s", err);
+    write_file(f, sizeof f, "notwechat.csv", "a,b\n1,2\n", -1);
+    ck_assert_int_eq(import1(st, "wechatmsg", f, 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "not a WeChatMsg CSV"), "%s", err);
+    write_file(f, sizeof f, "binary.json", "\x00\x01\x02garbage\xff", 11);
+    ck_assert_int_eq(import1(st, "wecom", f, 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_uint_eq(db_digest(db), before);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 0);
+    store_close(st);
+    rm_db(db_path);
+    unlink(f);
+}
+END_TEST
+
+/* The database fails in the middle of an import (a page limit standing in
+ * for a full disk): an error, and nothing of the import is left. */
+START_TEST(test_import_db_full)
+{
+    char db_path[1024], csv[1024], err[1024];
+    store_t *st = open_db(db_path, sizeof db_path, "full.db");
+    size_t cap = 64 << 10, n = 0;
+    char *data = malloc(cap);
+    ck_assert_ptr_nonnull(data);
+    n += (size_t)snprintf(data, cap, "ts,sender,text\n");
+    for (int i = 0; i < 1000; i++)
+        n += (size_t)snprintf(data + n, cap - n, "%d,u%d,message number %d\n", 1714525200 + i, i % 50, i);
+    write_file(csv, sizeof csv, "full.csv", data, (long)n);
+    free(data);
+    imp_stats s;
+    ck_assert_int_eq(import1(st, "csv", csv, 0, &s, err, sizeof err), 0);
+    sqlite3 *db = store_db(st);
+    uint64_t before = db_digest(db);
+    char sql[100];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)q_int(db, "PRAGMA page_count") + 3);
+    q_int(db, sql);
+    ck_assert_int_eq(import1(st, "csv", csv, 0, &s, err, sizeof err), IMP_EFAIL);
+    ck_assert_msg(strstr(err, db_path) && strstr(err, "disk full"), "%s", err);
+    ck_assert_uint_eq(db_digest(db), before);
+    store_close(st);
+    rm_db(db_path);
+    unlink(csv);
+}
+END_TEST
+
+/* The command: exit codes and the summary (needs QS_BIN, set by make test). */
+START_TEST(test_cli)
+{
+    const char *bin = getenv("QS_BIN");
+    if (!bin || access(bin, X_OK) != 0) {
+        fprintf(stderr, "test_cli: QS_BIN not set, skipped\n");
+        return;
+    }
+    char db_path[1024], csv[1024], cmd[4096], out[1024];
+    tmp_path(db_path, sizeof db_path, "cli.db");
+    rm_db(db_path);
+    write_file(csv, sizeof csv, "cli.csv", wechatmsg_csv, -1);
+    tmp_path(out, sizeof out, "cli.out");
+    snprintf(cmd, sizeof cmd, "'%s' import wechatmsg '%s' --db '%s' --utc-offset +08:00 >'%s' 2>&1", bin, csv,
+             db_path, out);
+    int st = system(cmd);
+    ck_assert_int_eq(WEXITSTATUS(st), 0);
+    FILE *f = fopen(out, "r");
+    ck_assert_ptr_nonnull(f);
+    char text[4096];
+    size_t k = fread(text, 1, sizeof text - 1, f);
+    text[k] = '\0';
+    fclose(f);
+    ck_assert_msg(strstr(text, "as run 1") && strstr(text, "3 joins") && strstr(text, "2 malformed rows") &&
+                      strstr(text, ":11: bad Type"),
+                  "%s", text);
+    snprintf(cmd, sizeof cmd, "'%s' import wechatmsg '%s' --db '%s' --strict >'%s' 2>&1", bin, csv, db_path, out);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+    snprintf(cmd, sizeof cmd, "'%s' import nosuch '%s' --db '%s' >'%s' 2>&1", bin, csv, db_path, out);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+    snprintf(cmd, sizeof cmd, "'%s' import csv '%s' >'%s' 2>&1", bin, csv, out);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+    snprintf(cmd, sizeof cmd, "'%s' import csv '%s' --db /nonexistent/dir/x.db >'%s' 2>&1", bin, csv, out);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
+    snprintf(cmd, sizeof cmd, "'%s' import --help >'%s' 2>&1", bin, out);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 0);
+    /* the strict failure left one run */
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
+    sqlite3_close(db);
+    rm_db(db_path);
+    unlink(csv);
+    unlink(out);
+}
+END_TEST
+
+static Suite *import_suite(void)
+{
+    Suite *s = suite_create("import");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, test_question_rule);
+    tcase_add_test(tc, test_parse_time);
+    tcase_add_test(tc, test_csv_reader);
+    tcase_add_test(tc, test_json_reader);
+    tcase_add_test(tc, test_wechat_notices);
+    tcase_add_test(tc, test_wechatmsg);
+    tcase_add_test(tc, test_generic_csv);
+    tcase_add_test(tc, test_chatlog);
+    tcase_add_test(tc, test_wecom);
+    tcase_add_test(tc, test_empty_and_missing);
+    tcase_add_test(tc, test_import_db_full);
+    tcase_add_test(tc, test_cli);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(import_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
