@@ -403,7 +403,7 @@ void com_mute(com_t *m, int i)
 double com_weight(com_t *m, int j, int by_answer)
 {
     member *y = &m->mem[j];
-    if (y->state == ST_MUTED || y->state == ST_LEFT || y->role == ROLE_BOT || y->kind == MK_SPAMMER) return 0;
+    if (y->state == ST_MUTED || y->state == ST_LEFT || y->role == ROLE_BOT || y->kind == MK_SPAMMER || y->muted_by_admin) return 0;
     double w = y->reply_w * com_eng(m, j);
     return by_answer ? w * roles_answer_mult(m, j) : w;
 }

@@ -223,6 +223,7 @@ typedef struct com_params {
         double stay;           /* probability an attendee stays to the end (x (0.5 + e/2)) */
         double survey;         /* probability a finisher fills the questionnaire */
         int winners;           /* lottery winners */
+        double lottery_pull;   /* extra stay probability x reward sensitivity when there is a lottery */
     } live;
     struct {
         camp_common c;

@@ -1,8 +1,9 @@
 /* live.c -- a group live stream with a questionnaire and a lottery (the
  * enterprise case, seed section 七: 92% completion).  Members who decide to
  * attend join at the start; each stays to the end with a probability that
- * grows with engagement (completion); finishers may fill the questionnaire;
- * lottery winners are drawn among finishers. */
+ * grows with engagement and, when there is a lottery, with reward
+ * sensitivity (completion); finishers may fill the questionnaire; lottery
+ * winners are drawn among finishers. */
 #include "com_internal.h"
 
 #include <math.h>
@@ -16,7 +17,8 @@ const opt_row live_opts[] = {
     ROW_D("live.length", L(length), 60, 1, 1440, "min", "length of the stream"),
     ROW_D("live.stay", L(stay), 0.9, 0, 1, "", "probability an attendee stays to the end (x (0.5 + e/2))"),
     ROW_D("live.survey", L(survey), 0.8, 0, 1, "", "probability a finisher fills the questionnaire"),
-    ROW_I("live.winners", L(winners), 5, 0, 10000, "", "lottery winners among finishers"),
+    ROW_I("live.winners", L(winners), 5, 0, 10000, "", "lottery winners among finishers (0: no lottery)"),
+    ROW_D("live.lottery_pull", L(lottery_pull), 0.3, 0, 1, "", "extra stay probability x reward sensitivity when there is a lottery"),
     ROW_END,
 };
 
@@ -78,7 +80,9 @@ void live_day(com_t *m, int64_t day)
         camp_took_part(m, c, CAMP_LIVE, i, (uint64_t)day);
         gsl_rng *r = com_scratch(m, FAM_CAMPAIGN(CAMP_LIVE), (uint32_t)i, ((uint64_t)day << 1) | 1);
         double u = gsl_rng_uniform(r), us = gsl_rng_uniform(r);
-        if (u < p->live.stay * (0.5 + 0.5 * com_eng(m, i)) &&
+        double stay = p->live.stay * (0.5 + 0.5 * com_eng(m, i));
+        if (p->live.winners > 0) stay += (1 - stay) * p->live.lottery_pull * m->mem[i].sens;
+        if (u < stay &&
             !sim_schedule_at(m->sim, t1, PRIO_MEMBER, on_finish, m, i, day, us))
             com_fail(m, "engine: %s", sim_errmsg(m->sim));
     }
