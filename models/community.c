@@ -261,7 +261,8 @@ static void on_post(sim_t *s, const sim_event *ev)
             /* spammers post ads at their own rate (rules.c reacts) */
             com_message(m, EV_MESSAGE, i, -1, -1, 1.0, 0.0);
         } else if (uq < m->p.members.question_share) {
-            int64_t q = com_message(m, EV_QUESTION, i, -1, -1, 0, 1.0);
+            /* a question's follow-up is the answer process (talk.c), not a generic burst */
+            int64_t q = com_message(m, EV_QUESTION, i, -1, -1, 0, 0.0);
             m->st.questions++;
             talk_question(m, i, x->group, q);
         } else {
