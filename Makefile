@@ -44,8 +44,22 @@ BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libqunsim.a
 BIN      := $(BUILD)/qunsim
 
+# Optional MPI build: $(BUILD)/qunsim-mpi, the same CLI with the tasks of a
+# batch spread over MPI ranks (cli/mpi_batch.c, compiled with -DQS_MPI).
+# Built when mpicc is found (make MPI=1 insists, MPI=0 skips); not in
+# sanitizer builds unless MPI=1 is given.
+MPICC   ?= mpicc
+ifeq ($(origin MPI),undefined)
+MPI := $(if $(SANITIZE),0,$(if $(shell command -v $(MPICC) 2>/dev/null),1,0))
+endif
+MPI_BIN := $(BUILD)/qunsim-mpi
+MPI_OBJ := $(CLI_SRC:%.c=$(BUILD)/mpi/%.o)
+ifeq ($(MPI),1)
+MPI_TARGET := $(MPI_BIN)
+endif
+
 .PHONY: all deps demo test test-quick valgrind bench clean replay fuzz
-all: $(BIN)
+all: $(BIN) $(MPI_TARGET)
 
 deps:
 	@sh scripts/deps.sh
@@ -68,6 +82,13 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
+$(BUILD)/mpi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) -DQS_MPI $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(MPI_BIN): $(MPI_OBJ) $(LIB)
+	$(MPICC) $(LDFLAGS) -o $@ $(MPI_OBJ) $(LIB) $(LDLIBS)
+
 $(BUILD)/tests/%: tests/%.c $(LIB) $(HELPER_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -o $@ $< $(HELPER_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
@@ -75,7 +96,7 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(HELPER_OBJ)
 test: deps
 	@$(MAKE) --no-print-directory test-quick
 
-test-quick: $(BIN) $(TEST_BIN)
+test-quick: $(BIN) $(MPI_TARGET) $(TEST_BIN)
 	@sh scripts/run_tests.sh $(BUILD) $(TEST_BIN)
 
 valgrind: deps

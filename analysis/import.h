@@ -124,8 +124,8 @@ typedef struct imp_csv_rec {
 int imp_csv_open(imp_csv **out, FILE *f, size_t max_record);
 void imp_csv_close(imp_csv *c);
 /* Next record: 1 (filled *rec), 0 at end of input, -1 malformed record
- * (unterminated quote at end of file; imp_csv_error says why; the next call
- * returns 0), -2 fatal (read error, record longer than max_record, out of
+ * (unterminated quote at end of file; rec->line is where it starts,
+ * imp_csv_error says why; the next call returns 0), -2 fatal (read error, record longer than max_record, out of
  * memory: stop). */
 int imp_csv_next(imp_csv *c, imp_csv_rec *rec);
 const char *imp_csv_error(const imp_csv *c);

@@ -459,26 +459,34 @@ static const char *const question_words[] = {
     "什么时候", NULL,
 };
 
+/* 1 if the '?' at p (in s) is not inside a URL token. */
+static int plain_qmark(const char *s, const char *p)
+{
+    const char *t = p;
+    while (t > s && t[-1] != ' ' && t[-1] != '\n' && t[-1] != '\t') t--;
+    for (; t < p; t++)
+        if (!strncmp(t, "http://", 7) || !strncmp(t, "https://", 8)) return 0;
+    return 1;
+}
+
 int imp_is_question(const char *s)
 {
-    if (!s || !*s) return 0;
-    if (strstr(s, "\xEF\xBC\x9F")) return 1; /* ？ U+FF1F */
-    for (int i = 0; question_words[i]; i++)
-        if (strstr(s, question_words[i])) return 1;
-    /* '?' counts unless it sits inside a URL (a token starting http:// or https://) */
-    const char *p = s;
-    while ((p = strchr(p, '?')) != NULL) {
-        const char *t = p;
-        while (t > s && t[-1] != ' ' && t[-1] != '\n' && t[-1] != '\t') t--;
-        const char *u = t;
-        int in_url = 0;
-        for (; u < p; u++)
-            if (!strncmp(u, "http://", 7) || !strncmp(u, "https://", 8)) {
-                in_url = 1;
-                break;
-            }
-        if (!in_url) return 1;
-        p++;
+    if (!s) return 0;
+    /* one pass: every word starts with a 3-byte character, so only those
+     * positions are compared with the list */
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '?') {
+            if (plain_qmark(s, p)) return 1;
+        } else if (c >= 0xE0 && c < 0xF0) {
+            if (!strncmp(p, "\xEF\xBC\x9F", 3)) return 1; /* ？ U+FF1F */
+            for (int i = 0; question_words[i]; i++)
+                if (p[0] == question_words[i][0] && p[1] == question_words[i][1] && p[2] == question_words[i][2] &&
+                    !strncmp(p, question_words[i], strlen(question_words[i])))
+                    return 1;
+            p += 2; /* *p[1], p[2] are continuation bytes unless the text is broken */
+            if (!p[-1] || !p[0]) break;
+        }
     }
     return 0;
 }
@@ -844,7 +852,7 @@ int imp_import(store_t *st, const imp_opts *o, const char *const *files, int nfi
 
     /* settings: what a reader of the runs table needs to redo the import */
     size_t slen = 200 + (o->group ? strlen(o->group) : 0);
-    for (int i = 0; i < nfiles; i++) slen += strlen(files[i]) + 4;
+    for (int i = 0; i < nfiles; i++) slen += 2 * strlen(files[i]) + 8;
     char *settings = malloc(slen), *paths = malloc(slen);
     if (!settings || !paths) {
         free(settings);
@@ -858,7 +866,17 @@ int imp_import(store_t *st, const imp_opts *o, const char *const *files, int nfi
     size_t pn = 0;
     for (int i = 0; i < nfiles; i++)
         pn += (size_t)snprintf(paths + pn, slen - pn, "%s%s", i ? "\n" : "", files[i]);
-    n += (size_t)snprintf(settings + n, slen - n, "files = \"%s\";\n", paths);
+    /* files = ["a", "b"]; in libconfig syntax, quotes and backslashes escaped */
+    n += (size_t)snprintf(settings + n, slen - n, "files = [");
+    for (int i = 0; i < nfiles; i++) {
+        n += (size_t)snprintf(settings + n, slen - n, "%s\"", i ? ", " : "");
+        for (const char *p = files[i]; *p && n + 4 < slen; p++) {
+            if (*p == '"' || *p == '\\') settings[n++] = '\\';
+            settings[n++] = *p;
+        }
+        n += (size_t)snprintf(settings + n, slen - n, "\"");
+    }
+    snprintf(settings + n, slen - n, "];\n");
 
     store_run r = {.scenario = x.default_group_name, .arm = "live", .settings = settings, .source = fm->name,
                    .utc_offset = o->utc_offset};

@@ -178,8 +178,11 @@ int imp_csv_next(imp_csv *c, imp_csv_rec *rec)
                             return -2;
                         }
                         snprintf(c->err, sizeof c->err,
-                                 "line %lld: quoted field opened on line %lld never closed (truncated file?)",
-                                 (long long)first, (long long)qline);
+                                 "quoted field opened on line %lld never closed (truncated file?)",
+                                 (long long)qline);
+                        rec->nfields = 0;
+                        rec->line = first;
+                        rec->lines = c->line - first + 1;
                         return -1;
                     }
                     if (ch == '"') {

@@ -4,7 +4,9 @@
  * increments.  State: per membership and per person one byte per local day
  * (messages sent that day, saturating at 255), per group a row of counters per
  * day.  Everything else (members present, retention, ...) is computed once in
- * met_finish().  Memory grows with members x days, never with events.
+ * met_finish().  Memory grows with members x days (plus 8 bytes per answered
+ * question for the response quantiles, and a day of pending questions),
+ * never with other events.
  */
 #include "metrics.h"
 
@@ -368,12 +370,15 @@ int met_member(met_t *m, const ev_member *mem)
     int i = mship_get(m, gi, mem->member_id);
     if (i < 0) { seterr(m, "out of memory"); return -1; }
     mship *s = &m->ms[i];
-    s->declared = 1;
+    if (!s->declared) {
+        /* an update keeps the first join, as the store's upsert does */
+        s->declared = 1;
+        s->source = (int16_t)mem->source;
+        s->inviter_id = mem->inviter_id;
+        s->joined_ts = mem->joined_ts;
+    }
     s->role = (int16_t)mem->role;
-    s->source = (int16_t)mem->source;
-    s->inviter_id = mem->inviter_id;
-    s->joined_ts = mem->joined_ts;
-    s->left_ts = mem->left_ts;
+    s->left_ts = mem->left_ts < 0 ? -1 : mem->left_ts;
     s->counted = m->o.count_bots || mem->role != ROLE_BOT;
     return 0;
 }

@@ -33,7 +33,9 @@ int met_open(met_t **out, const met_opts *o);
 void met_close(met_t *m);
 
 /* Declare a membership (a join), or update one (same group_id, member_id)
- * with left_ts set when the member leaves; the last call wins.  Member ids
+ * with left_ts set when the member leaves.  An update changes role and
+ * left_ts only (joined_ts, source and inviter stay those of the first call,
+ * as in the store's members table; left_ts < 0 = still a member).  Member ids
  * are >= 0 (a negative id means "none", as in the store).  Returns 0, or -1
  * (message in met_errmsg) on ENOMEM, group_id < 1, member_id < 0 or a call
  * after met_finish. */

@@ -176,6 +176,25 @@ static void put_num(FILE *f, double v)
 
 static double at_or_nan(const double *a, int i) { return a ? a[i] : NAN; }
 
+/* A title of several lines: each line quoted, joined by gnuplot's "\n". */
+static void put_lines(FILE *f, const char *s)
+{
+    char q[QBUF], *line = NULL;
+    size_t n = s ? strlen(s) : 0;
+    if (!s || !(line = malloc(n + 1))) { fputs(plot_quote(s, q, sizeof q), f); return; }
+    for (const char *p = s;;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        memcpy(line, p, l);
+        line[l] = 0;
+        fputs(plot_quote(line, q, sizeof q), f);
+        if (!nl) break;
+        fputs(".\"\\n\".", f);
+        p = nl + 1;
+    }
+    free(line);
+}
+
 /* Terminal, output, title, labels: the part common to every chart. */
 static void chart_head(FILE *f, const chart_files *cf, const plot_axes *ax)
 {
@@ -185,7 +204,9 @@ static void chart_head(FILE *f, const chart_files *cf, const plot_axes *ax)
     fprintf(f, "set terminal pngcairo size %d,%d noenhanced font 'sans,11'\n", w, h);
     fprintf(f, "set output %s\n", plot_quote(cf->png, q, sizeof q));
     fprintf(f, "set encoding utf8\n");
-    fprintf(f, "set title %s\n", plot_quote(ax->title, q, sizeof q));
+    fputs("set title ", f);
+    put_lines(f, ax->title);
+    fputs("\n", f);
     fprintf(f, "set xlabel %s\n", plot_quote(ax->xlabel, q, sizeof q));
     fprintf(f, "set ylabel %s\n", plot_quote(ax->ylabel, q, sizeof q));
     fprintf(f, "set datafile missing 'NaN'\nset grid lc rgb '#dddddd'\nset border lc rgb '#444444'\n");

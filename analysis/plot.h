@@ -43,7 +43,7 @@ int plot_run_gnuplot(const char *script, char *err, size_t errlen);
 #define PLOT_BLACK (-1) /* plot_fan_series.colour / plot_bar_series.colour */
 
 typedef struct plot_axes {
-    const char *title, *xlabel, *ylabel; /* user text: quoted */
+    const char *title, *xlabel, *ylabel; /* user text: quoted; the title may have several lines */
     int xdate;        /* 1: x are unix seconds of UTC midnights, shown as MM-DD */
     int xlog;         /* 1: logarithmic x, tics at the data's x values */
     double xmark;     /* a dashed vertical line at this x (NaN: none) */

@@ -87,6 +87,38 @@ static int met_pos(const rpt_ctx *c, const char *m)
 
 static const char *name_or(const char *s, const char *dflt) { return s && *s ? s : dflt; }
 
+/* A copy of s (dflt if empty) for a chart: at most maxch characters (then
+ * an ellipsis), control characters as spaces.  malloc'd; NULL on ENOMEM. */
+static char *clip(const char *s, const char *dflt, int maxch)
+{
+    s = name_or(s, dflt);
+    size_t n = strlen(s);
+    char *o = malloc(n + 4);
+    if (!o) return NULL;
+    size_t k = 0;
+    int ch = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) != 0x80 && ch++ == maxch) {
+            memcpy(o + k, "\xe2\x80\xa6", 3); /* … */
+            k += 3;
+            break;
+        }
+        o[k++] = *p < 0x20 || *p == 0x7f ? ' ' : (char)*p;
+    }
+    o[k] = 0;
+    return o;
+}
+
+static int make_labels(rpt_ctx *c)
+{
+    if (!(c->sname = clip(c->scenario, "scenario", 60)) || !(c->lname = clip(c->live_label, "observed log", 40)))
+        return -1;
+    if (!(c->alabel = calloc((size_t)c->narms + 1, sizeof *c->alabel))) return -1;
+    for (int a = 0; a < c->narms; a++)
+        if (!(c->alabel[a] = clip(c->arm[a], "(unnamed arm)", 32))) return -1;
+    return 0;
+}
+
 /* Draw a chart through fn's result: count it and put it on the page, or warn. */
 static void figure(rpt_ctx *c, int rc, const char *name, const char *caption, const char *perr)
 {
@@ -216,7 +248,7 @@ static void sec_headline(rpt_ctx *c)
 
 static void fan_series(const rpt_ctx *c, rpt_band *b, plot_fan_series *s, int a, int style)
 {
-    s->title = name_or(c->arm[a], "(unnamed arm)");
+    s->title = c->alabel[a];
     s->n = b->n;
     s->x = b->x;
     s->y = b->med;
@@ -247,8 +279,8 @@ static void sec_daily(rpt_ctx *c, rpt_band **bands)
         for (int a = 0; a < c->narms; a++)
             if (bands[k][a].n > 0) fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
         char title[1024], base[4200], name[64], perr[1024];
-        snprintf(title, sizeof title, "%s: %s (median, 50%% and 90%% bands of %d replications)",
-                 name_or(c->scenario, "scenario"), daily_rows[k].label, c->reps);
+        snprintf(title, sizeof title, "%s\n%s: median, 50%% and 90%% bands of %d replications",
+                 c->sname, daily_rows[k].label, c->reps);
         snprintf(name, sizeof name, "fan_%s", daily_rows[k].metric);
         base_of(c, base, sizeof base, name);
         plot_axes ax = axes(c, title, "", daily_rows[k].unit);
@@ -318,24 +350,24 @@ static void sec_retention(rpt_ctx *c)
             int n = retention_band(c, a, fam ? "new_retention_" : "retention_", bb, tmp);
             if (n == 0) continue;
             if (n > maxpts) maxpts = n;
-            size_t tl = strlen(name_or(c->arm[a], "arm")) + 32;
+            size_t tl = strlen(c->alabel[a]) + 32;
             if (!(titles[ns] = malloc(tl))) continue;
-            snprintf(titles[ns], tl, "%s%s", name_or(c->arm[a], "arm"), fam ? " (new members)" : "");
+            snprintf(titles[ns], tl, "%s%s", c->alabel[a], fam ? " (new members)" : "");
             fan_series(c, bb, &ser[ns], a, fam ? PLOT_DASHED : PLOT_MARKS);
             ser[ns].title = titles[ns];
             ns++;
         }
-    if (ns == 0) goto out;
+    if (ns == 0 || maxpts < 2) goto out; /* a curve needs two horizons */
     section_open(c, RPT_RETENTION, "retention", "Retention");
     fputs("<p class=\"note\">N-day retention against N (the retention_Nd summary metrics): median over the "
           "replications with 50% and 90% bands; dashed: members who joined during the run (new_retention_Nd).</p>\n",
           c->body);
     char title[1024], base[4200], perr[1024];
-    snprintf(title, sizeof title, "%s: N-day retention (median, 50%% and 90%% bands of %d replications)",
-             name_or(c->scenario, "scenario"), c->reps);
+    snprintf(title, sizeof title, "%s\nN-day retention: median, 50%% and 90%% bands of %d replications",
+             c->sname, c->reps);
     base_of(c, base, sizeof base, "retention");
     plot_axes ax = axes(c, title, "N (days)", "N-day retention");
-    ax.xlog = maxpts > 1;
+    ax.xlog = 1;
     ax.yzero = 1;
     figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), "retention", title, perr);
     section_close(c);
@@ -376,7 +408,7 @@ static void sec_comparison(rpt_ctx *c)
             hi[k] = d.hi * s;
             any |= isfinite(y[k]);
         }
-        ser[ns] = (plot_bar_series){name_or(c->arm[a], "(unnamed arm)"), y, lo, hi, a};
+        ser[ns] = (plot_bar_series){c->alabel[a], y, lo, hi, a};
         ns++;
     }
     if (!any) goto out;
@@ -386,9 +418,9 @@ static void sec_comparison(rpt_ctx *c)
     fputs(", as a percentage of its mean, with the 90% confidence interval of the mean difference (the reference "
           "mean taken as fixed). The absolute differences are in the headline table.</p>\n", c->body);
     char title[1024], base[4200], perr[1024], yl[512];
-    snprintf(title, sizeof title, "%s: difference to %s (%% of its mean, 90%% CI)", name_or(c->scenario, "scenario"),
-             name_or(c->arm[c->ref], "reference"));
-    snprintf(yl, sizeof yl, "difference to %s (%%)", name_or(c->arm[c->ref], "reference"));
+    snprintf(title, sizeof title, "%s\ndifference to %s, %% of its mean, with 90%% CI", c->sname,
+             c->alabel[c->ref]);
+    snprintf(yl, sizeof yl, "difference to %s (%%)", c->alabel[c->ref]);
     base_of(c, base, sizeof base, "comparison");
     plot_axes ax = axes(c, title, "", yl);
     figure(c, plot_bars(base, &ax, cats, nm, ser, ns, perr, sizeof perr), "comparison", title, perr);
@@ -463,11 +495,11 @@ static void sec_funnel(rpt_ctx *c)
             fputs("</td>", h);
         }
         fputs("</tr>\n", h);
-        ser[i] = (plot_bar_series){name_or(c->arm[a], "(unnamed arm)"), y, lo, hi, a};
+        ser[i] = (plot_bar_series){c->alabel[a], y, lo, hi, a};
     }
     fputs("</tbody></table>\n", h);
     char title[1024], base[4200], perr[1024];
-    snprintf(title, sizeof title, "%s: campaign funnel (mean members per replication, 90%% interval)", name_or(c->scenario, "scenario"));
+    snprintf(title, sizeof title, "%s\ncampaign funnel: mean members per replication, 90%% interval", c->sname);
     base_of(c, base, sizeof base, "funnel");
     plot_axes ax = axes(c, title, "", "members");
     ax.value_labels = 1;
@@ -484,6 +516,7 @@ out:
 
 typedef struct sweep_setting {
     char *path;
+    char *label; /* path clipped for charts */
     double *val; /* per point (NaN: absent or not a number) */
     int numeric, varied;
 } sweep_setting;
@@ -510,10 +543,11 @@ static int parse_settings(char **text, int npt, sweep_setting **out)
                     if (!g) break;
                     s = g;
                     s[ns].path = strndup(k0, (size_t)(k1 - k0));
+                    s[ns].label = s[ns].path ? clip(s[ns].path, "setting", 40) : NULL;
                     s[ns].val = malloc(sizeof(double) * (size_t)npt);
                     s[ns].numeric = 1;
                     s[ns].varied = 0;
-                    if (!s[ns].path || !s[ns].val) { free(s[ns].path); free(s[ns].val); break; }
+                    if (!s[ns].path || !s[ns].label || !s[ns].val) { free(s[ns].path); free(s[ns].label); free(s[ns].val); break; }
                     for (int i = 0; i < npt; i++) s[ns].val[i] = NAN;
                     idx = ns++;
                 }
@@ -700,7 +734,7 @@ static void sec_sweep(rpt_ctx *c)
         int nx = nvar ? nvar : 1;
         for (int j = 0; j < nx; j++) {
             const double *x = nvar ? set[var[j]].val : pidx;
-            const char *xl = nvar ? set[var[j]].path : "point";
+            const char *xl = nvar ? set[var[j]].label : "point";
             int ns = 0;
             for (int a = 0; a < c->narms; a++) {
                 rd_band_free(&b[a]);
@@ -708,7 +742,7 @@ static void sec_sweep(rpt_ctx *c)
             }
             if (ns == 0) continue;
             char title[1024], base[4200], name[64], perr[1024];
-            snprintf(title, sizeof title, "%s: %s against %s", name_or(c->scenario, "scenario"), key_metrics[k], xl);
+            snprintf(title, sizeof title, "%s\n%s against %s", c->sname, key_metrics[k], xl);
             snprintf(name, sizeof name, "sweep_%s_%d", key_metrics[k], j);
             base_of(c, base, sizeof base, name);
             plot_axes ax = axes(c, title, xl, key_metrics[k]);
@@ -733,22 +767,22 @@ static void sec_sweep(rpt_ctx *c)
                 int nc = heat_cells(c, v, set[var[0]].val, set[var[1]].val, npt, a, diff ? c->ref : -1, cx, cy, cz);
                 char title[1024], base[4200], name[64], perr[1024], zl[512];
                 if (diff)
-                    snprintf(title, sizeof title, "%s: %s, %s minus %s", name_or(c->scenario, "scenario"), key_metrics[k],
-                             name_or(c->arm[a], "arm"), name_or(c->arm[c->ref], "reference"));
+                    snprintf(title, sizeof title, "%s\n%s, %s minus %s", c->sname, key_metrics[k],
+                             c->alabel[a], c->alabel[c->ref]);
                 else
-                    snprintf(title, sizeof title, "%s: %s, arm %s", name_or(c->scenario, "scenario"), key_metrics[k],
-                             name_or(c->arm[a], "arm"));
+                    snprintf(title, sizeof title, "%s\n%s, arm %s", c->sname, key_metrics[k],
+                             c->alabel[a]);
                 snprintf(zl, sizeof zl, "%s%s", key_metrics[k], diff ? " (difference)" : "");
                 snprintf(name, sizeof name, "heat%s_%s_%d", diff ? "diff" : "", key_metrics[k], a);
                 base_of(c, base, sizeof base, name);
-                plot_axes ax = axes(c, title, set[var[0]].path, set[var[1]].path);
+                plot_axes ax = axes(c, title, set[var[0]].label, set[var[1]].label);
                 figure(c, plot_heatmap(base, &ax, cx, cy, cz, nc, zl, diff, perr, sizeof perr), name, title, perr);
             }
     }
 out_sec:
     section_close(c);
 out:
-    for (int i = 0; i < nset; i++) { free(set[i].path); free(set[i].val); }
+    for (int i = 0; i < nset; i++) { free(set[i].path); free(set[i].label); free(set[i].val); }
     free(set);
     for (int i = 0; txt && i < npt; i++) free(txt[i]);
     free(txt);
@@ -765,7 +799,8 @@ out:
 
 /* ---- observed log, then the forecast ---- */
 
-static void backtest_rows(rpt_ctx *c, const rpt_band *obs, rpt_band *fc, int a, const char *label)
+/* One row of the backtest table into h; returns 1, or 0 if the series do not overlap. */
+static int backtest_row(FILE *h, const rpt_ctx *c, const rpt_band *obs, const rpt_band *fc, int a, const char *label)
 {
     int n = 0, in50 = 0, in90 = 0, nape = 0;
     double ape = 0;
@@ -778,8 +813,7 @@ static void backtest_rows(rpt_ctx *c, const rpt_band *obs, rpt_band *fc, int a, 
         in90 += y >= fc->lo90[j] && y <= fc->hi90[j];
         if (y != 0) { ape += fabs(fc->med[j] - y) / fabs(y); nape++; }
     }
-    if (n == 0) return;
-    FILE *h = c->body;
+    if (n == 0) return 0;
     fputs("<tr><td>", h);
     rpt_html_write(h, label);
     fputs("</td><td>", h);
@@ -787,16 +821,25 @@ static void backtest_rows(rpt_ctx *c, const rpt_band *obs, rpt_band *fc, int a, 
     fprintf(h, "</td><td>%d</td><td>", n);
     rh_num(h, nape ? 100.0 * ape / nape : NAN, 0);
     fprintf(h, "</td><td>%.0f%%</td><td>%.0f%%</td></tr>\n", 100.0 * in50 / n, 100.0 * in90 / n);
+    return 1;
 }
 
 static void sec_history(rpt_ctx *c, rpt_band **bands)
 {
     if (c->live_run <= 0) return;
     int opened = 0, nbt = 0;
+    char *btbuf = NULL;
+    size_t btlen = 0;
+    FILE *bt = open_memstream(&btbuf, &btlen); /* the table goes after the charts */
     plot_fan_series *ser = calloc((size_t)c->narms + 1, sizeof *ser);
-    if (!ser) return;
+    if (!ser || !bt) {
+        free(ser);
+        if (bt) fclose(bt);
+        free(btbuf);
+        return;
+    }
     char obs_title[512];
-    snprintf(obs_title, sizeof obs_title, "observed: %s", name_or(c->live_label, "live log"));
+    snprintf(obs_title, sizeof obs_title, "observed: %s", c->lname);
     for (int k = 0; k < NDAILY; k++) {
         rpt_band obs = {0}, win = {0};
         if (rd_live_daily(c, daily_rows[k].metric, &obs) <= 0) { rd_band_free(&obs); continue; }
@@ -808,7 +851,7 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
                 if (bands[k][a].x[bands[k][a].n - 1] > xe) xe = bands[k][a].x[bands[k][a].n - 1];
             }
         int fc = isfinite(xs);
-        double keep = fc ? fmax(28.0, 2.0 * ((xe - xs) / 86400.0 + 1)) * 86400.0 : 0;
+        double keep = fc ? rd_history_days((int)((xe - xs) / 86400.0) + 1) * 86400.0 : 0;
         for (int i = 0; i < obs.n; i++) {
             if (fc && (obs.x[i] < xs - keep || obs.x[i] > xe)) continue;
             double y = obs.med[i];
@@ -834,7 +877,7 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
         for (int a = 0; a < c->narms; a++)
             if (bands[k][a].n > 0) fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
         char title[1024], base[4200], name[64], perr[1024];
-        snprintf(title, sizeof title, "%s: %s, observed%s", name_or(c->live_label, "live log"), daily_rows[k].label,
+        snprintf(title, sizeof title, "%s\n%s, observed%s", c->lname, daily_rows[k].label,
                  fc ? " then forecast" : "");
         snprintf(name, sizeof name, "history_%s", daily_rows[k].metric);
         base_of(c, base, sizeof base, name);
@@ -844,18 +887,21 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
         if (fc) { ax.xmark = xs - 43200; ax.xmark_label = "forecast"; }
         figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
         /* observed against forecast where they overlap */
-        for (int a = 0; fc && a < c->narms; a++) {
-            if (bands[k][a].n == 0 || win.x[win.n - 1] < xs) continue;
-            if (nbt++ == 0)
-                fputs("<table id=\"backtest\">\n<thead><tr><th>series</th><th>arm</th><th>days compared</th>"
-                      "<th>MAPE of the median (%)</th><th>inside 50% band</th><th>inside 90% band</th></tr></thead>\n<tbody>\n",
-                      c->body);
-            backtest_rows(c, &win, &bands[k][a], a, daily_rows[k].label);
-        }
+        for (int a = 0; fc && a < c->narms; a++)
+            if (bands[k][a].n > 0) nbt += backtest_row(bt, c, &win, &bands[k][a], a, daily_rows[k].label);
         rd_band_free(&obs);
         rd_band_free(&win);
     }
-    if (nbt) fputs("</tbody></table>\n", c->body);
+    fclose(bt);
+    if (nbt && btbuf) {
+        fputs("<h3>Observed against forecast</h3>\n<table id=\"backtest\">\n<thead><tr><th>series</th><th>arm</th>"
+              "<th>days compared</th><th>MAPE of the median (%)</th><th>inside 50% band</th><th>inside 90% band</th>"
+              "</tr></thead>\n<tbody>\n", c->body);
+        fwrite(btbuf, 1, btlen, c->body);
+        fputs("</tbody></table>\n<p class=\"note\">A well calibrated forecast has about half of the observed days "
+              "inside its 50% band and nine in ten inside its 90% band.</p>\n", c->body);
+    }
+    free(btbuf);
     if (c->narms == 0) {
         char **names;
         double *vals;
@@ -974,6 +1020,10 @@ static void ctx_free(rpt_ctx *c)
     free(c->version);
     free(c->created_at);
     free(c->live_label);
+    free(c->sname);
+    free(c->lname);
+    for (int a = 0; c->alabel && a < c->narms; a++) free(c->alabel[a]);
+    free(c->alabel);
     if (c->db) sqlite3_close(c->db);
 }
 
@@ -1034,8 +1084,9 @@ int rpt_build(const rpt_opts *o, rpt_info *info, char *err, size_t errlen)
     c.err = err;
     c.errlen = errlen;
     c.info = info;
-    if (rd_open(&c) != 0 || rd_batch(&c) != 0 || rd_arms(&c) != 0 || rd_summary(&c) != 0) goto out;
+    if (rd_open(&c) != 0 || rd_batch(&c) != 0 || rd_arms(&c) != 0 || rd_live(&c) != 0 || rd_summary(&c) != 0) goto out;
     info->batch_id = c.batch;
+    if (make_labels(&c) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
     if (mkdirs(o->out_dir, err, errlen) != 0) goto out;
     size_t pl = strlen(o->out_dir) + 8;
     if (!(c.plots = malloc(pl)) || !(tmp = malloc(pl + 16))) { snprintf(err, errlen, "out of memory"); goto out; }

@@ -116,29 +116,6 @@ int rd_batch(rpt_ctx *c)
     sqlite3_finalize(st);
     if (!c->scenario) c->scenario = rd_text1(c, "SELECT scenario FROM runs WHERE batch_id = ?1 ORDER BY run_id LIMIT 1", b);
 
-    /* The observed log: an explicit run, else one of this batch, else the latest in the database. */
-    int64_t live = c->o->live_run;
-    if (live > 0) {
-        if (one_int(c, "SELECT run_id FROM runs WHERE run_id = ?1", live, &live, &found) != 0) return -1;
-        if (!found) { snprintf(c->err, c->errlen, "%s: no run %lld (--live)", c->o->db_path, (long long)c->o->live_run); return -1; }
-    } else {
-        if (one_int(c, "SELECT MAX(run_id) FROM runs WHERE batch_id = ?1 AND source != 'sim'", b, &live, &found) != 0) return -1;
-        if (!found && one_int(c, "SELECT MAX(run_id) FROM runs WHERE source != 'sim'", 0, &live, &found) != 0) return -1;
-        if (!found) live = 0;
-    }
-    c->live_run = live;
-    if (live > 0) {
-        sqlite3_stmt *q = prep(c, "SELECT g.name, r.scenario, r.source FROM runs r LEFT JOIN groups g"
-                                  " ON g.run_id = r.run_id AND g.group_id = ?2 WHERE r.run_id = ?1");
-        if (!q) return -1;
-        sqlite3_bind_int64(q, 1, live);
-        sqlite3_bind_int(q, 2, c->o->live_group);
-        if (sqlite3_step(q) == SQLITE_ROW) {
-            int col = sqlite3_column_type(q, 0) != SQLITE_NULL ? 0 : sqlite3_column_type(q, 1) != SQLITE_NULL ? 1 : 2;
-            c->live_label = dup_col(q, col);
-        }
-        sqlite3_finalize(q);
-    }
     return 0;
 }
 
@@ -196,6 +173,66 @@ int rd_arms(rpt_ctx *c)
     if (c->ref < 0) c->ref = 0;
     return 0;
 }
+
+int rd_live(rpt_ctx *c)
+{
+    int found = 0;
+    int64_t live = c->o->live_run;
+    if (live > 0) {
+        if (one_int(c, "SELECT run_id FROM runs WHERE run_id = ?1", live, &live, &found) != 0) return -1;
+        if (!found) { snprintf(c->err, c->errlen, "%s: no run %lld (--live)", c->o->db_path, (long long)c->o->live_run); return -1; }
+    } else {
+        if (one_int(c, "SELECT MAX(run_id) FROM runs WHERE batch_id = ?1 AND source != 'sim'", c->batch, &live, &found) != 0) return -1;
+        if (!found && c->narms > 0) {
+            /* no log in the batch: the log with the most observed days in the
+             * history window before the forecast (ties: the latest) */
+            sqlite3_stmt *st = prep(c, "SELECT MIN(d.day), MAX(d.day) FROM daily d JOIN runs r ON r.run_id = d.run_id"
+                                       " WHERE r.batch_id = ?1 AND r.point = ?2 AND r.source = 'sim' AND d.group_id = 0");
+            if (!st) return -1;
+            sqlite3_bind_int64(st, 1, c->batch);
+            sqlite3_bind_int(st, 2, c->point);
+            char lo[32] = "", hi[32] = "", back[32];
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) && sqlite3_column_text(st, 1)) {
+                snprintf(lo, sizeof lo, "%s", (const char *)sqlite3_column_text(st, 0));
+                snprintf(hi, sizeof hi, "%s", (const char *)sqlite3_column_text(st, 1));
+            }
+            sqlite3_finalize(st);
+            double xs = rd_date_x(lo), xe = rd_date_x(hi);
+            if (isfinite(xs) && isfinite(xe)) {
+                snprintf(back, sizeof back, "-%d days", rd_history_days((int)((xe - xs) / 86400.0) + 1));
+                if (!(st = prep(c, "SELECT r.run_id FROM runs r JOIN daily d ON d.run_id = r.run_id WHERE r.source != 'sim'"
+                                   " AND d.group_id = ?1 AND d.day BETWEEN date(?2, ?3) AND ?4"
+                                   " GROUP BY r.run_id ORDER BY COUNT(DISTINCT d.day) DESC, r.run_id DESC LIMIT 1")))
+                    return -1;
+                sqlite3_bind_int(st, 1, c->o->live_group);
+                sqlite3_bind_text(st, 2, lo, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, back, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 4, hi, -1, SQLITE_STATIC);
+                int rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) { live = sqlite3_column_int64(st, 0); found = 1; }
+                sqlite3_finalize(st);
+                if (rc != SQLITE_ROW && rc != SQLITE_DONE) return rd_fail(c, "daily (observed)");
+            }
+        }
+        if (!found) live = 0;
+    }
+    c->live_run = live;
+    if (live > 0) {
+        sqlite3_stmt *q = prep(c, "SELECT g.name, r.scenario, r.source FROM runs r LEFT JOIN groups g"
+                                  " ON g.run_id = r.run_id AND g.group_id = ?2 WHERE r.run_id = ?1");
+        if (!q) return -1;
+        sqlite3_bind_int64(q, 1, live);
+        sqlite3_bind_int(q, 2, c->o->live_group);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            int col = sqlite3_column_type(q, 0) != SQLITE_NULL ? 0 : sqlite3_column_type(q, 1) != SQLITE_NULL ? 1 : 2;
+            c->live_label = dup_col(q, col);
+        }
+        sqlite3_finalize(q);
+    }
+    return 0;
+}
+
+int rd_history_days(int horizon) { return horizon * 2 > 28 ? horizon * 2 : 28; }
 
 static int cat_rank(const char *m)
 {

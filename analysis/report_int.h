@@ -47,6 +47,11 @@ typedef struct rpt_ctx {
     char **met;
     sum_t *sum;
 
+    /* names shortened for charts (clip(): titles and legends have one line's room) */
+    char *sname;    /* scenario */
+    char **alabel;  /* arms */
+    char *lname;    /* observed log */
+
     /* the observed log (0: none) */
     int64_t live_run;
     char *live_label;
@@ -65,6 +70,12 @@ typedef struct rpt_ctx {
 int rd_open(rpt_ctx *c);
 int rd_batch(rpt_ctx *c);
 int rd_arms(rpt_ctx *c);
+/* Choose the observed log (docs/report.md): --live, else a run of the batch
+ * with source != 'sim', else the log with the most days in the history
+ * window of the forecast.  c->live_run = 0 if none. */
+int rd_live(rpt_ctx *c);
+/* Days of observed history shown before a forecast of horizon days. */
+int rd_history_days(int horizon);
 int rd_summary(rpt_ctx *c);
 /* Daily series of metric for group 0, per arm (bands[narms], zeroed by the
  * caller, freed with rd_band_free).  Returns the number of arms with data,

@@ -717,7 +717,8 @@ int exp_main(int argc, char **argv, exp_mode mode)
 
     c.todo = batch_todo(&bo);
     c.progress = !a.quiet && isatty(STDERR_FILENO);
-    c.t0 = c.last = now_s();
+    c.t0 = now_s();
+    c.last = c.t0 - 1.0; /* the first finished task shows the line */
     sigsave save;
     signals_on(&save);
     batch_result res;

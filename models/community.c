@@ -26,6 +26,7 @@ const opt_row com_core_opts[] = {
     ROW_D("members.engagement_b", members.eng_b, 2, 0.01, 1e6, "", "Beta b of initial engagement"),
     ROW_D("members.engagement_tau", members.eng_tau, 20, 0.1, 1e9, "days", "time constant of engagement decay towards belonging"),
     ROW_D("members.belonging_tau", members.bel_tau, 90, 0.1, 1e9, "days", "time constant of belonging decay (persistent effects)"),
+    ROW_D("members.belonging_init", members.bel_init, 0, 0, 1, "", "initial belonging as a share of initial engagement (1: engagement relaxes back to where it started)"),
     ROW_D("members.silent_below", members.silent_below, 0.05, 0, 1, "", "engagement below which a member becomes a lurker"),
     ROW_D("members.leave_rate", members.leave_rate, 0.01, 0, 10, "1/day", "leaving hazard at zero engagement (x (1-e)^2)"),
     ROW_D("members.sensitivity_a", members.sens_a, 2, 0.01, 100, "", "Beta a of reward sensitivity"),
@@ -326,7 +327,9 @@ int com_join_target(com_t *m, int g)
     return ng;
 }
 
-int com_add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, int kind)
+/* Add a member; s (may be NULL) gives an observed member's state (forecasts),
+ * applied before the membership is reported so it carries the real join time. */
+static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, int kind, const com_init_member *s)
 {
     if (m->n == m->cap) {
         int ncap = m->cap * 2;
@@ -353,7 +356,7 @@ int com_add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, in
     x->invite_p = p->invites.mean > 0 ? gsl_ran_gamma(r, p->invites.shape, p->invites.mean / p->invites.shape) : 0;
     x->tol = p->members.tol_median * exp(p->members.tol_sigma * gsl_ran_ugaussian(r));
     x->fit = gsl_rng_uniform(r);
-    x->bel = 0;
+    x->bel = p->members.bel_init * x->eng;
     x->t_eng = x->joined = sim_now(m->sim);
     x->post_factor = 1.0;
     x->role = role;
@@ -371,10 +374,25 @@ int com_add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, in
         x->reply_w = 0;
         x->invite_p = 0;
     }
+    if (s) {
+        /* posting rate at this engagement from the member's own posterior
+         * (counter 1 of its attribute stream: shared by the arms) */
+        double e = s->eng > 1 ? 1 : s->eng > 1e-6 ? s->eng : 1e-6;
+        double lam = s->rate_a > 0 ? gsl_ran_gamma(com_scratch(m, FAM_ATTR, (uint32_t)i, 1), s->rate_a, 1.0 / s->rate_b)
+                                   : s->rate_b;
+        x->rate = role == ROLE_BOT ? 0 : lam / e;
+        x->eng = x->bel = e;
+        if (s->joined < x->joined) x->joined = s->joined;
+    }
     if (group_add(m, g, i) != 0) { com_fail(m, "out of memory"); return -1; }
     m->present++;
     emit_member(m, i, -1);
     return i;
+}
+
+int com_add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, int kind)
+{
+    return add_member(m, g, role, src, inviter, kind, NULL);
 }
 
 void com_leave(com_t *m, int i, int removed)
@@ -555,10 +573,34 @@ int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
     return 0;
 }
 
+static int schedule_first(com_t *m)
+{
+    const com_params *p = &m->p;
+    for (int i = 0; i < m->n; i++) schedule_post(m, i, 0.0);
+    if (!sim_schedule_at(m->sim, 0.0, PRIO_DAY, on_day, m, 0, 0, 0)) return com_fail(m, "engine: %s", sim_errmsg(m->sim));
+    if (p->joins.rate > 0 &&
+        !sim_schedule(m->sim, gsl_ran_exponential(m->joins, DAY / p->joins.rate), PRIO_MEMBER, on_join, m, 0, 0, 0))
+        return com_fail(m, "engine: %s", sim_errmsg(m->sim));
+    return m->failed ? -1 : 0;
+}
+
+/* The members of an observed state (forecasts): each with its role, join
+ * time, engagement (belonging the same, so it relaxes back there) and a
+ * posting rate drawn from its own posterior. */
+static int start_from(com_t *m, const com_init *in)
+{
+    for (int j = 0; j < in->n; j++)
+        if (add_member(m, 0, (ev_role)in->m[j].role, (ev_source)in->m[j].source, -1, MK_NORMAL, &in->m[j]) < 0) return -1;
+    roles_start(m);
+    rules_start(m);
+    return schedule_first(m);
+}
+
 int com_start(com_t *m)
 {
     const com_params *p = &m->p;
     int a = p->group.admins, k = p->group.kols, h = p->group.helpers, b = p->group.bots;
+    if (p->init) return start_from(m, p->init);
     for (int i = 0; i < p->group.size; i++) {
         ev_role role = i == 0 ? ROLE_OWNER : i <= a ? ROLE_ADMIN : i <= a + k ? ROLE_KOL
                      : i <= a + k + b ? ROLE_BOT : ROLE_MEMBER;
@@ -568,12 +610,7 @@ int com_start(com_t *m)
     (void)h;
     roles_start(m);
     rules_start(m);
-    for (int i = 0; i < m->n; i++) schedule_post(m, i, 0.0);
-    if (!sim_schedule_at(m->sim, 0.0, PRIO_DAY, on_day, m, 0, 0, 0)) return com_fail(m, "engine: %s", sim_errmsg(m->sim));
-    if (p->joins.rate > 0 &&
-        !sim_schedule(m->sim, gsl_ran_exponential(m->joins, DAY / p->joins.rate), PRIO_MEMBER, on_join, m, 0, 0, 0))
-        return com_fail(m, "engine: %s", sim_errmsg(m->sim));
-    return m->failed ? -1 : 0;
+    return schedule_first(m);
 }
 
 int com_finish(com_t *m) { return m->failed ? -1 : 0; }

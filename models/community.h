@@ -69,7 +69,29 @@ typedef struct camp_common {
     double share_invite;   /* invitations a share brings (mean) */
 } camp_common;
 
+/* Members to start with instead of group.size fresh ones (a forecast from
+ * a group's observed state, models/state.h).  Not a setting: a pointer the
+ * caller owns, kept in com_params so every arm and replication sees it.
+ * Members are added to group 0 in this order; the model assumes its usual
+ * layout (owner, admins, KOLs, bots, then members), so the caller sets
+ * group.admins/kols/bots to match. */
+typedef struct com_init_member {
+    int32_t role, source;   /* ev_role, ev_source */
+    double joined;          /* simulated time of joining (<= 0: before the start) */
+    double eng;             /* engagement in (0,1]; its belonging starts equal */
+    double rate_a, rate_b;  /* posting rate at this engagement (messages/day) ~
+                               Gamma(shape rate_a, rate rate_b), drawn per
+                               replication from the member's attribute stream;
+                               rate_a <= 0: exactly rate_b */
+} com_init_member;
+
+typedef struct com_init {
+    int n;
+    const com_init_member *m;
+} com_init;
+
 typedef struct com_params {
+    const com_init *init; /* NULL: group.size fresh members (not a setting) */
     struct {
         int size, cap, admins, kols, helpers, bots;
     } group;
@@ -78,6 +100,7 @@ typedef struct com_params {
         double eng_a, eng_b;           /* Beta initial engagement */
         double eng_tau;                /* decay of engagement towards belonging, days */
         double bel_tau;                /* decay of belonging (persistent effects), days */
+        double bel_init;               /* initial belonging as a share of initial engagement (0 none) */
         double silent_below;           /* lurker threshold */
         double leave_rate;             /* leaving hazard/day at zero engagement, x (1-e)^2 */
         double sens_a, sens_b;         /* Beta reward sensitivity */

@@ -94,6 +94,15 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
     /* the window is [0, days*86400): stop just before the next midnight */
     sim_run_until(sim, nextafter((double)sc->run.days * 86400.0, 0.0));
     if (com_finish(com) != 0) goto model_fail;
+    /* the groups the overflow rule opened during the run get their rows too */
+    com_stats cs;
+    com_get_stats(com, &cs);
+    for (int32_t g = 2; g <= (int32_t)cs.groups; g++) {
+        char gname[OPT_STR_MAX + 16];
+        snprintf(gname, sizeof gname, "%s #%d", sc->run.name, (int)g);
+        if (ctx.store && store_group(ctx.store, g, gname) != 0) goto store_fail;
+        if (ctx.buf && rb_group(ctx.buf, g, gname) != 0) { snprintf(err, errlen, "buffer: out of memory"); goto out; }
+    }
     if (met_finish(ctx.met) != 0) { snprintf(err, errlen, "metrics: failed to finish"); goto out; }
     if (ctx.store) {
         emit_ctx ec = {ctx.store, NULL, &sc->cal};

@@ -17,6 +17,7 @@
 #include "rng.h"
 
 #define MAX_POINTS 10000000
+#define VALIDATE_POINTS 10000 /* points tried at plan time (a few us each) */
 /* Stream id of the LHS draws (a family of its own, apart from the model's). */
 #define LHS_STREAM RNG_STREAM(0x4c485321u, 0)
 
@@ -115,15 +116,52 @@ oom:
     return -1;
 }
 
-/* Apply path=value to a scratch copy of sc: is it a valid value? 0 or -1. */
+/* Is v a valid value of path (type and bounds; checks against other
+ * settings come with the whole point)?  Tried on a scratch copy of sc.
+ * 0 or -1 with a message. */
 static int try_value(const scenario *sc, scenario *scratch, const char *path, const char *v, char *err,
                      size_t errlen)
 {
     *scratch = *sc;
     char e[512];
-    if (scen_set(scratch, path, v, e, sizeof e) != 0) {
+    int rc;
+    if (!strncmp(path, "scenario.", 9))
+        rc = scen_set(scratch, path, v, e, sizeof e);
+    else {
+        opt_table t[COM_MAX_TABLES];
+        int nt = com_tables(&scratch->arms[0].com, t, COM_MAX_TABLES);
+        rc = opt_set(t, nt, path, v, e, sizeof e);
+    }
+    if (rc != 0) {
         snprintf(err, errlen, "--set %s=%s: %s", path, v, e);
         return -1;
+    }
+    return 0;
+}
+
+/* Set n settings in every arm of s, then check the combination once (a
+ * setting checked against another, e.g. operator.types against
+ * operator.hours, may be invalid between two of the sets).  scenario.*
+ * paths go through scen_set.  0, or -1 with `setting "x": reason`. */
+static int set_many(scenario *s, const char *const *paths, const char *const *vals, int n, char *err,
+                    size_t errlen)
+{
+    int model = 0;
+    for (int i = 0; i < n; i++) {
+        if (strncmp(paths[i], "scenario.", 9)) {
+            model = 1;
+            continue;
+        }
+        if (scen_set(s, paths[i], vals[i], err, errlen) != 0) return -1;
+    }
+    if (!model) return 0;
+    for (int a = 0; a < s->narms; a++) {
+        opt_table t[COM_MAX_TABLES];
+        int nt = com_tables(&s->arms[a].com, t, COM_MAX_TABLES);
+        for (int i = 0; i < n; i++)
+            if (strncmp(paths[i], "scenario.", 9) && opt_set(t, nt, paths[i], vals[i], err, errlen) != 0)
+                return -1;
+        if (com_validate(&s->arms[a].com, err, errlen) != 0) return -1;
     }
     return 0;
 }
@@ -290,13 +328,27 @@ int task_plan_new(task_plan **out, scenario *sc, task_design design, const int *
         if (var->varied && design == TASK_GRID)
             for (int j = 0; j < var->n; j++)
                 if (try_value(sc, scratch, var->path, var->vals[j], err, errlen)) goto fail;
-        if (!var->varied) {
-            char e[512];
-            if (scen_set(sc, var->path, var->vals[0], e, sizeof e) != 0) {
-                snprintf(err, errlen, "--set: %s", e);
-                goto fail;
-            }
-        }
+        if (!var->varied && try_value(sc, scratch, var->path, var->vals[0], err, errlen)) goto fail;
+    }
+    /* the fixed settings, together, into every arm of sc */
+    {
+        const char **paths = calloc((size_t)p->nvars + 1, sizeof *paths);
+        const char **vals = calloc((size_t)p->nvars + 1, sizeof *vals);
+        int nf = 0, rc = -1;
+        char e[512];
+        if (paths && vals) {
+            for (int i = 0; i < p->nvars; i++)
+                if (!p->vars[i].varied) {
+                    paths[nf] = p->vars[i].path;
+                    vals[nf++] = p->vars[i].vals[0];
+                }
+            rc = set_many(sc, paths, vals, nf, e, sizeof e);
+            if (rc) snprintf(err, errlen, "--set: %s", e);
+        } else
+            snprintf(err, errlen, "out of memory");
+        free(paths);
+        free(vals);
+        if (rc) goto fail;
     }
     /* Pass 2: points and grid strides (the last variable varies fastest). */
     int64_t np = 1;
@@ -312,6 +364,19 @@ int task_plan_new(task_plan **out, scenario *sc, task_design design, const int *
         }
     p->npoints = (int)np;
     p->reps = sc->run.reps;
+    /* settings checked together (e.g. group.size <= group.cap) can fail for
+     * a combination only: try the points now rather than fail mid-batch */
+    for (int pt = 0; pt < p->npoints && pt < VALIDATE_POINTS; pt++) {
+        char e[768];
+        if (task_apply(p, pt, sc, scratch, e, sizeof e) != 0) {
+            char *t = task_point_text(p, pt);
+            for (char *c = t; c && *c; c++)
+                if (*c == '\n') *c = ' ';
+            snprintf(err, errlen, "%s (settings: %s)", e, t ? t : "?");
+            free(t);
+            goto fail;
+        }
+    }
     if (p->reps < 1) {
         snprintf(err, errlen, "reps must be at least 1");
         goto fail;
@@ -381,13 +446,23 @@ char *task_point_text(const task_plan *p, int point)
 int task_apply(const task_plan *p, int point, const scenario *base, scenario *dst, char *err, size_t errlen)
 {
     *dst = *base;
+    enum { NV = 64 };
+    const char *paths[NV], *vals[NV];
+    int n = 0;
     for (int i = 0; i < p->nvars; i++) {
         if (!p->vars[i].varied) continue;
-        char e[512];
-        if (scen_set(dst, p->vars[i].path, task_value(p, point, i), e, sizeof e) != 0) {
-            snprintf(err, errlen, "point %d: %s", point, e);
-            return -1;
+        if (n == NV) {
+            /* more varied settings than fit: set the first NV, go on */
+            if (set_many(dst, paths, vals, n, err, errlen)) return -1;
+            n = 0;
         }
+        paths[n] = p->vars[i].path;
+        vals[n++] = task_value(p, point, i);
+    }
+    char e[512];
+    if (n && set_many(dst, paths, vals, n, e, sizeof e) != 0) {
+        snprintf(err, errlen, "point %d: %s", point, e);
+        return -1;
     }
     return 0;
 }

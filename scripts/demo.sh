@@ -1,10 +1,14 @@
 #!/bin/sh
 # demo.sh QUNSIM -- the main job: the reading club's 21-day check-in, both
-# arms, results database and plots under out/, key metrics per arm.
+# arms, results database and plots under out/, key metrics per arm, and the
+# HTML report; the last line printed is the report's index.html.
 set -e
 bin=${1:-build/qunsim}
 out=${QS_DEMO_OUT:-out}
 echo "== qunsim demo: scenarios/reading_club.cfg (baseline vs checkin21)"
 "$bin" check scenarios/reading_club.cfg > /dev/null
 "$bin" run scenarios/reading_club.cfg --out "$out"
-echo "== done: results in $out/results.db, plot $out/reading_club_dau.png"
+echo "== report: $bin report $out/results.db --out $out/report"
+"$bin" report "$out/results.db" --out "$out/report" --quiet > /dev/null
+echo "== done: results in $out/results.db; open the report (the last line) in a browser:"
+echo "$out/report/index.html"

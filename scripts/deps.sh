@@ -14,6 +14,14 @@ command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
 command -v sqlite3 >/dev/null 2>&1 || need="$need sqlite3"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 command -v make >/dev/null 2>&1 || need="$need make"
+# MPI build (build/qunsim-mpi) and its test under mpirun: Open MPI
+for p in openmpi-bin libopenmpi-dev; do
+    dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+done
+# notebooks/ (run headless by the tests): pandas, matplotlib, nbconvert, a kernel
+for p in python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel; do
+    dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+done
 [ -n "$QS_EXTRA_PKGS" ] && for p in $QS_EXTRA_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
 [ -z "$need" ] && exit 0
 echo "deps: missing:$need" >&2

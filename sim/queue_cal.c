@@ -11,9 +11,14 @@
 
 /* Rungs wider than this many buckets are not worth their memory. */
 #define LQ_MAX_BUCKETS (1u << 22)
-/* A refill takes up to this many small buckets at once (see walk_to_bottom). */
+/* A refill takes up to LQ_GATHER small buckets (LQ_GCAP events) at once, when
+ * the queue holds at least LQ_GATHER_MIN events (see walk_to_bottom); below
+ * that the pool fits in L2 and a bigger bottom heap only costs. */
 #ifndef LQ_GATHER
 #define LQ_GATHER 8
+#endif
+#ifndef LQ_GATHER_MIN
+#define LQ_GATHER_MIN 16384
 #endif
 #ifndef LQ_GCAP
 #define LQ_GCAP (2 * LQ_THRES)
@@ -119,8 +124,20 @@ static void distribute(lq_rung *r, q_slot *pool, uint32_t head)
     }
 }
 
+void lq_flush(lq *q, q_slot *pool)
+{
+    for (uint32_t i = 0; i < q->sn; i++) {
+        lq_staged *o = &q->stage[(q->spos - q->sn + i) & (LQ_STAGE - 1)];
+        pool[o->idx].next = o->b->head;
+        o->b->head = o->idx + 1;
+        o->b->n++;
+    }
+    q->sn = 0;
+}
+
 int lq_refill(lq *q, q_slot *pool)
 {
+    lq_flush(q, pool);
     for (;;) {
         if (q->nr == 0) {
             if (q->top_n == 0) return -1;
@@ -151,9 +168,9 @@ int lq_refill(lq *q, q_slot *pool)
              * their lists in lockstep: the lists are pointer chases through
              * the pool, and independent chases overlap their cache misses. */
             uint32_t heads[LQ_GATHER];
-            int nh = 0;
+            int nh = 0, maxh = q->n >= LQ_GATHER_MIN ? LQ_GATHER : 1;
             uint32_t total = 0, last = k;
-            for (uint32_t j = k; j < r->nb && j < k + 4 * LQ_GATHER && nh < LQ_GATHER; j++) {
+            for (uint32_t j = k; j < r->nb && j < k + 4 * LQ_GATHER && nh < maxh; j++) {
                 uint32_t bn = r->b[j].n;
                 if (!bn) continue;
                 if (nh > 0 && (bn > LQ_THRES || total + bn > LQ_GCAP)) break;
@@ -188,6 +205,7 @@ int lq_refill(lq *q, q_slot *pool)
 size_t lq_purge(lq *q, q_slot *pool, uint32_t *freelist)
 {
     q_heap_settle(&q->bottom, pool);
+    lq_flush(q, pool);
     uint32_t top = 0, n = 0;
     double lo = INFINITY, hi = -INFINITY;
     size_t dropped = 0;

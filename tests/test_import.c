@@ -246,6 +246,7 @@ START_TEST(test_csv_reader)
     ck_assert_int_eq(imp_csv_next(c, &r), 1);
     ck_assert_int_eq(imp_csv_next(c, &r), 1);
     ck_assert_int_eq(imp_csv_next(c, &r), -1);
+    ck_assert_int_eq(r.line, 3);
     ck_assert_msg(strstr(imp_csv_error(c), "line 3") && strstr(imp_csv_error(c), "never closed"), "%s",
                   imp_csv_error(c));
     ck_assert_int_eq(imp_csv_next(c, &r), 0);
@@ -771,6 +772,13 @@ START_TEST(test_empty_and_missing)
     ck_assert_int_eq(import1(st, "wecom", f, 0, &s, err, sizeof err), IMP_EINPUT);
     ck_assert_uint_eq(db_digest(db), before);
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 0);
+    /* a file cut inside a quoted field: the rows before it are imported */
+    write_file(f, sizeof f, "cut.csv", "ts,sender,text\n1714525200,u1,ok\n1714525201,u2,\"never closed\n", -1);
+    ck_assert_int_eq(import1(st, "csv", f, 0, &s, err, sizeof err), 0);
+    ck_assert_int_eq(s.events, 1);
+    ck_assert_int_eq(s.malformed, 1);
+    ck_assert_msg(strstr(s.bad[0], ":3: ") && strstr(s.bad[0], "never closed"), "%s", s.bad[0]);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE settings LIKE '%files = [\"%cut.csv\"];%'"), 1);
     store_close(st);
     rm_db(db_path);
     unlink(f);

@@ -126,6 +126,37 @@ START_TEST(order_ties)
 }
 END_TEST
 
+START_TEST(order_signed_zero)
+{
+    /* -0.0 and +0.0 are the same time: insertion order decides */
+    sim_t *s = open_kind(_i, 0);
+    rec r = {0};
+    for (int k = 0; k < 200; k++) {
+        double t = k % 2 ? -0.0 : 0.0;
+        ck_assert_uint_ne(k % 3 ? sim_schedule_at(s, t, 0, h_rec, &r, k, 0, 0)
+                                : sim_schedule(s, t, 0, h_rec, &r, k, 0, 0), 0);
+    }
+    sim_schedule(s, 1e-300, 0, h_rec, &r, 1000, 0, 0);
+    sim_run_until(s, 1.0);
+    ck_assert_uint_eq(r.n, 201);
+    for (int k = 0; k < 200; k++) ck_assert_int_eq(r.a[k], k);
+    ck_assert_int_eq(r.a[200], 1000);
+    sim_close(s);
+    /* one +0.0 among -0.0 siblings, with distinct larger times around */
+    s = open_kind(_i, 0);
+    r.n = 0;
+    sim_schedule_at(s, -0.0, 0, h_rec, &r, 0, 0, 0);
+    sim_schedule_at(s, -0.0, 0, h_rec, &r, 1, 0, 0);
+    sim_schedule_at(s, 0.0, 0, h_rec, &r, 2, 0, 0);
+    for (int k = 3; k < 20; k++) sim_schedule_at(s, (double)k, 0, h_rec, &r, k, 0, 0);
+    sim_run_until(s, 100.0);
+    ck_assert_uint_eq(r.n, 20);
+    for (int k = 0; k < 20; k++) ck_assert_int_eq(r.a[k], k);
+    rec_free(&r);
+    sim_close(s);
+}
+END_TEST
+
 START_TEST(order_many_equal)
 {
     /* 5000 events at one time and one priority: pure insertion order,
@@ -839,6 +870,7 @@ static Suite *queue_suite(void)
     tcase_add_loop_test(tc, order_by_time, 0, NKINDS);
     tcase_add_loop_test(tc, order_ties, 0, NKINDS);
     tcase_add_loop_test(tc, order_many_equal, 0, NKINDS);
+    tcase_add_loop_test(tc, order_signed_zero, 0, NKINDS);
     tcase_add_loop_test(tc, zero_delay_from_handler, 0, NKINDS);
     tcase_add_loop_test(tc, payload_and_id, 0, NKINDS);
     suite_add_tcase(su, tc);

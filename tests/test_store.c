@@ -81,7 +81,7 @@ static store_run a_run(const char *arm, int rep)
     r.seed = 42;
     r.settings = "group.size = 500;";
     r.source = "sim";
-    r.start_ts = 1714492800; /* 2024-05-01 00:00 +08:00 minus 8 h: any fixed value */
+    r.start_ts = 1714400000; /* any fixed value; store_run_span may correct it */
     r.utc_offset = 28800;
     r.days = 21;
     return r;
@@ -211,6 +211,7 @@ START_TEST(test_run_roundtrip)
     r.batch_id = batch;
     int64_t id = write_run(st, &r, 1000);
     ck_assert_int_eq(id, 1);
+    ck_assert_int_eq(store_run_span(st, 1714492800, 28800, 21), 0);
     ck_assert_int_eq(store_run_commit(st), 0);
 
     ck_assert_int_eq(count_run(db, "runs", 1), 1);
@@ -221,7 +222,7 @@ START_TEST(test_run_roundtrip)
     ck_assert_int_eq(count_run(db, "summary", 1), 2);
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs WHERE run_id = 1 AND batch_id = 1 AND "
                                "arm = 'checkin21' AND scenario = 'reading_club' AND seed = 42 AND "
-                               "source = 'sim' AND utc_offset = 28800 AND days = 21 AND "
+                               "source = 'sim' AND utc_offset = 28800 AND days = 21 AND start_ts = 1714492800 AND "
                                "version = '" QS_VERSION "' AND created_at GLOB "
                                "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"),
                      1);
@@ -231,9 +232,9 @@ START_TEST(test_run_roundtrip)
     /* events: kinds by name, values, in insertion order */
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM events WHERE kind = 'message'"), 1000 / EV_KIND_COUNT + 1);
     ck_assert_int_eq(q_int(db, "SELECT count(DISTINCT kind) FROM events"), EV_KIND_COUNT);
-    ck_assert_int_eq(q_int(db, "SELECT sum(ts - 1714492800) FROM events"), 999 * 1000 / 2);
+    ck_assert_int_eq(q_int(db, "SELECT sum(ts - 1714400000) FROM events"), 999 * 1000 / 2);
     ck_assert_int_eq(q_int(db, "SELECT CAST(sum(value) * 2 AS INTEGER) FROM events"), 999 * 1000 / 2);
-    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM events WHERE ts = 1714492800 + 11 AND kind = 'join' "
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM events WHERE ts = 1714400000 + 11 AND kind = 'join' "
                                "AND group_id = 2 AND member_id = 2"),
                      1);
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM groups WHERE group_id = 1 AND name = '读书会一群'"), 1);
