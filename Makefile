@@ -5,6 +5,7 @@
 #   make SANITIZE=address,undefined test   the same under ASan + UBSan (build-san/)
 #   make valgrind   the test suite under valgrind memcheck
 #   make bench      benchmarks, one figure a line: `name value unit`
+#   make replay     the seed's case table: model vs reported figures (REPLAY_FLAGS="--format csv")
 #   make clean
 VERSION := 0.1.0
 CC      ?= cc
@@ -106,6 +107,12 @@ valgrind: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+# The seed's case table: model vs reported figures, 100 replications per arm.
+CASES := reading_club parenting fitness education beauty enterprise alumni quiz groupbuy habit story
+replay: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@$(BIN) replay $(CASES:%=scenarios/%.cfg) --reps 100 $(REPLAY_FLAGS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
