@@ -3,7 +3,8 @@
  * draws its charts (plot.h) and writes its HTML into a memory stream; the
  * page (head, navigation to the sections present, body) is written at the
  * end.  A section without data is skipped; a chart gnuplot fails on is a
- * warning.  Data reads: report_data.c; escaping: report_html.c.
+ * warning.  Data reads: report_data.c; the sweep section: report_sweep.c;
+ * escaping: report_html.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,11 +21,12 @@
 /* The daily series drawn as fan charts (and in the history section). */
 static const struct {
     const char *metric, *label, *unit;
+    int yzero; /* the y axis from 0 (not for members: arms differ by a few percent) */
 } daily_rows[] = {
-    {"dau", "daily active speakers", "active speakers"},
-    {"messages", "messages per day", "messages"},
-    {"interactions", "interactions per day", "interactions"},
-    {"members", "members", "members"},
+    {"dau", "daily active speakers", "active speakers", 1},
+    {"messages", "messages per day", "messages", 1},
+    {"interactions", "interactions per day", "interactions", 1},
+    {"members", "members", "members", 0},
 };
 #define NDAILY ((int)(sizeof daily_rows / sizeof daily_rows[0]))
 
@@ -35,18 +37,13 @@ static const char *const headline[] = {
 };
 #define NHEAD ((int)(sizeof headline / sizeof headline[0]))
 
-/* Metrics of the sweep section (response curves; heatmaps for the first MAX_HEAT present). */
-static const char *const key_metrics[] = {"dau_mean", "retention_7d", "messages_per_day", "retention_1d", "members_end"};
-#define NKEY ((int)(sizeof key_metrics / sizeof key_metrics[0]))
-#define MAX_HEAT 3
-#define MAX_SWEEP_SETTINGS 6
-
 /* Campaign funnel stages, in the order of rd_funnel's columns. */
 static const char *const funnel_label[RD_FUNNEL_STAGES] = {"exposed", "took part", "completed", "shared", "invited"};
 
 /* ---- small helpers ---- */
 
-static void logf_(rpt_ctx *c, const char *fmt, const char *a)
+/* A line on the log stream (if any): fmt with one string. */
+static void log_warning(rpt_ctx *c, const char *fmt, const char *a)
 {
     if (c->o->log) {
         fprintf(c->o->log, fmt, a);
@@ -78,20 +75,20 @@ static int mkdirs(const char *path, char *err, size_t errlen)
     return ok ? 0 : -1;
 }
 
-static int met_pos(const rpt_ctx *c, const char *m)
+int rs_met(const rpt_ctx *c, const char *m)
 {
     for (int i = 0; i < c->nmet; i++)
         if (strcmp(c->met[i], m) == 0) return i;
     return -1;
 }
 
-static const char *name_or(const char *s, const char *dflt) { return s && *s ? s : dflt; }
+const char *rs_name(const char *s, const char *dflt) { return s && *s ? s : dflt; }
 
 /* A copy of s (dflt if empty) for a chart: at most maxch characters (then
  * an ellipsis), control characters as spaces.  malloc'd; NULL on ENOMEM. */
-static char *clip(const char *s, const char *dflt, int maxch)
+char *rs_clip(const char *s, const char *dflt, int maxch)
 {
-    s = name_or(s, dflt);
+    s = rs_name(s, dflt);
     size_t n = strlen(s);
     char *o = malloc(n + 4);
     if (!o) return NULL;
@@ -111,38 +108,39 @@ static char *clip(const char *s, const char *dflt, int maxch)
 
 static int make_labels(rpt_ctx *c)
 {
-    if (!(c->sname = clip(c->scenario, "scenario", 60)) || !(c->lname = clip(c->live_label, "observed log", 40)))
+    if (!(c->sname = rs_clip(c->scenario, "scenario", 60)) || !(c->lname = rs_clip(c->live_label, "observed log", 40)))
         return -1;
     if (!(c->alabel = calloc((size_t)c->narms + 1, sizeof *c->alabel))) return -1;
     for (int a = 0; a < c->narms; a++)
-        if (!(c->alabel[a] = clip(c->arm[a], "(unnamed arm)", 32))) return -1;
+        if (!(c->alabel[a] = rs_clip(c->arm[a], "(unnamed arm)", 32))) return -1;
     return 0;
 }
 
-/* Draw a chart through fn's result: count it and put it on the page, or warn. */
-static void figure(rpt_ctx *c, int rc, const char *name, const char *caption, const char *perr)
+/* After a plot_* call that returned rc: count the chart and put it on the
+ * page, or count and log a warning (the chart is left out). */
+void rs_figure(rpt_ctx *c, int rc, const char *name, const char *caption, const char *perr)
 {
     if (rc == 0) {
         c->info->nplots++;
         rh_figure(c->body, name, caption, c->o->svg);
     } else {
         c->info->nwarnings++;
-        logf_(c, "qunsim report: warning: chart left out: %s\n", perr);
+        log_warning(c, "qunsim report: warning: chart left out: %s\n", perr);
     }
 }
 
-static void base_of(rpt_ctx *c, char *buf, size_t n, const char *name)
+void rs_base(rpt_ctx *c, char *buf, size_t n, const char *name)
 {
     snprintf(buf, n, "%s/%s", c->plots, name);
 }
 
-static plot_axes axes(const rpt_ctx *c, const char *title, const char *xl, const char *yl)
+plot_axes rs_axes(const rpt_ctx *c, const char *title, const char *xl, const char *yl)
 {
     plot_axes a = {title, xl, yl, 0, 0, NAN, NULL, 0, c->o->svg, 0, 0, 0};
     return a;
 }
 
-static void section_open(rpt_ctx *c, unsigned bit, const char *id, const char *title)
+void rs_open(rpt_ctx *c, unsigned bit, const char *id, const char *title)
 {
     if (c->nnav < 16) {
         c->nav[c->nnav].id = id;
@@ -153,7 +151,7 @@ static void section_open(rpt_ctx *c, unsigned bit, const char *id, const char *t
     fprintf(c->body, "<section id=\"%s\">\n<h2>%s</h2>\n", id, title);
 }
 
-static void section_close(rpt_ctx *c) { fputs("</section>\n", c->body); }
+void rs_close(rpt_ctx *c) { fputs("</section>\n", c->body); }
 
 /* ---- headline table ---- */
 
@@ -175,15 +173,15 @@ static void metric_table(rpt_ctx *c, const int *mi, int nm)
     fputs("<table>\n<thead><tr><th>metric</th>", f);
     for (int a = 0; a < c->narms; a++) {
         fputs("<th>", f);
-        rpt_html_write(f, name_or(c->arm[a], "(unnamed arm)"));
+        rpt_html_write(f, rs_name(c->arm[a], "(unnamed arm)"));
         fputs("</th>", f);
     }
     for (int a = 0; a < c->narms; a++) {
         if (a == c->ref) continue;
         fputs("<th>", f);
-        rpt_html_write(f, name_or(c->arm[a], "(unnamed arm)"));
+        rpt_html_write(f, rs_name(c->arm[a], "(unnamed arm)"));
         fputs(" &minus; ", f);
-        rpt_html_write(f, name_or(c->arm[c->ref], "(unnamed arm)"));
+        rpt_html_write(f, rs_name(c->arm[c->ref], "(unnamed arm)"));
         fputs("</th>", f);
     }
     fputs("</tr></thead>\n<tbody>\n", f);
@@ -212,7 +210,7 @@ static int headline_idx(const rpt_ctx *c, int *mi)
 {
     int n = 0;
     for (int k = 0; k < NHEAD; k++) {
-        int m = met_pos(c, headline[k]);
+        int m = rs_met(c, headline[k]);
         if (m >= 0) mi[n++] = m;
     }
     if (n == 0)
@@ -226,7 +224,7 @@ static void sec_headline(rpt_ctx *c)
     int *mi = malloc(sizeof(int) * (size_t)(c->nmet + NHEAD));
     if (!mi) return;
     int n = headline_idx(c, mi);
-    section_open(c, RPT_HEADLINE, "headline", "Headline metrics");
+    rs_open(c, RPT_HEADLINE, "headline", "Headline metrics");
     fprintf(c->body, "<p class=\"note\">Per arm: mean over %d replication%s [5%% and 95%% of the replications]. ",
             c->reps, c->reps == 1 ? "" : "s");
     if (c->narms > 1)
@@ -240,13 +238,13 @@ static void sec_headline(rpt_ctx *c)
         metric_table(c, mi, c->nmet);
         fputs("</details>\n", c->body);
     }
-    section_close(c);
+    rs_close(c);
     free(mi);
 }
 
 /* ---- daily fan charts ---- */
 
-static void fan_series(const rpt_ctx *c, rpt_band *b, plot_fan_series *s, int a, int style)
+void rs_fan_series(const rpt_ctx *c, rpt_band *b, plot_fan_series *s, int a, int style)
 {
     s->title = c->alabel[a];
     s->n = b->n;
@@ -270,25 +268,25 @@ static void sec_daily(rpt_ctx *c, rpt_band **bands)
         int have = rd_daily(c, daily_rows[k].metric, bands[k]);
         if (have <= 0) continue;
         if (!opened) {
-            section_open(c, RPT_DAILY, "daily", "Daily activity");
+            rs_open(c, RPT_DAILY, "daily", "Daily activity");
             fprintf(c->body, "<p class=\"note\">Median over %d replication%s per arm (line) with the bands holding "
                              "the middle 50%% and 90%% of the replications, day by day.</p>\n", c->reps, c->reps == 1 ? "" : "s");
             opened = 1;
         }
         int ns = 0;
         for (int a = 0; a < c->narms; a++)
-            if (bands[k][a].n > 0) fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
+            if (bands[k][a].n > 0) rs_fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
         char title[1024], base[4200], name[64], perr[1024];
         snprintf(title, sizeof title, "%s\n%s: median, 50%% and 90%% bands of %d replications",
                  c->sname, daily_rows[k].label, c->reps);
         snprintf(name, sizeof name, "fan_%s", daily_rows[k].metric);
-        base_of(c, base, sizeof base, name);
-        plot_axes ax = axes(c, title, "", daily_rows[k].unit);
+        rs_base(c, base, sizeof base, name);
+        plot_axes ax = rs_axes(c, title, "", daily_rows[k].unit);
         ax.xdate = 1;
-        ax.yzero = 1;
-        figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
+        ax.yzero = daily_rows[k].yzero;
+        rs_figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
     }
-    if (opened) section_close(c);
+    if (opened) rs_close(c);
     free(ser);
 }
 
@@ -301,7 +299,7 @@ static int retention_n(const char *m, const char *prefix)
     if (strncmp(m, prefix, l) != 0) return -1;
     char *end;
     long n = strtol(m + l, &end, 10);
-    return end != m + l && strcmp(end, "d") == 0 && n > 0 && n < 100000 ? (int)n : -1;
+    return end != m + l && strcmp(end, "d") == 0 && n > 0 && n <= 3650 ? (int)n : -1;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -317,7 +315,7 @@ static int retention_band(rpt_ctx *c, int a, const char *prefix, rpt_band *b, do
     if (!ns || !mi) { free(ns); free(mi); return 0; }
     for (int m = 0; m < c->nmet; m++) {
         int n = retention_n(c->met[m], prefix);
-        if (n > 0) { ns[k] = n * 100000 + m; k++; } /* sort by N, keep m */
+        if (n > 0 && m < 100000) { ns[k] = n * 100000 + m; k++; } /* sort by N (<= 3650), keep m */
     }
     qsort(ns, (size_t)k, sizeof *ns, cmp_int);
     for (int i = 0; i < k; i++) {
@@ -353,24 +351,24 @@ static void sec_retention(rpt_ctx *c)
             size_t tl = strlen(c->alabel[a]) + 32;
             if (!(titles[ns] = malloc(tl))) continue;
             snprintf(titles[ns], tl, "%s%s", c->alabel[a], fam ? " (new members)" : "");
-            fan_series(c, bb, &ser[ns], a, fam ? PLOT_DASHED : PLOT_MARKS);
+            rs_fan_series(c, bb, &ser[ns], a, fam ? PLOT_DASHED : PLOT_MARKS);
             ser[ns].title = titles[ns];
             ns++;
         }
     if (ns == 0 || maxpts < 2) goto out; /* a curve needs two horizons */
-    section_open(c, RPT_RETENTION, "retention", "Retention");
+    rs_open(c, RPT_RETENTION, "retention", "Retention");
     fputs("<p class=\"note\">N-day retention against N (the retention_Nd summary metrics): median over the "
           "replications with 50% and 90% bands; dashed: members who joined during the run (new_retention_Nd).</p>\n",
           c->body);
     char title[1024], base[4200], perr[1024];
     snprintf(title, sizeof title, "%s\nN-day retention: median, 50%% and 90%% bands of %d replications",
              c->sname, c->reps);
-    base_of(c, base, sizeof base, "retention");
-    plot_axes ax = axes(c, title, "N (days)", "N-day retention");
+    rs_base(c, base, sizeof base, "retention");
+    plot_axes ax = rs_axes(c, title, "N (days)", "N-day retention");
     ax.xlog = 1;
     ax.yzero = 1;
-    figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), "retention", title, perr);
-    section_close(c);
+    rs_figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), "retention", title, perr);
+    rs_close(c);
 out:
     if (b)
         for (int i = 0; i < 2 * c->narms; i++) rd_band_free(&b[i]);
@@ -412,19 +410,19 @@ static void sec_comparison(rpt_ctx *c)
         ns++;
     }
     if (!any) goto out;
-    section_open(c, RPT_COMPARISON, "comparison", "Arm comparison");
+    rs_open(c, RPT_COMPARISON, "comparison", "Arm comparison");
     fputs("<p class=\"note\">Paired difference of each arm to ", c->body);
-    rpt_html_write(c->body, name_or(c->arm[c->ref], "the reference arm"));
+    rpt_html_write(c->body, rs_name(c->arm[c->ref], "the reference arm"));
     fputs(", as a percentage of its mean, with the 90% confidence interval of the mean difference (the reference "
           "mean taken as fixed). The absolute differences are in the headline table.</p>\n", c->body);
     char title[1024], base[4200], perr[1024], yl[512];
     snprintf(title, sizeof title, "%s\ndifference to %s, %% of its mean, with 90%% CI", c->sname,
              c->alabel[c->ref]);
     snprintf(yl, sizeof yl, "difference to %s (%%)", c->alabel[c->ref]);
-    base_of(c, base, sizeof base, "comparison");
-    plot_axes ax = axes(c, title, "", yl);
-    figure(c, plot_bars(base, &ax, cats, nm, ser, ns, perr, sizeof perr), "comparison", title, perr);
-    section_close(c);
+    rs_base(c, base, sizeof base, "comparison");
+    plot_axes ax = rs_axes(c, title, "", yl);
+    rs_figure(c, plot_bars(base, &ax, cats, nm, ser, ns, perr, sizeof perr), "comparison", title, perr);
+    rs_close(c);
 out:
     free(cats);
     free(ser);
@@ -462,7 +460,7 @@ static void sec_funnel(rpt_ctx *c)
         if (has) arms[na++] = a;
     }
     if (nst == 0 || na == 0) goto out;
-    section_open(c, RPT_FUNNEL, "funnel", "Campaign funnel");
+    rs_open(c, RPT_FUNNEL, "funnel", "Campaign funnel");
     fputs("<p class=\"note\">Members per replication at each stage: <i>exposed</i>, reached by a campaign (an "
           "exposure or participate event); <i>took part</i>, a participate event; <i>completed</i>, <i>shared</i>, "
           "<i>invited</i>: participants with a complete, share or invite event (all campaigns pooled, as in "
@@ -476,7 +474,7 @@ static void sec_funnel(rpt_ctx *c)
         int a = arms[i];
         double *y = v + (size_t)(3 * RD_FUNNEL_STAGES * i), *lo = y + RD_FUNNEL_STAGES, *hi = lo + RD_FUNNEL_STAGES;
         fputs("<tr><td>", h);
-        rpt_html_write(h, name_or(c->arm[a], "(unnamed arm)"));
+        rpt_html_write(h, rs_name(c->arm[a], "(unnamed arm)"));
         fputs("</td>", h);
         for (int k = 0; k < nst; k++) {
             sum_stat st;
@@ -500,300 +498,15 @@ static void sec_funnel(rpt_ctx *c)
     fputs("</tbody></table>\n", h);
     char title[1024], base[4200], perr[1024];
     snprintf(title, sizeof title, "%s\ncampaign funnel: mean members per replication, 90%% interval", c->sname);
-    base_of(c, base, sizeof base, "funnel");
-    plot_axes ax = axes(c, title, "", "members");
+    rs_base(c, base, sizeof base, "funnel");
+    plot_axes ax = rs_axes(c, title, "", "members");
     ax.value_labels = 1;
-    figure(c, plot_bars(base, &ax, cats, nst, ser, na, perr, sizeof perr), "funnel", title, perr);
-    section_close(c);
+    rs_figure(c, plot_bars(base, &ax, cats, nst, ser, na, perr, sizeof perr), "funnel", title, perr);
+    rs_close(c);
 out:
     sum_close(f);
     free(arms);
     free(v);
-    free(ser);
-}
-
-/* ---- sweeps ---- */
-
-typedef struct sweep_setting {
-    char *path;
-    char *label; /* path clipped for charts */
-    double *val; /* per point (NaN: absent or not a number) */
-    int numeric, varied;
-} sweep_setting;
-
-/* Parse 'path=value' lines (also 'path = value;') of every point. */
-static int parse_settings(char **text, int npt, sweep_setting **out)
-{
-    sweep_setting *s = NULL;
-    int ns = 0;
-    for (int p = 0; p < npt; p++) {
-        const char *t = text[p];
-        while (t && *t) {
-            const char *nl = strpbrk(t, "\n"), *end = nl ? nl : t + strlen(t);
-            const char *eq = memchr(t, '=', (size_t)(end - t));
-            if (eq) {
-                const char *k0 = t, *k1 = eq;
-                while (k0 < k1 && (*k0 == ' ' || *k0 == '\t')) k0++;
-                while (k1 > k0 && (k1[-1] == ' ' || k1[-1] == '\t')) k1--;
-                int idx = -1;
-                for (int i = 0; i < ns; i++)
-                    if (strlen(s[i].path) == (size_t)(k1 - k0) && strncmp(s[i].path, k0, (size_t)(k1 - k0)) == 0) idx = i;
-                if (idx < 0 && k1 > k0 && ns < 64) {
-                    sweep_setting *g = realloc(s, sizeof *s * (size_t)(ns + 1));
-                    if (!g) break;
-                    s = g;
-                    s[ns].path = strndup(k0, (size_t)(k1 - k0));
-                    s[ns].label = s[ns].path ? clip(s[ns].path, "setting", 40) : NULL;
-                    s[ns].val = malloc(sizeof(double) * (size_t)npt);
-                    s[ns].numeric = 1;
-                    s[ns].varied = 0;
-                    if (!s[ns].path || !s[ns].label || !s[ns].val) { free(s[ns].path); free(s[ns].label); free(s[ns].val); break; }
-                    for (int i = 0; i < npt; i++) s[ns].val[i] = NAN;
-                    idx = ns++;
-                }
-                if (idx >= 0) {
-                    char buf[128], *e;
-                    size_t l = (size_t)(end - eq - 1);
-                    snprintf(buf, sizeof buf, "%.*s", (int)(l < sizeof buf - 1 ? l : sizeof buf - 1), eq + 1);
-                    double x = strtod(buf, &e);
-                    while (*e == ' ' || *e == '\t' || *e == ';' || *e == '\r') e++;
-                    if (e == buf || *e) {
-                        const char *b = buf + strspn(buf, " \t");
-                        x = !strncmp(b, "true", 4) ? 1 : !strncmp(b, "false", 5) ? 0 : NAN;
-                        if (isnan(x)) s[idx].numeric = 0;
-                    }
-                    s[idx].val[p] = x;
-                }
-            }
-            t = nl ? nl + 1 : NULL;
-        }
-    }
-    for (int i = 0; i < ns; i++) {
-        double first = NAN;
-        for (int p = 0; p < npt; p++) {
-            if (isnan(s[i].val[p])) { s[i].numeric = 0; continue; }
-            if (isnan(first)) first = s[i].val[p];
-            else if (s[i].val[p] != first) s[i].varied = 1;
-        }
-    }
-    *out = s;
-    return ns;
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Response curve of arm a: pooled replications of all points at each distinct x. */
-static int response_band(const rpt_ctx *c, const double *v, const double *x, int npt, int a, rpt_band *b, double *tmp)
-{
-    double *xs = malloc(sizeof(double) * (size_t)npt);
-    if (!xs) return -1;
-    int nx = 0;
-    for (int p = 0; p < npt; p++)
-        if (isfinite(x[p])) xs[nx++] = x[p];
-    qsort(xs, (size_t)nx, sizeof *xs, cmp_dbl);
-    for (int i = 0; i < nx; i++) {
-        if (i > 0 && xs[i] == xs[i - 1]) continue;
-        int n = 0;
-        for (int p = 0; p < npt; p++) {
-            if (x[p] != xs[i]) continue;
-            for (int r = 0; r < c->reps; r++) {
-                double y = v[((size_t)a * (size_t)npt + (size_t)p) * (size_t)c->reps + (size_t)r];
-                if (isfinite(y)) tmp[n++] = y;
-            }
-        }
-        if (n == 0) continue;
-        qsort(tmp, (size_t)n, sizeof *tmp, cmp_dbl);
-        if (rd_band_push(b, xs[i], tmp, n) != 0) { free(xs); return -1; }
-    }
-    free(xs);
-    return b->n;
-}
-
-/* Heatmap cells: for each distinct (x0, x1), the mean over points and replications of
- * arm a (ref < 0) or of the paired difference a - ref.  Returns cells. */
-static int heat_cells(const rpt_ctx *c, const double *v, const double *x0, const double *x1, int npt, int a, int ref,
-                      double *cx, double *cy, double *cz)
-{
-    int nc = 0;
-    for (int p = 0; p < npt; p++) {
-        if (!isfinite(x0[p]) || !isfinite(x1[p])) continue;
-        int seen = 0;
-        for (int q = 0; q < p; q++) seen |= x0[q] == x0[p] && x1[q] == x1[p];
-        if (seen) continue;
-        double sum = 0;
-        int n = 0;
-        for (int q = p; q < npt; q++) {
-            if (x0[q] != x0[p] || x1[q] != x1[p]) continue;
-            for (int r = 0; r < c->reps; r++) {
-                double y = v[((size_t)a * (size_t)npt + (size_t)q) * (size_t)c->reps + (size_t)r];
-                if (ref >= 0) y -= v[((size_t)ref * (size_t)npt + (size_t)q) * (size_t)c->reps + (size_t)r];
-                if (isfinite(y)) { sum += y; n++; }
-            }
-        }
-        cx[nc] = x0[p];
-        cy[nc] = x1[p];
-        cz[nc] = n ? sum / n : NAN;
-        nc++;
-    }
-    return nc;
-}
-
-static void sec_sweep(rpt_ctx *c)
-{
-    if (c->npoints < 2 || c->narms == 0) return;
-    int *pt = NULL, npt;
-    char **txt = NULL;
-    sweep_setting *set = NULL;
-    int nset = 0, var[MAX_SWEEP_SETTINGS], nvar = 0;
-    double *v = NULL, *tmp = NULL, *cell = NULL, *pidx = NULL;
-    rpt_band *b = NULL;
-    plot_fan_series *ser = NULL;
-    if ((npt = rd_points(c, &pt, &txt)) < 2) goto out;
-    nset = parse_settings(txt, npt, &set);
-    for (int i = 0; i < nset && nvar < MAX_SWEEP_SETTINGS; i++)
-        if (set[i].varied && set[i].numeric) var[nvar++] = i;
-    size_t nv = (size_t)c->narms * (size_t)npt * (size_t)c->reps;
-    v = malloc(sizeof(double) * nv);
-    tmp = malloc(sizeof(double) * (size_t)npt * (size_t)c->reps);
-    cell = malloc(sizeof(double) * 3 * (size_t)npt);
-    pidx = malloc(sizeof(double) * (size_t)npt);
-    b = calloc((size_t)c->narms, sizeof *b);
-    ser = calloc((size_t)c->narms, sizeof *ser);
-    if (!v || !tmp || !cell || !pidx || !b || !ser) goto out;
-    for (int p = 0; p < npt; p++) pidx[p] = pt[p];
-
-    section_open(c, RPT_SWEEP, "sweep", "Sweep");
-    FILE *h = c->body;
-    fprintf(h, "<p class=\"note\">%d points", npt);
-    if (nvar) {
-        fputs(" over ", h);
-        for (int k = 0; k < nvar; k++) {
-            fputs(k ? ", " : "", h);
-            fputs("<code>", h);
-            rpt_html_write(h, set[var[k]].path);
-            fputs("</code>", h);
-        }
-    }
-    fprintf(h, "; %d replication%s per arm and point. Response curves: median with 50%% and 90%% bands over the "
-               "replications%s.</p>\n", c->reps, c->reps == 1 ? "" : "s",
-            nvar > 1 ? " (pooled over the other varied settings at each value)" : "");
-    /* the points table: settings and the first key metric per arm */
-    int first_key = -1;
-    for (int k = 0; k < NKEY && first_key < 0; k++)
-        if (met_pos(c, key_metrics[k]) >= 0) first_key = k;
-    if (first_key >= 0 && rd_sweep_metric(c, key_metrics[first_key], pt, npt, v) != 0) goto out_sec;
-    fputs("<details><summary>Points</summary>\n<table>\n<thead><tr><th>point</th>", h);
-    for (int k = 0; k < nvar; k++) {
-        fputs("<th>", h);
-        rpt_html_write(h, set[var[k]].path);
-        fputs("</th>", h);
-    }
-    if (nvar == 0) fputs("<th>settings</th>", h);
-    for (int a = 0; first_key >= 0 && a < c->narms; a++) {
-        fprintf(h, "<th>%s: ", key_metrics[first_key]);
-        rpt_html_write(h, name_or(c->arm[a], "(unnamed arm)"));
-        fputs("</th>", h);
-    }
-    fputs("</tr></thead>\n<tbody>\n", h);
-    for (int p = 0; p < npt; p++) {
-        fprintf(h, "<tr><td>%d</td>", pt[p]);
-        for (int k = 0; k < nvar; k++) {
-            fputs("<td>", h);
-            rh_num(h, set[var[k]].val[p], 0);
-            fputs("</td>", h);
-        }
-        if (nvar == 0) {
-            fputs("<td><code>", h);
-            rpt_html_write(h, txt[p]);
-            fputs("</code></td>", h);
-        }
-        for (int a = 0; first_key >= 0 && a < c->narms; a++) {
-            double s = 0;
-            int n = 0;
-            for (int r = 0; r < c->reps; r++) {
-                double y = v[((size_t)a * (size_t)npt + (size_t)p) * (size_t)c->reps + (size_t)r];
-                if (isfinite(y)) { s += y; n++; }
-            }
-            fputs("<td>", h);
-            rh_num(h, n ? s / n : NAN, 0);
-            fputs("</td>", h);
-        }
-        fputs("</tr>\n", h);
-    }
-    fputs("</tbody></table></details>\n", h);
-
-    /* response curves: every key metric against every varied setting (or the point index) */
-    int nheat = 0;
-    for (int k = 0; k < NKEY; k++) {
-        if (met_pos(c, key_metrics[k]) < 0) continue;
-        if (rd_sweep_metric(c, key_metrics[k], pt, npt, v) != 0) goto out_sec;
-        int nx = nvar ? nvar : 1;
-        for (int j = 0; j < nx; j++) {
-            const double *x = nvar ? set[var[j]].val : pidx;
-            const char *xl = nvar ? set[var[j]].label : "point";
-            int ns = 0;
-            for (int a = 0; a < c->narms; a++) {
-                rd_band_free(&b[a]);
-                if (response_band(c, v, x, npt, a, &b[a], tmp) > 0) fan_series(c, &b[a], &ser[ns++], a, PLOT_MARKS);
-            }
-            if (ns == 0) continue;
-            char title[1024], base[4200], name[64], perr[1024];
-            snprintf(title, sizeof title, "%s\n%s against %s", c->sname, key_metrics[k], xl);
-            snprintf(name, sizeof name, "sweep_%s_%d", key_metrics[k], j);
-            base_of(c, base, sizeof base, name);
-            plot_axes ax = axes(c, title, xl, key_metrics[k]);
-            figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
-        }
-        /* heatmaps over the first two varied settings */
-        if (nvar < 2 || nheat >= MAX_HEAT) continue;
-        if (nheat++ == 0) {
-            c->info->sections |= RPT_HEATMAP;
-            fputs("<h3>Heatmaps</h3>\n<p class=\"note\">Mean over the replications at each pair of values of <code>", h);
-            rpt_html_write(h, set[var[0]].path);
-            fputs("</code> and <code>", h);
-            rpt_html_write(h, set[var[1]].path);
-            fputs("</code>; for the other arms also the mean paired difference to ", h);
-            rpt_html_write(h, name_or(c->arm[c->ref], "the reference arm"));
-            fputs(".</p>\n", h);
-        }
-        double *cx = cell, *cy = cell + npt, *cz = cell + 2 * npt;
-        for (int a = 0; a < c->narms; a++)
-            for (int diff = 0; diff < 2; diff++) {
-                if (diff && (a == c->ref || c->narms < 2)) continue;
-                int nc = heat_cells(c, v, set[var[0]].val, set[var[1]].val, npt, a, diff ? c->ref : -1, cx, cy, cz);
-                char title[1024], base[4200], name[64], perr[1024], zl[512];
-                if (diff)
-                    snprintf(title, sizeof title, "%s\n%s, %s minus %s", c->sname, key_metrics[k],
-                             c->alabel[a], c->alabel[c->ref]);
-                else
-                    snprintf(title, sizeof title, "%s\n%s, arm %s", c->sname, key_metrics[k],
-                             c->alabel[a]);
-                snprintf(zl, sizeof zl, "%s%s", key_metrics[k], diff ? " (difference)" : "");
-                snprintf(name, sizeof name, "heat%s_%s_%d", diff ? "diff" : "", key_metrics[k], a);
-                base_of(c, base, sizeof base, name);
-                plot_axes ax = axes(c, title, set[var[0]].label, set[var[1]].label);
-                figure(c, plot_heatmap(base, &ax, cx, cy, cz, nc, zl, diff, perr, sizeof perr), name, title, perr);
-            }
-    }
-out_sec:
-    section_close(c);
-out:
-    for (int i = 0; i < nset; i++) { free(set[i].path); free(set[i].label); free(set[i].val); }
-    free(set);
-    for (int i = 0; txt && i < npt; i++) free(txt[i]);
-    free(txt);
-    free(pt);
-    free(v);
-    free(tmp);
-    free(cell);
-    free(pidx);
-    if (b)
-        for (int a = 0; a < c->narms; a++) rd_band_free(&b[a]);
-    free(b);
     free(ser);
 }
 
@@ -817,7 +530,7 @@ static int backtest_row(FILE *h, const rpt_ctx *c, const rpt_band *obs, const rp
     fputs("<tr><td>", h);
     rpt_html_write(h, label);
     fputs("</td><td>", h);
-    rpt_html_write(h, name_or(c->arm[a], "(unnamed arm)"));
+    rpt_html_write(h, rs_name(c->arm[a], "(unnamed arm)"));
     fprintf(h, "</td><td>%d</td><td>", n);
     rh_num(h, nape ? 100.0 * ape / nape : NAN, 0);
     fprintf(h, "</td><td>%.0f%%</td><td>%.0f%%</td></tr>\n", 100.0 * in50 / n, 100.0 * in90 / n);
@@ -859,9 +572,9 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
         }
         if (win.n == 0) { rd_band_free(&obs); rd_band_free(&win); continue; }
         if (!opened) {
-            section_open(c, RPT_HISTORY, "history", fc ? "Observed history and forecast" : "Observed log");
+            rs_open(c, RPT_HISTORY, "history", fc ? "Observed history and forecast" : "Observed log");
             fputs("<p class=\"note\">Observed: ", c->body);
-            rpt_html_write(c->body, name_or(c->live_label, "live log"));
+            rpt_html_write(c->body, rs_name(c->live_label, "live log"));
             fprintf(c->body, " (run %lld%s", (long long)c->live_run, c->o->live_group ? ", group " : "");
             if (c->o->live_group) fprintf(c->body, "%d", c->o->live_group);
             fputs(").", c->body);
@@ -875,17 +588,17 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
         int ns = 0;
         ser[ns++] = (plot_fan_series){obs_title, win.n, win.x, win.med, NULL, NULL, NULL, NULL, PLOT_BLACK, PLOT_OBSERVED};
         for (int a = 0; a < c->narms; a++)
-            if (bands[k][a].n > 0) fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
+            if (bands[k][a].n > 0) rs_fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
         char title[1024], base[4200], name[64], perr[1024];
         snprintf(title, sizeof title, "%s\n%s, observed%s", c->lname, daily_rows[k].label,
                  fc ? " then forecast" : "");
         snprintf(name, sizeof name, "history_%s", daily_rows[k].metric);
-        base_of(c, base, sizeof base, name);
-        plot_axes ax = axes(c, title, "", daily_rows[k].unit);
+        rs_base(c, base, sizeof base, name);
+        plot_axes ax = rs_axes(c, title, "", daily_rows[k].unit);
         ax.xdate = 1;
-        ax.yzero = 1;
+        ax.yzero = daily_rows[k].yzero;
         if (fc) { ax.xmark = xs - 43200; ax.xmark_label = "forecast"; }
-        figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
+        rs_figure(c, plot_fan(base, &ax, ser, ns, perr, sizeof perr), name, title, perr);
         /* observed against forecast where they overlap */
         for (int a = 0; fc && a < c->narms; a++)
             if (bands[k][a].n > 0) nbt += backtest_row(bt, c, &win, &bands[k][a], a, daily_rows[k].label);
@@ -908,7 +621,7 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
         int n = rd_live_summary(c, &names, &vals);
         if (n > 0) {
             if (!opened) {
-                section_open(c, RPT_HISTORY, "history", "Observed log");
+                rs_open(c, RPT_HISTORY, "history", "Observed log");
                 opened = 1;
             }
             fputs("<table>\n<thead><tr><th>metric</th><th>observed</th></tr></thead>\n<tbody>\n", c->body);
@@ -924,7 +637,7 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
         for (int i = 0; i < n; i++) free(names[i]);
         if (n > 0) { free(names); free(vals); }
     }
-    if (opened) section_close(c);
+    if (opened) rs_close(c);
     free(ser);
 }
 
@@ -937,7 +650,7 @@ static void sec_settings(rpt_ctx *c)
     if (!s) return;
     for (int a = 0; a < c->narms; a++) any |= (s[a] = rd_arm_settings(c, a)) != NULL;
     if (any) {
-        section_open(c, RPT_SETTINGS, "settings", "Scenario and settings");
+        rs_open(c, RPT_SETTINGS, "settings", "Scenario and settings");
         if (c->scenario_text) {
             fputs("<details open><summary>Scenario file", c->body);
             if (c->scenario_path) {
@@ -952,13 +665,13 @@ static void sec_settings(rpt_ctx *c)
         for (int a = 0; a < c->narms; a++) {
             if (!s[a]) continue;
             fputs("<details><summary>Effective settings of arm ", c->body);
-            rpt_html_write(c->body, name_or(c->arm[a], "(unnamed arm)"));
+            rpt_html_write(c->body, rs_name(c->arm[a], "(unnamed arm)"));
             if (c->npoints > 1) fprintf(c->body, " at point %d", c->point);
             fputs("</summary>\n", c->body);
             rh_pre(c->body, s[a]);
             fputs("</details>\n", c->body);
         }
-        section_close(c);
+        rs_close(c);
     }
     for (int a = 0; a < c->narms; a++) free(s[a]);
     free(s);
@@ -976,7 +689,7 @@ static void sec_provenance(rpt_ctx *c)
 {
     FILE *h = c->body;
     char buf[256];
-    section_open(c, RPT_PROVENANCE, "provenance", "Provenance");
+    rs_open(c, RPT_PROVENANCE, "provenance", "Provenance");
     fputs("<table class=\"kv\">\n", h);
     kv(h, "results database", c->o->db_path);
     snprintf(buf, sizeof buf, "%lld (%s)", (long long)c->batch, c->kind ? c->kind : "no manifest");
@@ -997,7 +710,7 @@ static void sec_provenance(rpt_ctx *c)
     kv(h, "report by", "qunsim " QS_VERSION);
     kv(h, "report command", c->o->command);
     fputs("</table>\n", h);
-    section_close(c);
+    rs_close(c);
 }
 
 /* ---- assembly ---- */
@@ -1030,10 +743,10 @@ static void ctx_free(rpt_ctx *c)
 static void write_page(rpt_ctx *c, FILE *f)
 {
     char title[1024];
-    snprintf(title, sizeof title, "qunsim report: %s", name_or(c->scenario, "results"));
+    snprintf(title, sizeof title, "qunsim report: %s", rs_name(c->scenario, "results"));
     rh_head(f, title);
     fputs("<h1>", f);
-    rpt_html_write(f, name_or(c->scenario, "qunsim results"));
+    rpt_html_write(f, rs_name(c->scenario, "qunsim results"));
     fputs("</h1>\n<p class=\"meta\">", f);
     fprintf(f, "Batch %lld", (long long)c->batch);
     if (c->kind) {
@@ -1046,7 +759,7 @@ static void write_page(rpt_ctx *c, FILE *f)
         for (int a = 0; a < c->narms; a++) {
             fputs(a ? ", " : "", f);
             fputs("<b>", f);
-            rpt_html_write(f, name_or(c->arm[a], "(unnamed arm)"));
+            rpt_html_write(f, rs_name(c->arm[a], "(unnamed arm)"));
             fputs("</b>", f);
         }
         fprintf(f, " &middot; %d replication%s per arm", c->reps, c->reps == 1 ? "" : "s");
@@ -1106,7 +819,7 @@ int rpt_build(const rpt_opts *o, rpt_info *info, char *err, size_t errlen)
     sec_retention(&c);
     sec_comparison(&c);
     sec_funnel(&c);
-    sec_sweep(&c);
+    rs_sweep(&c);
     sec_history(&c, bands);
     sec_settings(&c);
     sec_provenance(&c);

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report_int.h"
@@ -85,14 +86,30 @@ void rh_num(FILE *f, double v, int sign)
     else fprintf(f, "%.4g", v);
 }
 
+/* A chart title of several lines as one line of text: "line1: line2". */
+static void one_line(FILE *f, const char *s)
+{
+    for (const char *p = s; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        char *piece = strndup(p, l);
+        if (!piece) return;
+        rpt_html_write(f, piece);
+        free(piece);
+        if (!nl) break;
+        fputs(": ", f);
+        p = nl + 1;
+    }
+}
+
 void rh_figure(FILE *f, const char *name, const char *caption, int svg)
 {
     fprintf(f, "<figure>");
     if (svg) fprintf(f, "<a href=\"plots/%s.svg\">", name);
     fprintf(f, "<img src=\"plots/%s.png\" alt=\"", name);
-    rpt_html_write(f, caption);
+    one_line(f, caption);
     fprintf(f, "\">%s<figcaption>", svg ? "</a>" : "");
-    rpt_html_write(f, caption);
+    one_line(f, caption);
     if (svg) fprintf(f, " &middot; <a href=\"plots/%s.svg\">SVG</a>", name);
     fprintf(f, " &middot; <a href=\"plots/%s.gp\">gnuplot script</a></figcaption></figure>\n", name);
 }

@@ -1,7 +1,8 @@
 /* report_int.h -- internals of the report shared by its files: report.c (the
- * page and its sections), report_data.c (SQL queries and quantiles over
- * replications), report_html.c (escaping, tables, figures).  Not an
- * interface: nothing outside analysis/report*.c includes it.
+ * page, most sections, helpers for sections), report_sweep.c (the sweep
+ * section), report_data.c (SQL queries and quantiles over replications),
+ * report_html.c (escaping, tables, figures).  Not an interface: nothing
+ * outside analysis/report*.c includes it.
  */
 #ifndef QS_REPORT_INT_H
 #define QS_REPORT_INT_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "plot.h"
 #include "report.h"
 #include "summary.h"
 
@@ -111,12 +113,38 @@ double rd_quantile(const double *sorted, int n, double p);
 double rd_date_x(const char *day);
 int rd_fail(rpt_ctx *c, const char *what);
 
+/* ---- report.c: helpers for the section files ---- */
+/* Index of summary metric m in c->met, or -1. */
+int rs_met(const rpt_ctx *c, const char *m);
+/* s, or dflt when s is NULL or empty. */
+const char *rs_name(const char *s, const char *dflt);
+/* A copy for charts: at most maxch characters, then an ellipsis; control
+ * characters as spaces.  malloc'd (caller frees); NULL on ENOMEM. */
+char *rs_clip(const char *s, const char *dflt, int maxch);
+/* After plot_*() returned rc: count the chart and add it to the page as
+ * plots/NAME.png, or count a warning and log perr. */
+void rs_figure(rpt_ctx *c, int rc, const char *name, const char *caption, const char *perr);
+/* The base path OUT/plots/NAME of a chart into buf. */
+void rs_base(rpt_ctx *c, char *buf, size_t n, const char *name);
+/* Chart settings with these labels (SVG as the options say). */
+plot_axes rs_axes(const rpt_ctx *c, const char *title, const char *xl, const char *yl);
+/* Open a section (linked from the navigation, bit set in info) / close it. */
+void rs_open(rpt_ctx *c, unsigned bit, const char *id, const char *title);
+void rs_close(rpt_ctx *c);
+/* A fan-chart series of arm a from band b. */
+void rs_fan_series(const rpt_ctx *c, rpt_band *b, plot_fan_series *s, int a, int style);
+
+/* ---- report_sweep.c ---- */
+/* The sweep section (batches with more than one point). */
+void rs_sweep(rpt_ctx *c);
+
 /* ---- report_html.c ---- */
 void rh_head(FILE *f, const char *title);
 void rh_tail(FILE *f);
 /* Write number v like printf "%.4g" (or "n/a" for NaN); sign: always a sign. */
 void rh_num(FILE *f, double v, int sign);
-/* A figure: the PNG (linking the SVG when svg), caption escaped. */
+/* A figure: the PNG (linking the SVG when svg) and its caption (escaped; a
+ * multi-line chart title becomes "line1: line2"). */
 void rh_figure(FILE *f, const char *name, const char *caption, int svg);
 /* Write a <pre> block of user text. */
 void rh_pre(FILE *f, const char *text);

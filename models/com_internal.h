@@ -23,9 +23,9 @@ enum { MK_NORMAL = 0, MK_SPAMMER };
  * tick first, then the operator, then members. */
 enum { PRIO_DAY = -10, PRIO_OPERATOR = -5, PRIO_MEMBER = 0 };
 
-/* One member: fixed size: 184 bytes here, plus its GSL stream (40 bytes in
+/* One member: fixed size: 192 bytes here, plus its GSL stream (40 bytes in
  * two allocations), 4 bytes of speaker bookkeeping and 4 in its group list:
- * about 260 bytes a member in all (docs/model.md). */
+ * about 270 bytes a member with allocator overhead (docs/model.md). */
 typedef struct member {
     double rate;      /* messages/day at full engagement */
     double eng;       /* engagement in [0,1] at time t_eng */

@@ -135,6 +135,18 @@ void lq_flush(lq *q, q_slot *pool)
     q->sn = 0;
 }
 
+static void distribute_array(lq_rung *r, q_slot *pool, const q_entry *v, size_t m)
+{
+    for (size_t i = 0; i < m; i++) {
+        uint32_t idx = v[i].slot;
+        double d = (v[i].t - r->start) * r->inv;
+        uint32_t k = d < r->dnb ? (d > 0 ? (uint32_t)d : 0) : r->nb - 1;
+        pool[idx].next = r->b[k].head;
+        r->b[k].head = idx + 1;
+        r->b[k].n++;
+    }
+}
+
 int lq_refill(lq *q, q_slot *pool)
 {
     lq_flush(q, pool);
@@ -187,17 +199,26 @@ int lq_refill(lq *q, q_slot *pool)
         r->cur = k;
         r->b[k].head = 0;
         r->b[k].n = 0;
+        /* a big bucket: one walk copies it into the (empty) bottom array,
+         * which then serves as a scratch list for a finer rung */
+        q_entry *v = q->bottom.v;
         double lo = INFINITY, hi = -INFINITY;
+        size_t m = 0;
         for (uint32_t i = head; i; i = pool[i - 1].next) {
             double t = pool[i - 1].t;
+            v[m].t = t;
+            v[m].slot = i - 1;
+            v[m].pad = 0;
+            m++;
             if (t < lo) lo = t;
             if (t > hi) hi = t;
         }
         if (rung_setup(&q->rung[q->nr], lo, hi, n) != 0) {
-            to_bottom(q, pool, head);
+            q->bottom.n = m;
+            q_heap_heapify(&q->bottom, pool);
             return 0;
         }
-        distribute(&q->rung[q->nr], pool, head);
+        distribute_array(&q->rung[q->nr], pool, v, m);
         q->nr++;
     }
 }

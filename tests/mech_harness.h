@@ -96,6 +96,14 @@ static inline void mh_set(com_params *p, const char *path, const char *value)
     if (opt_set(t, nt, path, value, err, sizeof err) != 0) ck_abort_msg("mh_set %s=%s: %s", path, value, err);
 }
 
+/* Set a setting only if the tables have it (settings newer than a test). */
+static inline void mh_set_opt(com_params *p, const char *path, const char *value)
+{
+    opt_table t[16];
+    int nt = com_tables(p, t, 16), tab;
+    if (opt_find(t, nt, path, &tab)) mh_set(p, path, value);
+}
+
 static inline void mh_setd(com_params *p, const char *path, double v)
 {
     char b[64];
@@ -116,6 +124,7 @@ static inline void mh_quiet(com_params *p, int n)
     mh_set(p, "members.engagement_b", "0.01");
     mh_set(p, "members.engagement_tau", "1e9");
     mh_set(p, "members.belonging_tau", "1e9");
+    mh_set_opt(p, "members.belonging_init", "0");
     mh_set(p, "members.silent_below", "0");
     mh_set(p, "members.leave_rate", "0");
     mh_set(p, "members.mute_rate", "0");

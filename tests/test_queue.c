@@ -657,26 +657,51 @@ START_TEST(random_static_vs_sort)
 }
 END_TEST
 
-/* ---- randomized: a dynamic run against a sorted-array reference ---------
+/* ---- randomized: a dynamic run against a reference queue ---------------
  * A driver fires events; at each firing it draws (from its own generator,
  * in firing order) how many events to schedule, their delays and priorities,
  * and whether to cancel some earlier event.  The same driver runs on the
- * engine and on a reference queue kept as a sorted array (binary insertion),
- * and the logs (fired ids, times, cancel results) must match exactly. */
+ * engine and on a reference: a plain binary heap ordered by the full
+ * (t, prio, seq) key, with cancelled refs marked in a state array.  The logs
+ * (fired refs, times, cancel results) must match exactly.  One mode cancels
+ * so much that the engine purges dead entries many times mid-run. */
 
-enum { DYN_FIRES = 40000, DYN_LOW = 150, DYN_HIGH = 400, NDIST = 6 };
+typedef struct dyn_mode {
+    int fires;      /* events to fire before draining */
+    int low, high;  /* keep the pending count roughly in [low, high] */
+    int cancel_in;  /* cancel with probability 1/cancel_in per firing */
+    int ncancel;    /* ... this many events, among the last `back` scheduled */
+    int back;
+} dyn_mode;
+
+enum { NDIST = 8 };
+static const dyn_mode modes[NDIST] = {
+    {40000, 150, 400, 4, 1, 800},       /* 0: quarter-second grid: ties, zero delays */
+    {40000, 150, 400, 4, 1, 800},       /* 1: Exp(1) */
+    {40000, 150, 400, 4, 1, 800},       /* 2: 1e-9 .. 1e9 log-uniform */
+    {40000, 150, 400, 4, 1, 800},       /* 3: bursts of zero delays */
+    {40000, 150, 400, 4, 1, 800},       /* 4: daily/hourly grid */
+    {40000, 150, 400, 4, 1, 800},       /* 5: bimodal: near and far timers */
+    {60000, 3000, 5000, 1, 2, 500},     /* 6: Exp(100), cancel 2 per firing: purges */
+    {30000, 20000, 30000, 8, 1, 60000}, /* 7: Exp(1) at 2e4+ pending: gathered refills */
+};
+
+enum { REF_PENDING = 0, REF_FIRED = 1, REF_CANCELLED = 2 };
 
 typedef struct drv drv;
 struct drv {
     int dist;
+    dyn_mode mode;
     uint64_t rs;
     /* backend */
     sim_t *s;                 /* engine, or NULL for the reference */
-    refev *q;                 /* reference: pending, sorted descending */
+    refev *q;                 /* reference: binary min-heap */
     size_t qn, qcap;
+    size_t npend;             /* reference: pending (not cancelled) */
     double now;
     /* bookkeeping shared by both backends */
     sim_id *ids;              /* engine id of each ref */
+    char *state;              /* reference: REF_* of each ref */
     int64_t nref, refcap;
     int64_t nfired;
     int64_t *log;
@@ -700,19 +725,51 @@ static double drv_delay(drv *d)
 {
     uint64_t *st = &d->rs;
     switch (d->dist) {
-    case 0: return tr_int(st, 8) * 0.25;                 /* ties, zeros */
-    case 1: return -log1p(-tr_unif(st));                 /* Exp(1) */
-    case 2: return pow(10.0, -9 + 18 * tr_unif(st));     /* 1e-9 .. 1e9 */
-    case 3: return tr_int(st, 10) < 9 ? 0.0 : 1000.0 * tr_unif(st); /* bursts */
-    case 4: return 86400.0 * tr_int(st, 3) + 3600.0 * tr_int(st, 4); /* daily grid */
-    default: {                                           /* bimodal, far timers */
+    case 0: return tr_int(st, 8) * 0.25;
+    case 1: case 7: return -log1p(-tr_unif(st));
+    case 2: return pow(10.0, -9 + 18 * tr_unif(st));
+    case 3: return tr_int(st, 10) < 9 ? 0.0 : 1000.0 * tr_unif(st);
+    case 4: return 86400.0 * tr_int(st, 3) + 3600.0 * tr_int(st, 4);
+    case 5: {
         double u = tr_unif(st);
         return u < 0.7 ? tr_unif(st) * 1e-3 : 1e5 + tr_unif(st) * 1e5;
     }
+    default: return -100.0 * log1p(-tr_unif(st));
     }
 }
 
 static void h_dyn(sim_t *s, const sim_event *ev);
+
+static void ref_push(drv *d, refev e)
+{
+    if (d->qn == d->qcap) {
+        d->qcap = d->qcap ? 2 * d->qcap : 1024;
+        d->q = realloc(d->q, d->qcap * sizeof *d->q);
+        REQ(d->q);
+    }
+    size_t i = d->qn++;
+    while (i > 0 && refev_cmp(&e, &d->q[(i - 1) / 2]) < 0) {
+        d->q[i] = d->q[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    d->q[i] = e;
+}
+
+static refev ref_pop(drv *d)
+{
+    refev top = d->q[0], x = d->q[--d->qn];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= d->qn) break;
+        if (c + 1 < d->qn && refev_cmp(&d->q[c + 1], &d->q[c]) < 0) c++;
+        if (refev_cmp(&d->q[c], &x) >= 0) break;
+        d->q[i] = d->q[c];
+        i = c;
+    }
+    if (d->qn) d->q[i] = x;
+    return top;
+}
 
 static void drv_schedule(drv *d, double delay, int prio)
 {
@@ -720,63 +777,51 @@ static void drv_schedule(drv *d, double delay, int prio)
     if (ref >= d->refcap) {
         d->refcap = d->refcap ? 2 * d->refcap : 4096;
         d->ids = realloc(d->ids, (size_t)d->refcap * sizeof *d->ids);
-        REQ(d->ids);
+        d->state = realloc(d->state, (size_t)d->refcap);
+        REQ(d->ids && d->state);
     }
     if (d->s) {
         d->ids[ref] = sim_schedule(d->s, delay, prio, h_dyn, d, ref, 0, 0);
         REQ(d->ids[ref] != 0);
         return;
     }
-    refev e = {d->now + delay, prio, ref};
-    if (d->qn == d->qcap) {
-        d->qcap = d->qcap ? 2 * d->qcap : 1024;
-        d->q = realloc(d->q, d->qcap * sizeof *d->q);
-        REQ(d->q);
-    }
-    /* descending order: find the first position whose element is < e */
-    size_t lo = 0, hi = d->qn;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (refev_cmp(&d->q[mid], &e) > 0) lo = mid + 1;
-        else hi = mid;
-    }
-    memmove(&d->q[lo + 1], &d->q[lo], (d->qn - lo) * sizeof *d->q);
-    d->q[lo] = e;
-    d->qn++;
+    d->state[ref] = REF_PENDING;
+    d->npend++;
+    ref_push(d, (refev){d->now + delay, prio, ref});
 }
 
 static int drv_cancel(drv *d, int64_t ref)
 {
     if (d->s) return sim_cancel(d->s, d->ids[ref]);
-    for (size_t k = 0; k < d->qn; k++)
-        if (d->q[k].seq == ref) {
-            memmove(&d->q[k], &d->q[k + 1], (d->qn - k - 1) * sizeof *d->q);
-            d->qn--;
-            return 0;
-        }
-    return -1;
+    if (d->state[ref] != REF_PENDING) return -1;
+    d->state[ref] = REF_CANCELLED;
+    d->npend--;
+    return 0;
 }
 
-static size_t drv_pending(drv *d) { return d->s ? sim_pending(d->s) : d->qn; }
+static size_t drv_pending(drv *d) { return d->s ? sim_pending(d->s) : d->npend; }
 
 static void drv_fire(drv *d, int64_t ref, double t)
 {
     drv_log(d, ref, t);
     d->nfired++;
-    if (d->nfired >= DYN_FIRES) return; /* let the queue drain */
+    if (d->nfired >= d->mode.fires) return; /* let the queue drain */
     size_t p = drv_pending(d);
-    int n = p < DYN_LOW ? 2 : p > DYN_HIGH ? 0 : (int)tr_int(&d->rs, 3);
+    int n = p < (size_t)d->mode.low ? 2 : p > (size_t)d->mode.high ? 0 : (int)tr_int(&d->rs, 3);
+    if (d->mode.cancel_in == 1) n += d->mode.ncancel; /* replace what the cancels take */
     for (int k = 0; k < n; k++) {
         double delay = drv_delay(d);
         int prio = (int)tr_int(&d->rs, 3) - 1;
         drv_schedule(d, delay, prio);
     }
-    if (tr_int(&d->rs, 4) == 0 && d->nref > 0) {
-        /* mostly recent refs (often pending), sometimes old ones (often dead) */
-        int64_t back = (int64_t)tr_int(&d->rs, 2 * DYN_HIGH);
-        int64_t ref2 = d->nref - 1 - (back < d->nref ? back : d->nref - 1);
-        int rc = drv_cancel(d, ref2);
-        drv_log(d, -1 - (2 * ref2 + (rc == 0)), t);
+    if (tr_int(&d->rs, (uint32_t)d->mode.cancel_in) == 0 && d->nref > 0) {
+        for (int k = 0; k < d->mode.ncancel; k++) {
+            /* recent refs, often pending, sometimes fired or cancelled */
+            int64_t back = (int64_t)tr_int(&d->rs, (uint32_t)d->mode.back);
+            int64_t ref2 = d->nref - 1 - (back < d->nref ? back : d->nref - 1);
+            int rc = drv_cancel(d, ref2);
+            drv_log(d, -1 - (2 * ref2 + (rc == 0)), t);
+        }
     }
 }
 
@@ -789,14 +834,17 @@ static void h_dyn(sim_t *s, const sim_event *ev)
 
 static void drv_run(drv *d)
 {
-    for (int k = 0; k < DYN_LOW; k++) drv_schedule(d, drv_delay(d), (int)tr_int(&d->rs, 3) - 1);
+    for (int k = 0; k < d->mode.low; k++) drv_schedule(d, drv_delay(d), (int)tr_int(&d->rs, 3) - 1);
     if (d->s) {
         sim_run_until(d->s, INFINITY);
-        ck_assert_uint_eq(sim_pending(d->s), 0);
+        REQ(sim_pending(d->s) == 0);
         return;
     }
     while (d->qn) {
-        refev e = d->q[--d->qn];
+        refev e = ref_pop(d);
+        if (d->state[e.seq] != REF_PENDING) continue;
+        d->state[e.seq] = REF_FIRED;
+        d->npend--;
         d->now = e.t;
         drv_fire(d, e.seq, e.t);
     }
@@ -806,6 +854,7 @@ static void drv_free(drv *d)
 {
     free(d->q);
     free(d->ids);
+    free(d->state);
     free(d->log);
     free(d->logt);
 }
@@ -815,6 +864,7 @@ START_TEST(random_dynamic_vs_reference)
     int k = _i / NDIST, dist = _i % NDIST;
     drv a = {0}, b = {0};
     a.dist = b.dist = dist;
+    a.mode = b.mode = modes[dist];
     a.rs = b.rs = 1000 + (uint64_t)dist;
     a.s = open_kind(k, 16);
     drv_run(&a);
@@ -822,12 +872,14 @@ START_TEST(random_dynamic_vs_reference)
     ck_assert_uint_eq(a.nlog, b.nlog);
     for (size_t j = 0; j < a.nlog; j++)
         if (!(a.log[j] == b.log[j] && a.logt[j] == b.logt[j]))
-            ck_abort_msg(
-                      "%s dist %d: log entry %zu: engine %lld at %.17g, reference %lld at %.17g",
-                      sim_queue_name(kinds[k]), dist, j, (long long)a.log[j], a.logt[j],
-                      (long long)b.log[j], b.logt[j]);
+            ck_abort_msg("%s dist %d: log entry %zu: engine %lld at %.17g, reference %lld at %.17g",
+                         sim_queue_name(kinds[k]), dist, j, (long long)a.log[j], a.logt[j],
+                         (long long)b.log[j], b.logt[j]);
     ck_assert_uint_eq(sim_fired(a.s), (uint64_t)a.nfired);
-    ck_assert_int_ge(a.nfired, DYN_FIRES);
+    ck_assert_int_ge(a.nfired, a.mode.fires);
+    sim_stats st;
+    sim_get_stats(a.s, &st);
+    if (dist == 6) ck_assert_uint_ge(st.purges, 5); /* the mode does what it is for */
     sim_close(a.s);
     drv_free(&a);
     drv_free(&b);

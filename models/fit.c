@@ -1,0 +1,1243 @@
+/* fit.c -- calibration of the community model's baseline from a live log:
+ * the log reader (results database or event sink), the gamma-Poisson and
+ * Hawkes maximum-likelihood estimators, profiles, engagement proxy and
+ * leaving hazard, and the scenario writer.  Definitions and their
+ * approximations: docs/calibration.md. */
+#include "fit.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_sf_gamma.h>
+#include <gsl/gsl_sf_psi.h>
+#include <sqlite3.h>
+
+#include "cal.h"
+
+#define DAYS 86400.0
+#define ENG_K 1e4          /* concentration of the written engagement Beta */
+#define PATIENCE_H 24.0    /* questions.patience written (the model's default) */
+
+/* ---- member id map (open addressing) -------------------------------------- */
+
+struct fit_idmap {
+    int64_t *key;
+    int32_t *val;
+    size_t cap, n;
+};
+
+static size_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+static int map_get(const fit_idmap *m, int64_t k)
+{
+    if (!m || m->cap == 0) return -1;
+    for (size_t i = mix64((uint64_t)k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (m->val[i] < 0) return -1;
+        if (m->key[i] == k) return m->val[i];
+    }
+}
+
+static int map_put(fit_idmap *m, int64_t k, int32_t v)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t nc = m->cap ? 2 * m->cap : 1024;
+        int64_t *nk = malloc(nc * sizeof *nk);
+        int32_t *nv = malloc(nc * sizeof *nv);
+        if (!nk || !nv) { free(nk); free(nv); return -1; }
+        for (size_t i = 0; i < nc; i++) nv[i] = -1;
+        for (size_t j = 0; j < m->cap; j++)
+            if (m->val[j] >= 0) {
+                size_t i = mix64((uint64_t)m->key[j]) & (nc - 1);
+                while (nv[i] >= 0) i = (i + 1) & (nc - 1);
+                nk[i] = m->key[j];
+                nv[i] = m->val[j];
+            }
+        free(m->key);
+        free(m->val);
+        m->key = nk;
+        m->val = nv;
+        m->cap = nc;
+    }
+    size_t i = mix64((uint64_t)k) & (m->cap - 1);
+    while (m->val[i] >= 0 && m->key[i] != k) i = (i + 1) & (m->cap - 1);
+    if (m->val[i] < 0) m->n++;
+    m->key[i] = k;
+    m->val[i] = v;
+    return 0;
+}
+
+static void map_free(fit_idmap *m)
+{
+    if (!m) return;
+    free(m->key);
+    free(m->val);
+    free(m);
+}
+
+/* ---- the log ------------------------------------------------------------- */
+
+int fit_log_new(fit_log **out, int64_t start_ts, int32_t utc_offset, int32_t days, int32_t group_id)
+{
+    *out = NULL;
+    fit_log *l = calloc(1, sizeof *l);
+    if (!l) return -1;
+    l->ids = calloc(1, sizeof *l->ids);
+    l->qids = calloc(1, sizeof *l->qids);
+    if (!l->ids || !l->qids) { fit_log_free(l); return -1; }
+    l->start_ts = start_ts;
+    l->utc_offset = utc_offset;
+    l->days = days;
+    l->group_id = group_id;
+    snprintf(l->source, sizeof l->source, "sim");
+    *out = l;
+    return 0;
+}
+
+void fit_log_free(fit_log *l)
+{
+    if (!l) return;
+    free(l->mem);
+    free(l->msg);
+    free(l->q);
+    map_free(l->ids);
+    map_free(l->qids);
+    free(l);
+}
+
+static int log_member(fit_log *l, const fit_member *m)
+{
+    int i = map_get(l->ids, m->id);
+    if (i >= 0) { /* an update: role and leaving, as the store's upsert */
+        l->mem[i].role = m->role;
+        l->mem[i].left_ts = m->left_ts;
+        return 0;
+    }
+    if (l->nmem == l->capmem) {
+        int nc = l->capmem ? 2 * l->capmem : 256;
+        fit_member *nm = realloc(l->mem, (size_t)nc * sizeof *nm);
+        if (!nm) return -1;
+        l->mem = nm;
+        l->capmem = nc;
+    }
+    if (map_put(l->ids, m->id, l->nmem) != 0) return -1;
+    l->mem[l->nmem++] = *m;
+    return 0;
+}
+
+/* One event of the group: messages (and linked answers) are kept. */
+static int log_event(fit_log *l, int64_t ts, int64_t member_id, int kind, int64_t msg_id, int64_t ref_id)
+{
+    if (member_id < 0 || kind < 0 || kind >= EV_KIND_COUNT || !ev_kind_is_message((ev_kind)kind)) return 0;
+    if (l->nmsg && ts < l->msg[l->nmsg - 1].ts) return -2;
+    int i = map_get(l->ids, member_id);
+    if (i < 0) { /* a sender without a membership row: present from here */
+        fit_member m = {member_id, ROLE_MEMBER, SRC_SEED, ts, -1};
+        if (log_member(l, &m) != 0) return -1;
+        i = l->nmem - 1;
+    }
+    if (l->nmsg == l->capmsg) {
+        int64_t nc = l->capmsg ? 2 * l->capmsg : 4096;
+        fit_msg *nm = realloc(l->msg, (size_t)nc * sizeof *nm);
+        if (!nm) return -1;
+        l->msg = nm;
+        l->capmsg = nc;
+    }
+    fit_msg *x = &l->msg[l->nmsg++];
+    x->ts = ts;
+    x->mem = i;
+    x->kind = (uint8_t)kind;
+    x->marked = (kind == EV_REPLY || kind == EV_ANSWER) && ref_id >= 0;
+    if (kind == EV_QUESTION && msg_id >= 0) {
+        if (l->nq == l->capq) {
+            int64_t nc = l->capq ? 2 * l->capq : 1024;
+            fit_question *nq = realloc(l->q, (size_t)nc * sizeof *nq);
+            if (!nq) return -1;
+            l->q = nq;
+            l->capq = nc;
+        }
+        if (map_put(l->qids, msg_id, (int32_t)l->nq) != 0) return -1;
+        l->q[l->nq].ts = ts;
+        l->q[l->nq].answer_ts = -1;
+        l->q[l->nq].mem = i;
+        l->nq++;
+    } else if (kind == EV_ANSWER && ref_id >= 0) {
+        int q = map_get(l->qids, ref_id);
+        if (q >= 0 && l->q[q].answer_ts < 0 && l->q[q].mem != i) l->q[q].answer_ts = ts;
+    }
+    return 0;
+}
+
+static int sink_member(void *ctx, const ev_member *m)
+{
+    fit_log *l = ctx;
+    if (m->group_id != l->group_id || l->failed) return 0;
+    fit_member x = {m->member_id, m->role, m->source, m->joined_ts, m->left_ts};
+    if (log_member(l, &x) != 0) l->failed = 1;
+    return 0;
+}
+
+static int sink_event(void *ctx, const ev_rec *e)
+{
+    fit_log *l = ctx;
+    if (e->group_id != l->group_id || l->failed) return 0;
+    if (log_event(l, e->ts, e->member_id, e->kind, e->id, e->ref_id) != 0) l->failed = 1;
+    return 0;
+}
+
+ev_sink fit_log_sink(fit_log *log)
+{
+    ev_sink s = {sink_member, sink_event, log};
+    return s;
+}
+
+static int sql_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+    return -1;
+}
+
+int fit_log_load(fit_log **out, sqlite3 *db, int64_t run_id, const char *group, char *err, size_t errlen)
+{
+    *out = NULL;
+    sqlite3_stmt *st = NULL;
+    fit_log *l = NULL;
+    int rc;
+    if (run_id <= 0) {
+        const char *q1 = "SELECT MAX(run_id) FROM runs WHERE source != 'sim'";
+        const char *q2 = "SELECT MAX(run_id) FROM runs r WHERE EXISTS (SELECT 1 FROM events e WHERE e.run_id = r.run_id)";
+        for (int k = 0; k < 2 && run_id <= 0; k++) {
+            if (sqlite3_prepare_v2(db, k ? q2 : q1, -1, &st, NULL) != SQLITE_OK) return sql_fail(db, "runs", err, errlen);
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) run_id = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+            st = NULL;
+        }
+        if (run_id <= 0) { snprintf(err, errlen, "no imported log (and no run with events) in the database"); return -1; }
+    }
+    if (sqlite3_prepare_v2(db, "SELECT IFNULL(source, 'sim'), IFNULL(scenario, ''), start_ts, utc_offset, days FROM runs WHERE run_id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, "runs", err, errlen);
+    sqlite3_bind_int64(st, 1, run_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        snprintf(err, errlen, "no run %lld in the database", (long long)run_id);
+        return -1;
+    }
+    if (sqlite3_column_type(st, 2) == SQLITE_NULL || sqlite3_column_type(st, 4) == SQLITE_NULL) {
+        sqlite3_finalize(st);
+        snprintf(err, errlen, "run %lld has no span (start_ts, days)", (long long)run_id);
+        return -1;
+    }
+    int64_t start = sqlite3_column_int64(st, 2);
+    int32_t off = sqlite3_column_int(st, 3), days = sqlite3_column_int(st, 4);
+    char source[32], scen[128];
+    snprintf(source, sizeof source, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(scen, sizeof scen, "%s", (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    st = NULL;
+
+    /* the group: by id, by name, or the busiest */
+    int32_t gid = -1;
+    char gname[128] = "";
+    if (group && *group) {
+        char *end;
+        long v = strtol(group, &end, 10);
+        const char *q = *end ? "SELECT group_id, IFNULL(name, '') FROM groups WHERE run_id = ?1 AND name = ?2"
+                             : "SELECT group_id, IFNULL(name, '') FROM groups WHERE run_id = ?1 AND group_id = ?3";
+        if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK) return sql_fail(db, "groups", err, errlen);
+        sqlite3_bind_int64(st, 1, run_id);
+        if (*end) sqlite3_bind_text(st, 2, group, -1, SQLITE_STATIC);
+        else sqlite3_bind_int64(st, 3, v);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            gid = sqlite3_column_int(st, 0);
+            snprintf(gname, sizeof gname, "%s", (const char *)sqlite3_column_text(st, 1));
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (gid < 0) { snprintf(err, errlen, "run %lld has no group \"%s\"", (long long)run_id, group); return -1; }
+    } else {
+        if (sqlite3_prepare_v2(db, "SELECT e.group_id, IFNULL(g.name, ''), COUNT(*) AS n FROM events e LEFT JOIN groups g ON"
+                                   " g.run_id = e.run_id AND g.group_id = e.group_id WHERE e.run_id = ?1"
+                                   " GROUP BY e.group_id ORDER BY n DESC, e.group_id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+            return sql_fail(db, "events", err, errlen);
+        sqlite3_bind_int64(st, 1, run_id);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            gid = sqlite3_column_int(st, 0);
+            snprintf(gname, sizeof gname, "%s", (const char *)sqlite3_column_text(st, 1));
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (gid < 0) { snprintf(err, errlen, "run %lld has no events (was it run with the event log off?)", (long long)run_id); return -1; }
+    }
+    if (fit_log_new(&l, start, off, days, gid) != 0) { snprintf(err, errlen, "out of memory"); return -1; }
+    l->run_id = run_id;
+    snprintf(l->source, sizeof l->source, "%s", source);
+    snprintf(l->name, sizeof l->name, "%s", gname[0] ? gname : scen);
+
+    if (sqlite3_prepare_v2(db, "SELECT member_id, role, source, joined_ts, left_ts FROM members"
+                               " WHERE run_id = ?1 AND group_id = ?2 AND member_id IS NOT NULL ORDER BY joined_ts, member_id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(db, "members", err, errlen);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int(st, 2, gid);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *role = (const char *)sqlite3_column_text(st, 1), *src = (const char *)sqlite3_column_text(st, 2);
+        int r = role ? ev_role_from_name(role) : ROLE_MEMBER, s = src ? ev_source_from_name(src) : SRC_SEED;
+        fit_member m = {sqlite3_column_int64(st, 0), r < 0 ? ROLE_MEMBER : r, s < 0 ? SRC_SEED : s, sqlite3_column_int64(st, 3),
+                        sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4)};
+        if (log_member(l, &m) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; goto fail; }
+    }
+    if (rc != SQLITE_DONE) { rc = sql_fail(db, "members", err, errlen); goto fail; }
+    sqlite3_finalize(st);
+    st = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT ts, member_id, kind, msg_id, ref_id FROM events WHERE run_id = ?1 AND group_id = ?2 ORDER BY ts",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(db, "events", err, errlen);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int(st, 2, gid);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL) continue;
+        int kind = ev_kind_from_name((const char *)sqlite3_column_text(st, 2));
+        int64_t mid = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
+        int64_t ref = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4);
+        int e = log_event(l, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), kind, mid, ref);
+        if (e != 0) { snprintf(err, errlen, "out of memory"); rc = -1; goto fail; }
+    }
+    if (rc != SQLITE_DONE) { rc = sql_fail(db, "events", err, errlen); goto fail; }
+    sqlite3_finalize(st);
+    if (l->nmsg == 0) {
+        snprintf(err, errlen, "run %lld, group %d: no messages", (long long)run_id, gid);
+        fit_log_free(l);
+        return -1;
+    }
+    *out = l;
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    fit_log_free(l);
+    return -1;
+}
+
+static int64_t epoch_day(int64_t ts, int32_t off)
+{
+    int64_t x = ts + off;
+    return x >= 0 ? x / 86400 : -((-x + 86399) / 86400);
+}
+
+int64_t fit_day(const fit_log *l, int64_t ts) { return epoch_day(ts, l->utc_offset) - epoch_day(l->start_ts, l->utc_offset); }
+
+int fit_hour(const fit_log *l, int64_t ts)
+{
+    int64_t x = ts + l->utc_offset;
+    int64_t s = x - epoch_day(ts, l->utc_offset) * 86400;
+    return (int)(s / 3600);
+}
+
+static int wday_of_epoch(int64_t D) { return (int)(((D + 3) % 7 + 7) % 7); } /* 1970-01-01 was a Thursday */
+
+int fit_weekday(const fit_log *l, int64_t d) { return wday_of_epoch(epoch_day(l->start_ts, l->utc_offset) + d); }
+
+double fit_engagement(double S, double scale) { return scale > 0 ? -expm1(-S / scale) : 0; }
+
+/* ---- small linear algebra ------------------------------------------------ */
+
+/* Invert the symmetric k x k matrix h (row-major) into cov.  0 or -1. */
+static int invert(const double *h, double *cov, int k)
+{
+    gsl_matrix *a = gsl_matrix_alloc((size_t)k, (size_t)k), *inv = gsl_matrix_alloc((size_t)k, (size_t)k);
+    gsl_permutation *p = gsl_permutation_alloc((size_t)k);
+    int rc = -1, sign;
+    if (a && inv && p) {
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++) gsl_matrix_set(a, (size_t)i, (size_t)j, 0.5 * (h[i * k + j] + h[j * k + i]));
+        if (gsl_linalg_LU_decomp(a, p, &sign) == GSL_SUCCESS && fabs(gsl_linalg_LU_det(a, sign)) > 0 &&
+            gsl_linalg_LU_invert(a, p, inv) == GSL_SUCCESS) {
+            rc = 0;
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++) cov[i * k + j] = gsl_matrix_get(inv, (size_t)i, (size_t)j);
+        }
+    }
+    gsl_matrix_free(a);
+    gsl_matrix_free(inv);
+    gsl_permutation_free(p);
+    return rc;
+}
+
+/* Minimise f with BFGS from x (in place, dimension k).  Returns 0 if it
+ * ended at a point with a small gradient or could not improve; -1 if the
+ * function was not finite at the start. */
+static int minimise(gsl_multimin_function_fdf *fn, gsl_vector *x, int maxit, double gtol, int *iters)
+{
+    gsl_multimin_fdfminimizer *m = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, fn->n);
+    if (!m) return -1;
+    int rc = 0, it = 0;
+    if (gsl_multimin_fdfminimizer_set(m, fn, x, 0.1, 0.1) != GSL_SUCCESS || !isfinite(m->f)) rc = -1;
+    else {
+        for (it = 0; it < maxit; it++) {
+            int s = gsl_multimin_fdfminimizer_iterate(m);
+            if (s != GSL_SUCCESS) break; /* no progress: at the minimum to the line search's precision */
+            if (gsl_multimin_test_gradient(m->gradient, gtol) == GSL_SUCCESS) break;
+        }
+        gsl_vector_memcpy(x, m->x);
+    }
+    if (iters) *iters = it;
+    gsl_multimin_fdfminimizer_free(m);
+    return rc;
+}
+
+/* Observed information in the optimiser's coordinates by central differences
+ * of the analytic gradient of the (unscaled) negative log-likelihood. */
+static void num_hessian(void (*grad)(const gsl_vector *, void *, gsl_vector *), void *ctx, const gsl_vector *x, int k, double *h)
+{
+    gsl_vector *xp = gsl_vector_alloc((size_t)k), *gp = gsl_vector_alloc((size_t)k), *gm = gsl_vector_alloc((size_t)k);
+    if (!xp || !gp || !gm) {
+        for (int i = 0; i < k * k; i++) h[i] = NAN;
+    } else {
+        const double step = 1e-4;
+        for (int j = 0; j < k; j++) {
+            gsl_vector_memcpy(xp, x);
+            gsl_vector_set(xp, (size_t)j, gsl_vector_get(x, (size_t)j) + step);
+            grad(xp, ctx, gp);
+            gsl_vector_set(xp, (size_t)j, gsl_vector_get(x, (size_t)j) - step);
+            grad(xp, ctx, gm);
+            for (int i = 0; i < k; i++) h[i * k + j] = (gsl_vector_get(gp, (size_t)i) - gsl_vector_get(gm, (size_t)i)) / (2 * step);
+        }
+    }
+    gsl_vector_free(xp);
+    gsl_vector_free(gp);
+    gsl_vector_free(gm);
+}
+
+/* ---- gamma-Poisson ------------------------------------------------------- */
+
+typedef struct gp_ctx {
+    const double *k, *E;
+    const unsigned char *tr;
+    size_t n;
+    double scale; /* 1/units: the optimiser sees the mean */
+} gp_ctx;
+
+/* Negative log-likelihood (without the constant lgamma(k+1)) and its
+ * gradient in (log shape, log mean), times scale. */
+static double gp_eval(const gsl_vector *x, gp_ctx *c, gsl_vector *g)
+{
+    double la = gsl_vector_get(x, 0), lm = gsl_vector_get(x, 1);
+    if (la > 30 || la < -30 || lm > 30 || lm < -40) {
+        if (g) gsl_vector_set_all(g, 0);
+        return GSL_POSINF;
+    }
+    double a = exp(la), m = exp(lm), ll = 0, ga = 0, gm = 0, lga = gsl_sf_lngamma(a), psa = gsl_sf_psi(a);
+    for (size_t i = 0; i < c->n; i++) {
+        double E = c->E[i], k = c->k[i];
+        if (!(E > 0)) continue;
+        double mE = m * E, den = a + mE, lr = log(a / den);
+        ll += gsl_sf_lngamma(k + a) - lga + a * lr + (k > 0 ? k * log(mE / den) : 0);
+        if (g) {
+            ga += gsl_sf_psi(k + a) - psa + lr + 1 - (a + k) / den;
+            gm += k / m - (a + k) * E / den;
+        }
+        if (c->tr && c->tr[i]) {
+            double lp0 = a * lr, p0 = exp(lp0), q = -expm1(lp0);
+            if (q <= 0) return GSL_POSINF;
+            ll -= log(q);
+            if (g) {
+                double r = p0 / q;
+                ga += r * (lr + 1 - a / den);
+                gm += r * (-a * E / den);
+            }
+        }
+    }
+    if (g) {
+        gsl_vector_set(g, 0, -ga * a * c->scale);
+        gsl_vector_set(g, 1, -gm * m * c->scale);
+    }
+    return -ll * c->scale;
+}
+
+static double gp_f(const gsl_vector *x, void *p) { return gp_eval(x, p, NULL); }
+static void gp_df(const gsl_vector *x, void *p, gsl_vector *g) { gp_eval(x, p, g); }
+static void gp_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) { *f = gp_eval(x, p, g); }
+static void gp_grad_unscaled(const gsl_vector *x, void *p, gsl_vector *g)
+{
+    gp_ctx c = *(gp_ctx *)p;
+    c.scale = 1;
+    gp_eval(x, &c, g);
+}
+
+int fit_gamma_poisson(const double *k, const double *E, const unsigned char *trunc, size_t n, fit_gp *out)
+{
+    memset(out, 0, sizeof *out);
+    out->se_shape = out->se_mean = NAN;
+    double sk = 0, sE = 0;
+    int units = 0;
+    for (size_t i = 0; i < n; i++)
+        if (E[i] > 0) { sk += k[i]; sE += E[i]; units++; }
+    out->units = units;
+    if (units < 2 || sk <= 0) return -1;
+    gp_ctx c = {k, E, trunc, n, 1.0 / units};
+    gsl_multimin_function_fdf fn = {gp_f, gp_df, gp_fdf, 2, &c};
+    gsl_vector *x = gsl_vector_alloc(2), *best = gsl_vector_alloc(2);
+    if (!x || !best) { gsl_vector_free(x); gsl_vector_free(best); return -1; }
+    double fbest = GSL_POSINF;
+    const double starts[] = {0.3, 1.0, 5.0};
+    for (int s = 0; s < 3; s++) {
+        gsl_vector_set(x, 0, log(starts[s]));
+        gsl_vector_set(x, 1, log(sk / sE));
+        if (minimise(&fn, x, 500, 1e-9, NULL) != 0) continue;
+        double f = gp_f(x, &c);
+        if (f < fbest) { fbest = f; gsl_vector_memcpy(best, x); }
+    }
+    int rc = -1;
+    if (isfinite(fbest)) {
+        rc = 0;
+        double a = exp(gsl_vector_get(best, 0)), m = exp(gsl_vector_get(best, 1));
+        out->shape = a;
+        out->mean = m;
+        out->loglik = -fbest * units;
+        if (a > FIT_SHAPE_MAX) {
+            out->shape_at_bound = 1;
+            out->shape = FIT_SHAPE_MAX;
+            out->se_mean = m / sqrt(sk); /* Poisson: no heterogeneity left */
+        } else {
+            double h[4], cov[4];
+            num_hessian(gp_grad_unscaled, &c, best, 2, h);
+            if (invert(h, cov, 2) == 0 && cov[0] > 0 && cov[3] > 0) {
+                out->se_shape = a * sqrt(cov[0]);
+                out->se_mean = m * sqrt(cov[3]);
+            }
+        }
+    }
+    gsl_vector_free(x);
+    gsl_vector_free(best);
+    return rc;
+}
+
+/* ---- Hawkes -------------------------------------------------------------- */
+
+typedef struct hk_ctx {
+    const fit_hawkes_in *in;
+    double scale;  /* 1 / counted events */
+    double *p;     /* immigrant probabilities (output of the last evaluation), or NULL */
+} hk_ctx;
+
+static double hk_eval(const gsl_vector *x, hk_ctx *c, gsl_vector *g)
+{
+    const fit_hawkes_in *in = c->in;
+    double lmu = gsl_vector_get(x, 0), ln = gsl_vector_get(x, 1), lb = gsl_vector_get(x, 2);
+    if (fabs(lmu) > 200 || fabs(ln) > 40 || lb > 10 || lb < -30) {
+        if (g) gsl_vector_set_all(g, 0);
+        return GSL_POSINF;
+    }
+    double mu = exp(lmu), n = 1 / (1 + exp(-ln)), beta = exp(lb);
+    double ll = 0, gmu = 0, gn = 0, gb = 0;
+    double A = 0, B = 0, tprev = 0;
+    int32_t segprev = -1;
+    for (size_t k = 0; k < in->n; k++) {
+        double t = in->t[k];
+        int32_t sg = in->seg ? in->seg[k] : 0;
+        if (sg != segprev) { A = 0; B = 0; segprev = sg; }
+        else {
+            double d = t - tprev, e = exp(-beta * d);
+            B = e * (B - d * (A + 1));
+            A = e * (A + 1);
+        }
+        tprev = t;
+        double ex = n * beta * A;
+        if (!in->count || in->count[k]) {
+            double lam = mu * in->a[k] + ex;
+            if (!(lam > 0)) return GSL_POSINF;
+            ll += log(lam);
+            if (g) {
+                gmu += in->a[k] / lam;
+                gn += beta * A / lam;
+                gb += n * (A + beta * B) / lam;
+            }
+            if (c->p) c->p[k] = mu * in->a[k] / lam;
+        } else if (c->p) c->p[k] = 0;
+        /* compensator of this event's offspring up to its segment's end */
+        double tau = in->seg_end[sg] - t, e = exp(-beta * tau);
+        ll -= n * (1 - e);
+        if (g) {
+            gn -= 1 - e;
+            gb -= n * tau * e;
+        }
+    }
+    ll -= mu * in->a_int;
+    if (g) {
+        gmu -= in->a_int;
+        gsl_vector_set(g, 0, -gmu * mu * c->scale);
+        gsl_vector_set(g, 1, -gn * n * (1 - n) * c->scale);
+        gsl_vector_set(g, 2, -gb * beta * c->scale);
+    }
+    return -ll * c->scale;
+}
+
+static double hk_f(const gsl_vector *x, void *p) { return hk_eval(x, p, NULL); }
+static void hk_df(const gsl_vector *x, void *p, gsl_vector *g) { hk_eval(x, p, g); }
+static void hk_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) { *f = hk_eval(x, p, g); }
+static void hk_grad_unscaled(const gsl_vector *x, void *p, gsl_vector *g)
+{
+    hk_ctx c = *(hk_ctx *)p;
+    c.scale = 1;
+    c.p = NULL;
+    hk_eval(x, &c, g);
+}
+
+int fit_hawkes_mle(const fit_hawkes_in *in, fit_hawkes *out, double *p_imm, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->se_mu = out->se_n = out->se_beta = NAN;
+    size_t counted = 0;
+    for (size_t k = 0; k < in->n; k++) counted += !in->count || in->count[k];
+    if (counted < 2 || !(in->a_int > 0)) { snprintf(err, errlen, "too few events"); return -1; }
+    hk_ctx c = {in, 1.0 / (double)counted, NULL};
+    gsl_multimin_function_fdf fn = {hk_f, hk_df, hk_fdf, 3, &c};
+    gsl_vector *x = gsl_vector_alloc(3), *best = gsl_vector_alloc(3);
+    if (!x || !best) {
+        gsl_vector_free(x);
+        gsl_vector_free(best);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* starts: reply delays of a minute, ten minutes and an hour and a half */
+    const double b0[] = {1.0 / 60, 1.0 / 600, 1.0 / 6000};
+    double fbest = GSL_POSINF;
+    int itbest = 0;
+    for (int s = 0; s < 3; s++) {
+        double n0 = 0.3;
+        gsl_vector_set(x, 0, log((double)counted * (1 - n0) / in->a_int));
+        gsl_vector_set(x, 1, log(n0 / (1 - n0)));
+        gsl_vector_set(x, 2, log(b0[s]));
+        int it = 0;
+        if (minimise(&fn, x, 300, 1e-7, &it) != 0) continue;
+        double f = hk_f(x, &c);
+        if (f < fbest) { fbest = f; gsl_vector_memcpy(best, x); itbest = it; }
+    }
+    if (!isfinite(fbest)) {
+        gsl_vector_free(x);
+        gsl_vector_free(best);
+        snprintf(err, errlen, "the likelihood is not finite at any start");
+        return -1;
+    }
+    out->mu = exp(gsl_vector_get(best, 0));
+    out->n = 1 / (1 + exp(-gsl_vector_get(best, 1)));
+    out->beta = exp(gsl_vector_get(best, 2));
+    out->loglik = -fbest * (double)counted;
+    out->iterations = itbest;
+    double h[9], cov[9];
+    num_hessian(hk_grad_unscaled, &c, best, 3, h);
+    if (invert(h, cov, 3) == 0 && cov[0] > 0 && cov[4] > 0 && cov[8] > 0) {
+        out->se_mu = out->mu * sqrt(cov[0]);
+        out->se_n = out->n * (1 - out->n) * sqrt(cov[4]);
+        out->se_beta = out->beta * sqrt(cov[8]);
+    }
+    if (p_imm) {
+        c.p = p_imm;
+        hk_f(best, &c);
+    }
+    gsl_vector_free(x);
+    gsl_vector_free(best);
+    return 0;
+}
+
+/* ---- the whole calibration ---------------------------------------------- */
+
+void fit_opts_init(fit_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->eng_tau = 14;
+    o->hawkes_max = 2000000;
+}
+
+const fit_value *fit_get(const fit_result *r, const char *path)
+{
+    for (int i = 0; i < r->nval; i++)
+        if (!strcmp(r->val[i].path, path)) return &r->val[i];
+    return NULL;
+}
+
+static fit_value *put(fit_result *r, const char *path, double v, double se, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static fit_value *put(fit_result *r, const char *path, double v, double se, int kind, const char *fmt, ...)
+{
+    if (r->nval == FIT_MAX_VALUES) return NULL;
+    fit_value *x = &r->val[r->nval++];
+    x->path = path;
+    x->v = v;
+    x->se = se;
+    x->kind = kind;
+    x->integer = 0;
+    x->note[0] = 0;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(x->note, sizeof x->note, fmt, ap);
+        va_end(ap);
+    }
+    return x;
+}
+
+/* The window's calendar: local epoch day of day 0, days, activity profile. */
+typedef struct win {
+    int64_t from, to, D0;
+    int32_t off;
+    int nd;
+    double D[24], W[7];   /* hour and weekday factors, mean 1 */
+    double *P;            /* P[d]: activity-days before day d (nd + 1) */
+} win;
+
+static int win_day(const win *w, int64_t ts) { return (int)(epoch_day(ts, w->off) - w->D0); }
+static int win_wd(const win *w, int d) { return wday_of_epoch(w->D0 + d); }
+
+static void win_profile(win *w)
+{
+    w->P[0] = 0;
+    for (int d = 0; d < w->nd; d++) w->P[d + 1] = w->P[d] + w->W[win_wd(w, d)];
+}
+
+/* Activity-weighted days from the window's start to ts (clamped). */
+static double win_cum(const win *w, int64_t ts)
+{
+    if (ts <= w->from) return 0;
+    if (ts >= w->to) return w->P[w->nd];
+    int d = win_day(w, ts);
+    if (d < 0) return 0;
+    if (d >= w->nd) return w->P[w->nd];
+    int64_t s = ts + w->off - (w->D0 + d) * 86400;
+    int h = (int)(s / 3600);
+    double in = 0;
+    for (int k = 0; k < h; k++) in += w->D[k];
+    in += w->D[h] * (double)(s - 3600 * h) / 3600.0;
+    return w->P[d] + w->W[win_wd(w, d)] * in / 24.0;
+}
+
+/* Ratio estimator share y_h / y and its standard error clustered by day
+ * (rows: days, cols: categories), for the profiles. */
+static void cluster_shares(const double *y, int nd, int nc, double *share, double *se)
+{
+    double tot = 0;
+    for (int i = 0; i < nd * nc; i++) tot += y[i];
+    for (int c = 0; c < nc; c++) {
+        double s = 0;
+        for (int d = 0; d < nd; d++) s += y[d * nc + c];
+        share[c] = tot > 0 ? s / tot : 0;
+    }
+    for (int c = 0; c < nc; c++) {
+        double v = 0;
+        for (int d = 0; d < nd; d++) {
+            double yd = 0;
+            for (int k = 0; k < nc; k++) yd += y[d * nc + k];
+            double r = y[d * nc + c] - share[c] * yd;
+            v += r * r;
+        }
+        se[c] = tot > 0 && nd > 1 ? sqrt(v * nd / (nd - 1.0)) / tot : NAN;
+    }
+}
+
+/* Daily (by hour) and weekly profiles from weighted message counts y[d*24+h]. */
+static void profiles(const double *y, win *w, fit_result *r)
+{
+    double share[24], se[24];
+    cluster_shares(y, w->nd, 24, share, se);
+    for (int h = 0; h < 24; h++) {
+        r->daily[h] = 24 * share[h];
+        r->daily_se[h] = 24 * se[h];
+    }
+    double sum[7] = {0}, sum2[7] = {0};
+    int cnt[7] = {0};
+    for (int d = 0; d < w->nd; d++) {
+        double t = 0;
+        for (int h = 0; h < 24; h++) t += y[d * 24 + h];
+        int k = win_wd(w, d);
+        sum[k] += t;
+        sum2[k] += t * t;
+        cnt[k]++;
+    }
+    double mean = 0;
+    int nw = 0;
+    for (int k = 0; k < 7; k++)
+        if (cnt[k]) { mean += sum[k] / cnt[k]; nw++; }
+    mean = nw ? mean / nw : 0;
+    for (int k = 0; k < 7; k++) {
+        double mk = cnt[k] ? sum[k] / cnt[k] : mean;
+        r->weekly[k] = mean > 0 ? mk / mean : 1;
+        double var = cnt[k] > 1 ? (sum2[k] - cnt[k] * mk * mk) / (cnt[k] - 1) : NAN;
+        r->weekly_se[k] = mean > 0 && cnt[k] > 1 && var >= 0 ? sqrt(var / cnt[k]) / mean : NAN;
+    }
+    for (int h = 0; h < 24; h++) w->D[h] = r->daily[h];
+    for (int k = 0; k < 7; k++) w->W[k] = r->weekly[k];
+}
+
+static int ident_fail(const fit_opts *o, char *err, size_t errlen, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int ident_fail(const fit_opts *o, char *err, size_t errlen, const char *path, const char *fmt, ...)
+{
+    (void)o;
+    char why[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    snprintf(err, errlen, "setting \"%s\": cannot be identified: %s", path, why);
+    return FIT_EIDENT;
+}
+
+int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, size_t errlen)
+{
+    fit_opts od;
+    if (!opt) { fit_opts_init(&od); opt = &od; }
+    memset(r, 0, sizeof *r);
+    win w;
+    memset(&w, 0, sizeof w);
+    w.off = log->utc_offset;
+    w.from = opt->from_ts ? opt->from_ts : log->start_ts;
+    w.to = opt->to_ts ? opt->to_ts : log->start_ts + (int64_t)log->days * 86400;
+    w.D0 = epoch_day(w.from, w.off);
+    w.nd = (int)(epoch_day(w.to - 1, w.off) - w.D0 + 1);
+    r->from_ts = w.from;
+    r->to_ts = w.to;
+    r->days = w.nd > 0 ? w.nd : 0;
+    r->eng_tau = opt->eng_tau > 0 ? opt->eng_tau : 14;
+    if (w.to <= w.from || w.nd < 7)
+        return ident_fail(opt, err, errlen, "cadence.weekly",
+                          "the log covers %d day(s); at least 7 are needed (a weekly profile, and enough days for every other setting)",
+                          r->days);
+
+    /* the window's messages by members who are not bots */
+    int64_t lo = 0, hi = log->nmsg;
+    while (lo < hi) { int64_t mid = (lo + hi) / 2; if (log->msg[mid].ts < w.from) lo = mid + 1; else hi = mid; }
+    int64_t first = lo;
+    hi = log->nmsg;
+    while (lo < hi) { int64_t mid = (lo + hi) / 2; if (log->msg[mid].ts < w.to) lo = mid + 1; else hi = mid; }
+    int64_t last = lo;
+    int64_t N = 0, nmarked = 0, nanswers_linked = 0;
+    for (int64_t k = first; k < last; k++) {
+        const fit_msg *x = &log->msg[k];
+        if (log->mem[x->mem].role == ROLE_BOT) continue;
+        N++;
+        nmarked += x->marked;
+        nanswers_linked += x->marked && x->kind == EV_ANSWER;
+    }
+    r->messages = N;
+    if (N < 50)
+        return ident_fail(opt, err, errlen, "members.rate_mean",
+                          "only %lld message(s) in %d days; at least 50 are needed to fit members.rate_mean, members.rate_shape, "
+                          "cadence.daily, replies.branching and replies.decay",
+                          (long long)N, r->days);
+
+    int rc = -1;
+    size_t nn = (size_t)N;
+    double *t = malloc(nn * sizeof *t), *a = malloc(nn * sizeof *a), *p = malloc(nn * sizeof *p);
+    int32_t *seg = malloc(nn * sizeof *seg), *dayof = malloc(nn * sizeof *dayof);
+    unsigned char *count = malloc(nn), *kind = malloc(nn), *hour = malloc(nn);
+    double *y = calloc((size_t)w.nd * 24, sizeof *y), *cday = calloc((size_t)w.nd, sizeof *cday), *L = calloc((size_t)w.nd, sizeof *L);
+    w.P = malloc((size_t)(w.nd + 1) * sizeof *w.P);
+    double *seg_end = malloc((size_t)(w.nd + 1) * sizeof *seg_end);
+    int nm = log->nmem;
+    double *kk = calloc((size_t)nm + 1, sizeof *kk), *EE = calloc((size_t)nm + 1, sizeof *EE), *S = calloc((size_t)nm + 1, sizeof *S);
+    double *pres = calloc((size_t)nm + 1, sizeof *pres), *outside = calloc((size_t)nm + 1, sizeof *outside);
+    unsigned char *tr = calloc((size_t)nm + 1, 1);
+    double *npres = calloc((size_t)w.nd + 1, sizeof *npres);
+    if (!t || !a || !p || !seg || !dayof || !hour || !count || !kind || !y || !cday || !L || !w.P || !seg_end || !kk || !EE || !S || !pres ||
+        !outside || !tr || !npres) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    int answers_marked = 0;
+    for (int64_t q = 0; q < log->nq; q++) answers_marked |= log->q[q].answer_ts >= 0;
+    r->answers_marked = answers_marked && nanswers_linked > 0;
+    {
+        size_t j = 0;
+        for (int64_t k = first; k < last; k++) {
+            const fit_msg *x = &log->msg[k];
+            if (log->mem[x->mem].role == ROLE_BOT) continue;
+            t[j] = (double)(x->ts - w.from);
+            int d = win_day(&w, x->ts), h = (int)((x->ts + w.off - (w.D0 + d) * 86400) / 3600);
+            dayof[j] = d;
+            hour[j] = (unsigned char)h;
+            kind[j] = x->kind;
+            /* linked answers come from their own process (questions.answer_rate) */
+            count[j] = !(r->answers_marked && x->kind == EV_ANSWER && x->marked);
+            y[d * 24 + h] += 1;
+            cday[d] += 1;
+            j++;
+        }
+    }
+    profiles(y, &w, r);
+    win_profile(&w);
+
+    /* Hawkes: baseline mu x hour x weekday x the day's level (a 7-day
+     * centred mean of the weekday-adjusted daily counts: slow trends and
+     * membership changes are not taken for excitation).  Above hawkes_max
+     * messages the fit uses every stride-th whole week (each week a segment
+     * of its own). */
+    int stride = 1;
+    if (opt->hawkes_max > 0 && N > opt->hawkes_max) stride = (int)((N + opt->hawkes_max - 1) / opt->hawkes_max);
+    if (stride > 1 && w.nd / 7 < 2 * stride) stride = 1;
+    int nseg = 1;
+    {
+        size_t m = 0;
+        for (size_t j = 0; j < nn; j++) {
+            int wk = dayof[j] / 7;
+            if (stride > 1 && wk % stride) continue;
+            t[m] = t[j];
+            hour[m] = hour[j];
+            count[m] = count[j];
+            dayof[m] = dayof[j];
+            kind[m] = kind[j];
+            seg[m] = stride > 1 ? wk / stride : 0;
+            m++;
+        }
+        nn = m;
+        double midnight = (double)(w.from + w.off - w.D0 * 86400); /* seconds of the window's start past local midnight */
+        if (stride > 1) {
+            nseg = (w.nd / 7) / stride + 1;
+            for (int sgi = 0; sgi < nseg; sgi++) {
+                double end = (double)(sgi * stride * 7 + 7) * DAYS;
+                if (end > (double)w.nd * DAYS) end = (double)w.nd * DAYS;
+                seg_end[sgi] = end - midnight;
+            }
+        } else
+            seg_end[0] = (double)(w.to - w.from);
+        r->hawkes_days = 0;
+        for (int d = 0; d < w.nd; d++) r->hawkes_days += !(stride > 1 && (d / 7) % stride);
+    }
+    for (int round = 0; round < 2; round++) {
+        double Lsum = 0;
+        for (int d = 0; d < w.nd; d++) {
+            double s = 0;
+            int c = 0;
+            for (int e = d - 3; e <= d + 3; e++)
+                if (e >= 0 && e < w.nd) { s += cday[e] / w.W[win_wd(&w, e)]; c++; }
+            L[d] = c ? s / c : 0;
+            Lsum += L[d];
+        }
+        double Lmean = Lsum > 0 ? Lsum / w.nd : 1, a_int = 0;
+        for (size_t j = 0; j < nn; j++) {
+            a[j] = w.D[hour[j]] * w.W[win_wd(&w, dayof[j])] * L[dayof[j]] / Lmean;
+            if (!(a[j] > 1e-12)) a[j] = 1e-12;
+        }
+        for (int d = 0; d < w.nd; d++)
+            if (!(stride > 1 && (d / 7) % stride)) a_int += DAYS * w.W[win_wd(&w, d)] * L[d] / Lmean;
+        fit_hawkes_in in = {t, a, count, seg, seg_end, nseg, nn, a_int};
+        char herr[200];
+        if (fit_hawkes_mle(&in, &r->hawkes, p, herr, sizeof herr) != 0) {
+            rc = ident_fail(opt, err, errlen, "replies.branching", "the self-exciting process could not be fitted (%s)", herr);
+            goto out;
+        }
+        /* the immigrants' profile (replies shift messages by minutes); with
+         * a subsample the full-data profile stays */
+        if (stride > 1) continue;
+        memset(y, 0, (size_t)w.nd * 24 * sizeof *y);
+        for (size_t j = 0; j < nn; j++)
+            if (count[j]) y[dayof[j] * 24 + hour[j]] += p[j];
+        profiles(y, &w, r);
+        win_profile(&w);
+    }
+    const fit_hawkes *hk = &r->hawkes;
+    double n_hat = hk->n;
+
+    /* own posts: linked replies/answers left out, or (1 - n) of every message */
+    r->replies_marked = n_hat > 0.02 && (double)nmarked >= 0.5 * n_hat * (double)N;
+    double wall = r->replies_marked ? 1 : 1 - n_hat, own = 0, qn = 0, ugc = 0;
+    for (int64_t k = first; k < last; k++) {
+        const fit_msg *x = &log->msg[k];
+        if (log->mem[x->mem].role == ROLE_BOT) continue;
+        double wk = r->replies_marked ? (x->kind == EV_REPLY || x->kind == EV_ANSWER ? 0 : 1) : wall;
+        kk[x->mem] += wk;
+        own += wk;
+        qn += x->kind == EV_QUESTION ? wk : 0;
+        ugc += x->kind == EV_SUBMISSION ? wk : 0;
+    }
+    for (int64_t k = 0; k < log->nmsg; k++)
+        if (log->msg[k].ts < w.from || log->msg[k].ts >= w.to) outside[log->msg[k].mem] += 1;
+    r->own_posts = own;
+
+    /* exposures (activity-weighted days present in the window) */
+    int nseed = 0, seed_zero = 0;
+    double pres_days = 0;
+    for (int i = 0; i < nm; i++) {
+        const fit_member *x = &log->mem[i];
+        if (x->role == ROLE_BOT) continue;
+        int64_t s0 = x->joined_ts > w.from ? x->joined_ts : w.from;
+        int64_t s1 = x->left_ts >= 0 && x->left_ts < w.to ? x->left_ts : w.to;
+        if (s1 <= s0) continue;
+        EE[i] = win_cum(&w, s1) - win_cum(&w, s0);
+        pres[i] = (double)(s1 - s0) / DAYS;
+        pres_days += pres[i];
+        if (x->source == SRC_SEED) {
+            nseed++;
+            seed_zero += kk[i] + outside[i] == 0;
+        }
+    }
+    /* a log that shows only members who spoke (seed members with no zero
+     * count): zero-truncated likelihood for those seen only in the window */
+    r->truncated = nseed >= 20 && seed_zero == 0 && strcmp(log->source, "sim") != 0;
+    if (r->truncated)
+        for (int i = 0; i < nm; i++) tr[i] = log->mem[i].source == SRC_SEED && outside[i] == 0;
+    for (int i = 0; i < nm; i++) r->members_used += EE[i] > 0;
+    if (r->members_used < 10) {
+        rc = ident_fail(opt, err, errlen, "members.rate_shape", "only %d member(s) present in the window; at least 10 are needed", r->members_used);
+        goto out;
+    }
+    if (fit_gamma_poisson(kk, EE, r->truncated ? tr : NULL, (size_t)nm, &r->rates) != 0) {
+        rc = ident_fail(opt, err, errlen, "members.rate_shape", "the gamma-Poisson fit of the posting rates did not converge");
+        goto out;
+    }
+
+    /* engagement proxy and leaving: days from the log's start to the window's end */
+    r->eng_scale = pres_days > 0 ? r->eng_tau * (double)N / pres_days : 1;
+    {
+        int64_t LD0 = epoch_day(log->start_ts, w.off);
+        int64_t dfirst = LD0 < w.D0 ? LD0 : w.D0, dlast = w.D0 + w.nd; /* [dfirst, dlast) */
+        double decay = exp(-1 / r->eng_tau), half = exp(-0.5 / r->eng_tau);
+        int64_t k = 0;
+        double esum = 0, en = 0;
+        for (int64_t D = dfirst; D < dlast; D++) {
+            int64_t d0 = D * 86400 - w.off, d1 = d0 + 86400;
+            if (D >= w.D0) {
+                for (int i = 0; i < nm; i++) {
+                    const fit_member *x = &log->mem[i];
+                    if (x->role == ROLE_BOT || x->joined_ts >= d0 || (x->left_ts >= 0 && x->left_ts < d0)) continue;
+                    npres[D - w.D0] += 1;
+                    if (x->role != ROLE_MEMBER) continue;
+                    double e = fit_engagement(S[i], r->eng_scale);
+                    r->risk_days += 1;
+                    r->risk_weight += (1 - e) * (1 - e);
+                    esum += e;
+                    en += 1;
+                    if (x->left_ts >= 0 && x->left_ts < d1) r->leaves += 1;
+                }
+            }
+            for (int i = 0; i < nm; i++) S[i] *= decay;
+            for (; k < log->nmsg && log->msg[k].ts < d1; k++)
+                if (log->msg[k].ts >= d0) S[log->msg[k].mem] += half;
+        }
+        r->eng_mean = en > 0 ? esum / en : 0.5;
+        if (r->eng_mean < 0.02) r->eng_mean = 0.02;
+    }
+    for (int i = 0; i < nm; i++) {
+        const fit_member *x = &log->mem[i];
+        if (x->role != ROLE_BOT && x->source != SRC_SEED && x->joined_ts >= w.from && x->joined_ts < w.to) r->joins += 1;
+        if (x->joined_ts < w.to && (x->left_ts < 0 || x->left_ts >= w.to)) {
+            if (x->role == ROLE_BOT) r->bots++;
+            else if (x->role == ROLE_ADMIN) r->admins++;
+            else if (x->role == ROLE_KOL) r->kols++;
+            else if (x->role == ROLE_OWNER) r->has_owner = 1;
+            r->present_end++;
+        }
+    }
+
+    /* ---- the settings ---- */
+    const double e = r->eng_mean;
+    fit_value *v;
+    int size = r->present_end;
+    if (size < 2) size = 2;
+    if (size > 500) size = 500;
+    v = put(r, "group.size", size, NAN, FIT_V_DERIVED, "members present at the end of the window%s",
+            r->present_end > 500 ? " (more than the platform's 500: capped)" : "");
+    v->integer = 1;
+    v = put(r, "group.cap", 500, NAN, FIT_V_FIXED, "platform cap");
+    v->integer = 1;
+    v = put(r, "group.admins", r->admins > 3 ? 3 : r->admins, NAN, FIT_V_DERIVED, "admins present at the end");
+    v->integer = 1;
+    v = put(r, "group.kols", r->kols > 100 ? 100 : r->kols, NAN, FIT_V_DERIVED, "KOLs present at the end");
+    v->integer = 1;
+    v = put(r, "group.bots", r->bots > 10 ? 10 : r->bots, NAN, FIT_V_DERIVED, "bots present at the end (never speakers)");
+    v->integer = 1;
+    {
+        int staff = 1 + r->admins + r->kols + r->bots;
+        if (staff > size) r->val[0].v = staff > 500 ? 500 : staff;
+    }
+    put(r, "members.rate_mean", r->rates.mean / e, r->rates.se_mean / e, FIT_V_DERIVED,
+        "observed own posts/day %.4g +/- %.2g (gamma-Poisson MLE, %d members%s) / engagement %.3g", r->rates.mean, r->rates.se_mean,
+        r->rates.units, r->truncated ? ", zero-truncated: the log shows only members who spoke" : "", e);
+    if (r->rates.shape_at_bound)
+        put(r, "members.rate_shape", FIT_SHAPE_MAX, NAN, FIT_V_FITTED, "no detectable heterogeneity of rates: shape at its bound");
+    else
+        put(r, "members.rate_shape", r->rates.shape, r->rates.se_shape, FIT_V_FITTED, "gamma shape of the rates (MLE)");
+    put(r, "members.engagement_a", e * ENG_K, NAN, FIT_V_DERIVED, "engagement of newcomers ~ %.3g: the mean engagement proxy", e);
+    put(r, "members.engagement_b", (1 - e) * ENG_K, NAN, FIT_V_DERIVED, NULL);
+    put(r, "members.belonging_tau", 1e9, NAN, FIT_V_FIXED, "belonging does not decay: the observed level is the baseline");
+    put(r, "members.belonging_init", 1, NAN, FIT_V_FIXED, "engagement relaxes back to where it started");
+    put(r, "members.silent_below", 0, NAN, FIT_V_FIXED, "lurking is in the rates");
+    if (r->leaves > 0) {
+        double lr = r->leaves / r->risk_weight, se = sqrt(r->leaves) / r->risk_weight;
+        put(r, "members.leave_rate", lr > 10 ? 10 : lr, se, FIT_V_FITTED,
+            "%.0f leaves in %.0f member-days: hazard x (1 - engagement)^2 (Poisson MLE); constant hazard %.3g/day",
+            r->leaves, r->risk_days, r->leaves / r->risk_days);
+    } else
+        put(r, "members.leave_rate", 0, NAN, FIT_V_FITTED, "no leaves in %.0f member-days (95%% upper bound %.3g)", r->risk_days,
+            r->risk_weight > 0 ? 3.0 / r->risk_weight : NAN);
+    double qs = own > 0 ? qn / own : 0, us = own - qn > 0 ? ugc / (own - qn) : 0;
+    put(r, "members.question_share", qs, own > 0 ? sqrt(qs * (1 - qs) / own) : NAN, FIT_V_FITTED, "questions / %s",
+        r->replies_marked ? "own posts" : "messages");
+    put(r, "members.ugc_share", us, own - qn > 0 ? sqrt(us * (1 - us) / (own - qn)) : NAN, FIT_V_FITTED, "submissions / other own posts");
+    put(r, "members.mute_rate", 0, NAN, FIT_V_FIXED, "overload is in the observed rates");
+    put(r, "members.overload_leave", 0, NAN, FIT_V_FIXED, NULL);
+
+    /* replies */
+    int excitation = hk->n >= 0.01 && isfinite(hk->se_n) && hk->n >= 2 * hk->se_n;
+    if (hk->n >= 0.99) {
+        rc = ident_fail(opt, err, errlen, "replies.branching", "the fitted branching ratio %.3g is explosive (>= 0.99)", hk->n);
+        goto out;
+    }
+    if (!excitation && !opt->partial) {
+        rc = ident_fail(opt, err, errlen, "replies.decay",
+                        "no reply structure in the log (branching ratio %.3g +/- %.2g): the delay of replies is not identified "
+                        "(--partial keeps the model's default)",
+                        hk->n, hk->se_n);
+        goto out;
+    }
+    char sub[80] = "";
+    if (r->hawkes_days < w.nd) snprintf(sub, sizeof sub, "; fitted on %d of %d days (whole weeks)", r->hawkes_days, w.nd);
+    put(r, "replies.branching", hk->n, hk->se_n, FIT_V_FITTED, "Hawkes MLE: replies per message%s", sub);
+    if (excitation)
+        put(r, "replies.decay", 1 / hk->beta / 60, hk->se_beta / (hk->beta * hk->beta) / 60, FIT_V_FITTED,
+            "mean reply delay, minutes (Hawkes MLE)");
+    else
+        put(r, "replies.decay", 10, NAN, FIT_V_DEFAULT, "not identified (no reply structure): the model's default");
+    put(r, "replies.boost", 0, NAN, FIT_V_FIXED, "the effect of being answered is in the observed rates");
+    put(r, "replies.responder_boost", 0, NAN, FIT_V_FIXED, NULL);
+
+    /* answers */
+    if (r->answers_marked) {
+        double answered = 0, expo = 0, wsum = 0;
+        int nq = 0;
+        for (int64_t q = 0; q < log->nq; q++) {
+            const fit_question *x = &log->q[q];
+            if (x->ts < w.from || x->ts >= w.to || log->mem[x->mem].role == ROLE_BOT) continue;
+            int64_t end = x->ts + (int64_t)(PATIENCE_H * 3600);
+            int ans = x->answer_ts >= 0 && x->answer_ts < end;
+            if (ans) end = x->answer_ts;
+            if (end > w.to) { end = w.to; ans = ans && x->answer_ts < w.to; }
+            answered += ans;
+            expo += (win_cum(&w, end) - win_cum(&w, x->ts)) * 24;
+            int d = win_day(&w, x->ts);
+            wsum += (npres[d] > 1 ? npres[d] - 1 : 1) * e;
+            nq++;
+        }
+        double lam = expo > 0 ? answered / expo : 0, wbar = nq ? wsum / nq : 1;
+        put(r, "questions.answer_rate", lam / wbar, answered > 0 ? lam / wbar / sqrt(answered) : NAN, FIT_V_FITTED,
+            "%.0f of %d questions answered within %g h: hazard per hour / (members present x engagement)", answered, nq, PATIENCE_H);
+    } else
+        put(r, "questions.answer_rate", 0, NAN, FIT_V_FIXED,
+            "answers are not linked in this log: they are part of replies.branching (response-time metrics are then not forecast)");
+    put(r, "questions.patience", PATIENCE_H, NAN, FIT_V_FIXED, NULL);
+    put(r, "questions.boost", 0, NAN, FIT_V_FIXED, NULL);
+    put(r, "joins.rate", r->joins / w.nd, sqrt(r->joins) / w.nd, FIT_V_FITTED, "%.0f joins in %d days (Poisson MLE)", r->joins, w.nd);
+    put(r, "joins.qr_share", 0, NAN, FIT_V_FIXED, "every joiner gets in (QR limits are in the observed inflow)");
+    put(r, "roles.welcome_prob", 0, NAN, FIT_V_FIXED, "staff messages are in the observed rates");
+    put(r, "roles.kol_topics", 0, NAN, FIT_V_FIXED, NULL);
+    put(r, "roles.bot_stats_hour", -1, NAN, FIT_V_FIXED, NULL);
+    rc = 0;
+out:
+    free(t); free(a); free(p); free(seg); free(dayof); free(hour); free(count); free(kind);
+    free(y); free(cday); free(L); free(w.P); free(seg_end);
+    free(kk); free(EE); free(S); free(pres); free(outside); free(tr); free(npres);
+    return rc;
+}
+
+/* ---- the scenario file --------------------------------------------------- */
+
+static void num(FILE *f, double v, int integer)
+{
+    if (integer) { fprintf(f, "%lld", (long long)llround(v)); return; }
+    char b[64];
+    snprintf(b, sizeof b, "%.6g", v);
+    if (!strpbrk(b, ".eEn")) strcat(b, ".0"); /* libconfig: a float needs a point */
+    fputs(b, f);
+}
+
+static void date_of(int64_t ts, int32_t off, char *buf)
+{
+    int64_t y;
+    unsigned m, d;
+    cal_civil_from_days(epoch_day(ts, off), &y, &m, &d);
+    snprintf(buf, 16, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+static void vec(FILE *f, const char *name, const double *v, const double *se, int n)
+{
+    fprintf(f, "  %s = [", name);
+    for (int i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        num(f, v[i], 0);
+    }
+    fputs("];\n  # +/- [", f);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%.2g", i ? ", " : "", se[i]);
+    fputs("]\n", f);
+}
+
+int fit_write_scenario(const fit_result *r, const fit_log *log, const char *origin, int days, FILE *f)
+{
+    char d0[16], d1[16], start[16], off[16];
+    date_of(r->from_ts, log->utc_offset, d0);
+    date_of(r->to_ts - 1, log->utc_offset, d1);
+    date_of(r->to_ts, log->utc_offset, start);
+    int o = log->utc_offset < 0 ? -log->utc_offset : log->utc_offset;
+    snprintf(off, sizeof off, "%c%02d:%02d", log->utc_offset < 0 ? '-' : '+', o / 3600, o % 3600 / 60);
+    fprintf(f, "# Calibrated from a live log by qunsim calibrate --live (docs/calibration.md).\n");
+    if (origin) fprintf(f, "# Log: %s\n", origin);
+    fprintf(f, "# Window: %s .. %s (%d days), %lld messages, %d members; own posts %.0f (%s).\n", d0, d1, r->days,
+            (long long)r->messages, r->members_used, r->own_posts,
+            r->replies_marked ? "replies linked in the log, left out" : "replies not linked: (1 - branching) x messages");
+    fprintf(f, "# Values: maximum likelihood; \"+/-\" is the standard error from the observed Fisher information.\n");
+    fprintf(f, "# The baseline is stationary: each member keeps the engagement it has (the proxy at the start:\n");
+    fprintf(f, "# how recently and how much it spoke, time constant %g days); campaigns in arms raise it for a\n", r->eng_tau);
+    fprintf(f, "# while (members.engagement_tau).  Members present at a forecast's start come from the log\n");
+    fprintf(f, "# (qunsim forecast --live); these settings also describe newcomers.\n\n");
+    char name[sizeof log->name];
+    snprintf(name, sizeof name, "%s", log->name[0] ? log->name : "live");
+    for (char *c = name; *c; c++)
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = '_';
+    fprintf(f, "scenario = {\n  name = \"%s (calibrated)\";\n  start = \"%s\";\n  utc_offset = \"%s\";\n  days = %d;\n  seed = 1;\n"
+               "  reps = 50;\n  events = false;\n};\n",
+            name, start, off, days);
+    const char *open = NULL;
+    size_t openlen = 0;
+    for (int i = 0; i < r->nval; i++) {
+        const fit_value *v = &r->val[i];
+        const char *dot = strchr(v->path, '.');
+        size_t plen = (size_t)(dot - v->path);
+        if (!open || plen != openlen || strncmp(open, v->path, plen)) {
+            if (open) fputs("};\n", f);
+            fprintf(f, "\n%.*s = {\n", (int)plen, v->path);
+            open = v->path;
+            openlen = plen;
+        }
+        fprintf(f, "  %s = ", dot + 1);
+        num(f, v->v, v->integer);
+        fputs(";", f);
+        if (isfinite(v->se)) fprintf(f, "  # +/- %.2g", v->se);
+        if (v->note[0]) fprintf(f, "%s %s", isfinite(v->se) ? ";" : "  #", v->note);
+        if (v->kind == FIT_V_FIXED && !v->note[0]) fputs("  # fixed by the calibrated baseline", f);
+        fputs("\n", f);
+    }
+    if (open) fputs("};\n", f);
+    fputs("\ncadence = {\n  # relative activity (mean 1) of own posts by local hour and weekday (Monday first),\n"
+          "  # from the messages the Hawkes fit takes for immigrants; +/- clustered by day\n", f);
+    vec(f, "daily", r->daily, r->daily_se, 24);
+    vec(f, "weekly", r->weekly, r->weekly_se, 7);
+    fputs("};\n\noperator = {\n  hours = [];  # the operator's posts are in the observed rates\n  types = [];\n};\n", f);
+    fputs("\narms = (\n  { name = \"baseline\"; }\n);\n", f);
+    return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,208 @@
+/* fit.h -- estimators of the community model's baseline settings from one
+ * group's chat log (`qunsim calibrate --live`): posting-rate distribution
+ * (gamma-Poisson maximum likelihood with exposures), daily and weekly
+ * profiles, reply excitation (exponential-kernel Hawkes process by maximum
+ * likelihood), leaving hazard against an engagement proxy, join inflow,
+ * question share; standard errors from the observed Fisher information.
+ * Reads a live log from the results schema or from a model's event sink.
+ * Not the simulation-based `calibrate --fit` (cli/cmd_targets.c).
+ * Estimators, rules and tolerances: docs/calibration.md. */
+#ifndef QS_FIT_H
+#define QS_FIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "event.h"
+
+struct sqlite3;
+
+/* Return code of fit_run when a setting cannot be identified from the log
+ * (too short, too sparse, no reply structure); the message names it. */
+#define FIT_EIDENT (-2)
+
+/* ---- the log ------------------------------------------------------------ */
+
+typedef struct fit_member {
+    int64_t id;        /* member_id in the log */
+    int32_t role;      /* ev_role */
+    int32_t source;    /* ev_source */
+    int64_t joined_ts; /* unix seconds */
+    int64_t left_ts;   /* unix seconds, -1 while a member */
+} fit_member;
+
+/* One message (a message-kind event by a member: ev_kind_is_message). */
+typedef struct fit_msg {
+    int64_t ts;        /* unix seconds */
+    int32_t mem;       /* index into fit_log.mem */
+    uint8_t kind;      /* ev_kind */
+    uint8_t marked;    /* 1: a reply or answer that names what it answers (ref_id set) */
+} fit_msg;
+
+/* A question and its first answer by someone else, when the log links answers. */
+typedef struct fit_question {
+    int64_t ts;
+    int64_t answer_ts; /* -1: no linked answer */
+    int32_t mem;
+} fit_question;
+
+typedef struct fit_idmap fit_idmap;
+
+typedef struct fit_log {
+    int64_t run_id;          /* runs.run_id (0 when fed from a sink) */
+    char source[32];         /* runs.source: "sim", "csv", "wechatmsg", ... */
+    char name[128];          /* the group's name (or the run's scenario) */
+    int32_t group_id;        /* the group read */
+    int64_t start_ts;        /* local midnight of the log's day 0 (runs.start_ts) */
+    int32_t utc_offset;      /* seconds east of UTC (runs.utc_offset) */
+    int32_t days;            /* local days the log covers (runs.days) */
+    fit_member *mem;         /* memberships of the group (bots included) */
+    int nmem, capmem;
+    fit_msg *msg;            /* messages in time order */
+    int64_t nmsg, capmsg;
+    fit_question *q;         /* questions in time order */
+    int64_t nq, capq;
+    int failed;              /* a sink callback ran out of memory */
+    fit_idmap *ids, *qids;   /* member_id -> index, question msg_id -> index */
+} fit_log;
+
+/* Read group `group` (its id or its name; NULL: the group with the most
+ * events) of run `run_id` (0: the latest imported run, i.e. source other
+ * than 'sim', else the latest run with events) from a results database.
+ * Events without a membership row make one (joined at their first event,
+ * source seed).  Returns 0 and *out, or -1 with a message (no such run or
+ * group, no events, out of memory, SQL error).  Free with fit_log_free. */
+int fit_log_load(fit_log **out, struct sqlite3 *db, int64_t run_id, const char *group, char *err, size_t errlen);
+
+/* An empty log to be fed through fit_log_sink (e.g. straight from a
+ * simulation): span as in the runs table.  0 and *out, or -1 (ENOMEM). */
+int fit_log_new(fit_log **out, int64_t start_ts, int32_t utc_offset, int32_t days, int32_t group_id);
+/* A sink that records the memberships and messages of log->group_id into
+ * the log (events must come in time order).  Check log->failed after. */
+ev_sink fit_log_sink(fit_log *log);
+
+/* Free.  Accepts NULL. */
+void fit_log_free(fit_log *log);
+
+/* Local day index (0 = the log's day 0) and local hour of unix time ts. */
+int64_t fit_day(const fit_log *log, int64_t ts);
+int fit_hour(const fit_log *log, int64_t ts);
+/* Weekday (0 = Monday) of local day index d of the log. */
+int fit_weekday(const fit_log *log, int64_t d);
+
+/* ---- the estimators, usable alone ---------------------------------------- */
+
+/* Gamma-Poisson (negative binomial) maximum likelihood with exposures:
+ * count k[i] ~ Poisson(lambda_i E[i]), lambda_i ~ Gamma(shape, mean/shape).
+ * Counts may be fractional (weighted).  trunc[i] (NULL: none) = 1 for a
+ * unit observed only because it has k > 0 (zero-truncated likelihood).
+ * Units with E <= 0 are skipped.  Returns 0 with the estimates, their
+ * standard errors (observed information) and the log-likelihood; -1 if the
+ * fit did not converge or is not identified (fewer than 2 units). */
+typedef struct fit_gp {
+    double shape, mean;        /* estimates */
+    double se_shape, se_mean;  /* standard errors (NaN if the information is singular) */
+    double loglik;
+    int units;                 /* units used */
+    int shape_at_bound;        /* shape ran to FIT_SHAPE_MAX: no detectable heterogeneity */
+} fit_gp;
+#define FIT_SHAPE_MAX 100.0
+int fit_gamma_poisson(const double *k, const double *E, const unsigned char *trunc, size_t n, fit_gp *out);
+
+/* Exponential-kernel Hawkes process on [0, T) by maximum likelihood:
+ *   lambda(t) = mu a(t) + sum_{t_j < t} n beta exp(-beta (t - t_j)),
+ * with a known baseline shape a(t) > 0.  Input: event times t[] (seconds,
+ * nondecreasing), a(t) at each event a[], `count[]` (NULL: all 1) = 0 for an
+ * event that excites but is not counted (e.g. a linked answer, modelled
+ * apart), `seg[]` (NULL: one segment) the segment of each event
+ * (excitation starts afresh in each segment), seg_end[] the end time of
+ * each segment and a_int the integral of a(t) over the observed segments.
+ * Output: the estimates, standard errors (observed information) and, if
+ * p_immigrant is not NULL, each counted event's probability of being an
+ * immigrant, mu a / lambda (0 for events not counted). */
+typedef struct fit_hawkes_in {
+    const double *t, *a;
+    const unsigned char *count;
+    const int32_t *seg;
+    const double *seg_end;
+    int nseg;
+    size_t n;
+    double a_int;
+} fit_hawkes_in;
+
+typedef struct fit_hawkes {
+    double mu, n, beta;            /* estimates (beta in 1/s) */
+    double se_mu, se_n, se_beta;
+    double loglik;
+    int iterations;
+} fit_hawkes;
+/* Returns 0, or -1 if the optimiser failed (message in err). */
+int fit_hawkes_mle(const fit_hawkes_in *in, fit_hawkes *out, double *p_immigrant, char *err, size_t errlen);
+
+/* The engagement proxy: S is a member's exponentially weighted message
+ * count (time constant tau), scale the mean member's S; returns
+ * 1 - exp(-S / scale) in [0, 1). */
+double fit_engagement(double S, double scale);
+
+/* ---- the whole calibration ---------------------------------------------- */
+
+typedef struct fit_opts {
+    int64_t from_ts, to_ts;  /* window [from, to) in unix seconds (local midnights); 0: the log's span */
+    double eng_tau;          /* time constant of the engagement proxy, days (default 14) */
+    int64_t hawkes_max;      /* fit the Hawkes process on a subsample of whole weeks above this many messages (default 2e6) */
+    int partial;             /* 1: a setting that cannot be identified keeps the model's default (noted) instead of failing */
+} fit_opts;
+void fit_opts_init(fit_opts *o);
+
+/* One fitted setting. */
+typedef struct fit_value {
+    const char *path;   /* setting path, e.g. "replies.branching" */
+    double v, se;       /* value written, its standard error (NaN: none) */
+    int kind;           /* FIT_V_* */
+    int integer;        /* written as an integer */
+    char note[240];     /* comment written beside it */
+} fit_value;
+enum { FIT_V_FITTED = 0, FIT_V_DERIVED, FIT_V_DEFAULT, FIT_V_FIXED };
+#define FIT_MAX_VALUES 64
+
+typedef struct fit_result {
+    int64_t from_ts, to_ts;   /* the window used */
+    int days;                 /* local days in it */
+    int64_t messages;         /* messages by members (not bots) in the window */
+    double own_posts;         /* of which own posts (not replies): counted or (1 - n) x messages */
+    int replies_marked;       /* 1: replies/answers are linked in the log */
+    int answers_marked;       /* 1: answers to questions are linked */
+    int members_used;         /* members in the rate fit */
+    int truncated;            /* 1: seed members seen only when speaking (zero-truncated fit) */
+    fit_gp rates;             /* observed own-post rate distribution */
+    fit_hawkes hawkes;
+    int hawkes_days;          /* days the Hawkes fit used (subsample: fewer than days) */
+    double daily[24], daily_se[24];  /* relative activity by hour (mean 1) */
+    double weekly[7], weekly_se[7];  /* relative activity by weekday, Monday first (mean 1) */
+    double eng_mean;          /* mean engagement proxy over member-days at risk */
+    double eng_scale;         /* the proxy's scale: mean messages per member-day x eng_tau */
+    double eng_tau;           /* days */
+    double leaves, risk_days, risk_weight; /* leaves, member-days at risk, sum of (1 - e)^2 */
+    double joins;
+    int present_end, admins, kols, bots, has_owner;
+    int nval;
+    fit_value val[FIT_MAX_VALUES]; /* settings in the order written */
+} fit_result;
+
+/* Calibrate the baseline model on the log's window.  Returns 0 and *r;
+ * FIT_EIDENT with `setting "x": why` in err when a setting cannot be
+ * identified (and o->partial is 0); -1 on other failures (ENOMEM). */
+int fit_run(const fit_log *log, const fit_opts *o, fit_result *r, char *err, size_t errlen);
+
+/* The fitted value of a setting, or NULL. */
+const fit_value *fit_get(const fit_result *r, const char *path);
+
+/* Write a scenario file (libconfig) with the fitted settings, standard
+ * errors as comments, the settings the calibrated baseline fixes, and one
+ * arm "baseline".  `origin` (may be NULL) is written in the header comment.
+ * The scenario starts on the day after the window, for `days` days.
+ * Returns 0, or -1 on a write error. */
+int fit_write_scenario(const fit_result *r, const fit_log *log, const char *origin, int days, FILE *f);
+
+#endif
