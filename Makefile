@@ -6,6 +6,7 @@
 #   make valgrind   the test suite under valgrind memcheck
 #   make bench      benchmarks, one figure a line: `name value unit`
 #   make replay     the seed's case table: model vs reported figures (REPLAY_FLAGS="--format csv")
+#   make fuzz       libFuzzer targets (fuzz/) under ASan+UBSan, FUZZ_SECONDS each (needs clang)
 #   make clean
 VERSION := 0.1.0
 CC      ?= cc
@@ -19,6 +20,10 @@ else
 BUILD   ?= build-san
 OPT     ?= -O1
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+# FUZZ=1 (set by `make fuzz`): the library is instrumented for libFuzzer
+ifeq ($(FUZZ),1)
+SANFLAGS += -fsanitize=fuzzer-no-link
 endif
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
@@ -44,6 +49,8 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libqunsim.a
 BIN      := $(BUILD)/qunsim
+# the subcommands without main(), for tests and fuzz targets that call them
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 
 # Optional MPI build: $(BUILD)/qunsim-mpi, the same CLI with the tasks of a
 # batch spread over MPI ranks (cli/mpi_batch.c, compiled with -DQS_MPI).
@@ -59,7 +66,7 @@ ifeq ($(MPI),1)
 MPI_TARGET := $(MPI_BIN)
 endif
 
-.PHONY: all deps demo test test-quick valgrind bench clean replay fuzz
+.PHONY: all deps demo test test-quick valgrind bench clean replay fuzz fuzz-build
 all: $(BIN) $(MPI_TARGET)
 
 deps:
@@ -94,6 +101,19 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(HELPER_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -o $@ $< $(HELPER_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
 
+# test_fuzz_corpus replays fuzz/corpus and fuzz/crashes through the fuzz
+# targets' entry points, which include the subcommands (cli/ without main).
+$(BUILD)/tests/test_fuzz_corpus: tests/test_fuzz_corpus.c $(wildcard fuzz/*.c fuzz/*.h) $(CLI_LIB_OBJ) $(LIB) $(HELPER_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -o $@ $< $(CLI_LIB_OBJ) $(HELPER_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
+
+# test_faults: allocation failure injection by wrapping the allocator of
+# everything linked statically (the library, the test) -- tests/fault/.
+FAULT_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup
+$(BUILD)/tests/test_faults: tests/test_faults.c $(BUILD)/tests/fault/fault.o $(LIB) $(HELPER_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -o $@ $< $(BUILD)/tests/fault/fault.o $(HELPER_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS) $(FAULT_WRAP)
+
 test: deps
 	@$(MAKE) --no-print-directory test-quick
 
@@ -114,11 +134,29 @@ replay: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@$(BIN) replay $(CASES:%=scenarios/%.cfg) --reps 100 $(REPLAY_FLAGS)
 
+# Fuzzing: every fuzz/fuzz_*.c is a libFuzzer target, built with clang under
+# ASan+UBSan in $(FUZZ_BUILD) and run FUZZ_SECONDS each from its seed corpus
+# fuzz/corpus/NAME/; crashes land in fuzz/crashes/NAME/ (kept: the normal
+# suite replays them, tests/test_fuzz_corpus.c).  `make test` needs no clang.
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_NAMES   := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SANITIZE=address,undefined FUZZ=1 MPI=0 fuzz-build
+	@sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(CLI_LIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ifuzz $(PKG_CFLAGS) $(CFLAGS) -DQS_LIBFUZZER -fsanitize=fuzzer -o $@ $< $(CLI_LIB_OBJ) $(LIB) $(LDLIBS)
+
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@sh scripts/demo.sh $(BIN)
 
 clean:
-	rm -rf build build-san out
+	rm -rf build build-san build-fuzz out
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -21,6 +21,7 @@
 #endif
 
 extern const char qs_schema_sql[];
+extern const char qs_metrics_sql[];
 
 enum { RUN_NONE = 0, RUN_OPEN, RUN_FAILED };
 
@@ -54,8 +55,8 @@ static const char *const stmt_sql[S_COUNT] = {
                  " left_ts = excluded.left_ts, name = coalesce(excluded.name, name)",
     [S_MEMBER_LEFT] = "UPDATE members SET left_ts = ?4"
                       " WHERE run_id = ?1 AND group_id = ?2 AND member_id = ?3",
-    [S_EVENT] = "INSERT INTO events(run_id, group_id, ts, member_id, kind, ref_id, value)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_EVENT] = "INSERT INTO events(run_id, group_id, ts, member_id, kind, ref_id, value, msg_id)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_DAILY] = "INSERT INTO daily(run_id, group_id, day, metric, value) VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_SUMMARY] = "INSERT INTO summary(run_id, group_id, metric, value) VALUES (?1, ?2, ?3, ?4)",
     [S_EXISTS] = "SELECT 1 FROM runs WHERE batch_id = ?1 AND arm IS ?2 AND point = ?3 AND rep = ?4"
@@ -210,7 +211,10 @@ static int check_schema(store_t *st)
         if (query_int(st, "PRAGMA user_version", "read schema version", &ver) ||
             query_int(st, "SELECT count(*) FROM sqlite_master", "read schema", &ntab))
             goto rollback;
-        if (ver == 0 && ntab == 0 && exec(st, qs_schema_sql, "create schema")) goto rollback;
+        /* the tables, and the metric catalogue as views for BI tools and notebooks */
+        if (ver == 0 && ntab == 0 &&
+            (exec(st, qs_schema_sql, "create schema") || exec(st, qs_metrics_sql, "create metric views")))
+            goto rollback;
         if (exec(st, "COMMIT", "create schema")) goto rollback;
         if (query_int(st, "PRAGMA user_version", "read schema version", &ver)) return -1;
         if (ver == 0 && ntab > 0) {
@@ -514,6 +518,7 @@ int store_event(store_t *st, const ev_rec *e)
     sqlite3_bind_text(s, 5, ev_kind_name((ev_kind)e->kind), -1, SQLITE_STATIC);
     bind_id_or_null(s, 6, e->ref_id);
     sqlite3_bind_double(s, 7, e->value); /* NaN is stored as NULL */
+    bind_id_or_null(s, 8, e->id);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
         sqlite3_reset(s);

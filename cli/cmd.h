@@ -24,6 +24,7 @@ int cmd_report(int argc, char **argv);
 int cmd_doc(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 
 #endif

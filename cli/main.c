@@ -18,6 +18,7 @@ static const qs_command commands[] = {
     {"check", cmd_check, "check SCENARIO            validate a scenario file, print its effective settings"},
     {"replay", cmd_replay, "replay SCENARIO... [--reps R] [--check]  model vs reported figures (targets)"},
     {"calibrate", cmd_calibrate, "calibrate SCENARIO --fit PATH[,PATH] [--reps R]  fit settings to the scenario's targets"},
+    {"metrics", cmd_metrics, "metrics DB [--run ID] [--group G] [--from D --to D] [--daily] [--format F]  the catalogue of stored runs"},
     {"doc", cmd_doc, "doc settings              print the settings reference (Markdown)"},
     {"import", cmd_import, "import FORMAT FILE... --db LIVE.db [--strict] [--group G] [--utc-offset +08:00]"},
     {"report", cmd_report, "report RESULTS.db [--out DIR] [--batch ID] [--no-svg]   HTML report with charts"},

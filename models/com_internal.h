@@ -24,8 +24,9 @@ enum { MK_NORMAL = 0, MK_SPAMMER };
 enum { PRIO_DAY = -10, PRIO_OPERATOR = -5, PRIO_MEMBER = 0 };
 
 /* One member: fixed size: 192 bytes here, plus its GSL stream (40 bytes in
- * two allocations), 4 bytes of speaker bookkeeping and 4 in its group list:
- * about 270 bytes a member with allocator overhead (docs/model.md). */
+ * two allocations), 4 bytes of speaker bookkeeping, 4 in its group list and
+ * 32 in its group's responder sampler (two bounds, two tree nodes): about
+ * 300 bytes a member with allocator overhead (docs/model.md). */
 typedef struct member {
     double rate;      /* messages/day at full engagement */
     double eng;       /* engagement in [0,1] at time t_eng */
@@ -60,6 +61,13 @@ typedef struct group {
     int speakers_prev;           /* distinct speakers yesterday (operator's quiet rule) */
     double qr_valid_until;       /* simulated time the current QR code expires */
     int64_t open_questions;
+    /* Responder sampler (community.c, "the responder sampler"): for each list
+     * position an upper bound on that member's reply weight and answer
+     * weight, valid until the member's next jump, and two Fenwick trees of
+     * these bounds, so a responder is drawn in O(log n) by rejection. */
+    double *ub;                  /* 2 per position: reply bound, answer bound */
+    double *fw;                  /* 2 trees of cap + 1 (1-based): reply, answer */
+    int dirty;                   /* 1: ub is exact but the trees are stale (bulk update) */
 } group;
 
 struct com {
@@ -114,6 +122,25 @@ int com_fail(com_t *m, const char *fmt, ...);
 int com_pick(com_t *m, int g, int not, int by_answer, gsl_rng *r);
 /* weight of member j as a responder */
 double com_weight(com_t *m, int j, int by_answer);
+/* The responder sampler (community.c).  Every change of a present member's
+ * engagement trajectory (boost, hurt, belonging) or responder eligibility
+ * (mute, admin mute) must be followed by com_touch; com_boost/hurt/belong,
+ * com_mute and com_leave do it themselves. */
+void com_touch(com_t *m, int i);
+/* a bulk update of group g follows (e.g. every reader of a post): touches
+ * only write the bounds; the trees are rebuilt, O(n), at the next draw */
+void com_group_dirty(com_t *m, int g);
+/* sum of the bounds of group g's present members (>= the sum of weights) */
+double com_bound_total(com_t *m, int g, int by_answer);
+/* one trial of the rejection sampler: a present member of g drawn with
+ * probability bound / com_bound_total, accepted with probability
+ * weight / bound (never `not`); returns it, or -1 if rejected */
+int com_propose(com_t *m, int g, int not, int by_answer, gsl_rng *r);
+/* exact sum of the weights of group g's members other than `not`, O(n);
+ * also refreshes every bound of the group */
+double com_weight_total(com_t *m, int g, int not, int by_answer);
+/* trials of com_propose before a caller falls back to the exact O(n) scan */
+#define COM_SAM_TRIES 32
 /* start the posting process of a member added by a mechanism */
 void com_start_posting(com_t *m, int i);
 /* the time-of-day x weekday activity factor at time t, in [0, max] */

@@ -592,12 +592,161 @@ static double hk_eval(const gsl_vector *x, hk_ctx *c, gsl_vector *g)
 static double hk_f(const gsl_vector *x, void *p) { return hk_eval(x, p, NULL); }
 static void hk_df(const gsl_vector *x, void *p, gsl_vector *g) { hk_eval(x, p, g); }
 static void hk_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) { *f = hk_eval(x, p, g); }
-static void hk_grad_unscaled(const gsl_vector *x, void *p, gsl_vector *g)
+
+/* -log-likelihood at phi = (mu, n, beta) with, if g is not NULL, its
+ * gradient and (if H is not NULL) its Hessian in phi; p (may be NULL) gets
+ * the immigrant probabilities.  Recursions: A_k = sum_j exp(-beta (t_k -
+ * t_j)) over earlier events of the segment, B = dA/dbeta, C = d2A/dbeta2. */
+static double hk_full(const fit_hawkes_in *in, const double *phi, double *g, double *H, double *p)
 {
-    hk_ctx c = *(hk_ctx *)p;
-    c.scale = 1;
-    c.p = NULL;
-    hk_eval(x, &c, g);
+    double mu = phi[0], n = phi[1], beta = phi[2], ll = 0;
+    double G0 = 0, G1 = 0, G2 = 0, H00 = 0, H01 = 0, H02 = 0, H11 = 0, H12 = 0, H22 = 0;
+    double A = 0, B = 0, C = 0, tprev = 0;
+    int32_t segprev = -1;
+    for (size_t k = 0; k < in->n; k++) {
+        double t = in->t[k];
+        int32_t sg = in->seg ? in->seg[k] : 0;
+        if (sg != segprev) { A = B = C = 0; segprev = sg; }
+        else {
+            double d = t - tprev, e = exp(-beta * d), A1 = A + 1;
+            C = e * (C - 2 * d * B + d * d * A1);
+            B = e * (B - d * A1);
+            A = e * A1;
+        }
+        tprev = t;
+        if (!in->count || in->count[k]) {
+            double ak = in->a[k], lam = mu * ak + n * beta * A;
+            if (!(lam > 0)) return GSL_POSINF;
+            ll += log(lam);
+            if (p) p[k] = mu * ak / lam;
+            if (g) {
+                double il = 1 / lam, u0 = ak * il, u1 = beta * A * il, u2 = n * (A + beta * B) * il;
+                G0 += u0;
+                G1 += u1;
+                G2 += u2;
+                if (H) {
+                    H00 -= u0 * u0;
+                    H01 -= u0 * u1;
+                    H02 -= u0 * u2;
+                    H11 -= u1 * u1;
+                    H12 += (A + beta * B) * il - u1 * u2;
+                    H22 += n * (2 * B + beta * C) * il - u2 * u2;
+                }
+            }
+        } else if (p) p[k] = 0;
+        double tau = in->seg_end[sg] - t, e2 = exp(-beta * tau);
+        ll -= n * (1 - e2);
+        if (g) {
+            G1 -= 1 - e2;
+            G2 -= n * tau * e2;
+            if (H) {
+                H12 -= tau * e2;
+                H22 += n * tau * tau * e2;
+            }
+        }
+    }
+    ll -= mu * in->a_int;
+    if (g) {
+        g[0] = -(G0 - in->a_int);
+        g[1] = -G1;
+        g[2] = -G2;
+        if (H) {
+            double h[9] = {H00, H01, H02, H01, H11, H12, H02, H12, H22};
+            for (int i = 0; i < 9; i++) H[i] = -h[i];
+        }
+    }
+    return -ll;
+}
+
+/* Solve the k x k system m x = b (m overwritten).  0 or -1. */
+static int solve(double *m, double *b, int k)
+{
+    for (int c = 0; c < k; c++) {
+        int piv = c;
+        for (int r = c + 1; r < k; r++)
+            if (fabs(m[r * k + c]) > fabs(m[piv * k + c])) piv = r;
+        if (!(fabs(m[piv * k + c]) > 0)) return -1;
+        if (piv != c) {
+            for (int j = 0; j < k; j++) { double tmp = m[c * k + j]; m[c * k + j] = m[piv * k + j]; m[piv * k + j] = tmp; }
+            double tmp = b[c]; b[c] = b[piv]; b[piv] = tmp;
+        }
+        for (int r = c + 1; r < k; r++) {
+            double f = m[r * k + c] / m[c * k + c];
+            for (int j = c; j < k; j++) m[r * k + j] -= f * m[c * k + j];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int c = k - 1; c >= 0; c--) {
+        double s = b[c];
+        for (int j = c + 1; j < k; j++) s -= m[c * k + j] * b[j];
+        b[c] = s / m[c * k + c];
+    }
+    return 0;
+}
+
+static void hk_phi(const double *th, double *phi)
+{
+    phi[0] = exp(th[0]);
+    phi[1] = 1 / (1 + exp(-th[1]));
+    phi[2] = exp(th[2]);
+}
+
+/* Damped Newton (Levenberg-Marquardt) on the -log-likelihood in
+ * (log mu, logit n, log beta); the first k coordinates move (k = 2: beta
+ * held).  Returns the final -log-likelihood (+inf on failure), th updated,
+ * *evals the likelihood passes used. */
+static double hk_newton(const fit_hawkes_in *in, double *th, int k, int maxit, int *evals)
+{
+    double phi[3], g[3], H[9], f;
+    hk_phi(th, phi);
+    f = hk_full(in, phi, g, H, NULL);
+    (*evals)++;
+    if (!isfinite(f)) return GSL_POSINF;
+    double lambda = 1e-3;
+    for (int it = 0; it < maxit; it++) {
+        double d1[3] = {phi[0], phi[1] * (1 - phi[1]), phi[2]};
+        double d2[3] = {phi[0], phi[1] * (1 - phi[1]) * (1 - 2 * phi[1]), phi[2]};
+        double gt[3], Ht[9];
+        for (int i = 0; i < 3; i++) {
+            gt[i] = g[i] * d1[i];
+            for (int j = 0; j < 3; j++) Ht[i * 3 + j] = d1[i] * d1[j] * H[i * 3 + j] + (i == j ? g[i] * d2[i] : 0);
+        }
+        int accepted = 0;
+        for (int tries = 0; tries < 30 && !accepted; tries++) {
+            double m[9], step[3];
+            for (int i = 0; i < k; i++) {
+                step[i] = -gt[i];
+                for (int j = 0; j < k; j++) m[i * k + j] = Ht[i * 3 + j];
+                double dg = fabs(Ht[i * 3 + i]);
+                m[i * k + i] += lambda * (dg > 1e-12 ? dg : 1e-12);
+            }
+            if (solve(m, step, k) != 0) { lambda *= 10; continue; }
+            double big = 0;
+            for (int i = 0; i < k; i++) big = fabs(step[i]) > big ? fabs(step[i]) : big;
+            if (big > 2) /* at most a factor e^2 per step */
+                for (int i = 0; i < k; i++) step[i] *= 2 / big;
+            double th2[3] = {th[0], th[1], th[2]}, phi2[3], g2[3], H2[9];
+            for (int i = 0; i < k; i++) th2[i] += step[i];
+            if (fabs(th2[1]) > 40 || th2[2] > 5 || th2[2] < -25) { lambda *= 10; continue; }
+            hk_phi(th2, phi2);
+            double f2 = hk_full(in, phi2, g2, H2, NULL);
+            (*evals)++;
+            if (isfinite(f2) && f2 <= f) {
+                accepted = 1;
+                double df = f - f2;
+                memcpy(th, th2, sizeof th2);
+                memcpy(phi, phi2, sizeof phi2);
+                memcpy(g, g2, sizeof g2);
+                memcpy(H, H2, sizeof H2);
+                f = f2;
+                lambda = lambda > 1e-9 ? lambda / 10 : lambda;
+                if (big < 1e-8 || df < 1e-11 * (1 + fabs(f))) return f;
+            } else
+                lambda *= 10;
+        }
+        if (!accepted) return f; /* no decrease possible: at the minimum to rounding */
+    }
+    return f;
 }
 
 int fit_hawkes_mle(const fit_hawkes_in *in, fit_hawkes *out, double *p_imm, char *err, size_t errlen)
@@ -607,53 +756,72 @@ int fit_hawkes_mle(const fit_hawkes_in *in, fit_hawkes *out, double *p_imm, char
     size_t counted = 0;
     for (size_t k = 0; k < in->n; k++) counted += !in->count || in->count[k];
     if (counted < 2 || !(in->a_int > 0)) { snprintf(err, errlen, "too few events"); return -1; }
-    hk_ctx c = {in, 1.0 / (double)counted, NULL};
-    gsl_multimin_function_fdf fn = {hk_f, hk_df, hk_fdf, 3, &c};
-    gsl_vector *x = gsl_vector_alloc(3), *best = gsl_vector_alloc(3);
-    if (!x || !best) {
-        gsl_vector_free(x);
-        gsl_vector_free(best);
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    double th[3];
+    int evals = 0;
+    if (in->start) {
+        th[0] = log(in->start[0]);
+        th[1] = log(in->start[1] / (1 - in->start[1]));
+        th[2] = log(in->start[2]);
+    } else {
+        /* scan the reply delay (30 s .. 2.7 h) with (mu, n) fitted on a
+         * prefix of at most 100,000 events (its baseline integral pro rata),
+         * then refine all three there: the full data start in the best basin */
+        fit_hawkes_in sub = *in;
+        double *send = NULL;
+        if (in->n > 100000) {
+            sub.n = 100000;
+            size_t c = 0;
+            for (size_t k = 0; k < sub.n; k++) c += !in->count || in->count[k];
+            sub.a_int = in->a_int * (double)c / (double)counted;
+            int32_t ls = in->seg ? in->seg[sub.n - 1] : 0;
+            send = malloc(((size_t)ls + 1) * sizeof *send);
+            if (!send) { snprintf(err, errlen, "out of memory"); return -1; }
+            memcpy(send, in->seg_end, (size_t)ls * sizeof *send);
+            send[ls] = in->t[sub.n];
+            sub.seg_end = send;
+            sub.nseg = ls + 1;
+        }
+        const double b0[] = {1.0 / 30, 1.0 / 120, 1.0 / 600, 1.0 / 2400, 1.0 / 9600};
+        double fbest = GSL_POSINF;
+        for (int s = 0; s < 5; s++) {
+            double t0[3] = {log((double)counted * 0.7 / in->a_int), log(0.3 / 0.7), log(b0[s])};
+            double f = hk_newton(&sub, t0, 2, 30, &evals);
+            if (f < fbest) { fbest = f; memcpy(th, t0, sizeof th); }
+        }
+        if (isfinite(fbest)) hk_newton(&sub, th, 3, 50, &evals);
+        free(send);
+        if (!isfinite(fbest)) { snprintf(err, errlen, "the likelihood is not finite at any start"); return -1; }
     }
-    /* starts: reply delays of a minute, ten minutes and an hour and a half */
-    const double b0[] = {1.0 / 60, 1.0 / 600, 1.0 / 6000};
-    double fbest = GSL_POSINF;
-    int itbest = 0;
-    for (int s = 0; s < 3; s++) {
-        double n0 = 0.3;
-        gsl_vector_set(x, 0, log((double)counted * (1 - n0) / in->a_int));
-        gsl_vector_set(x, 1, log(n0 / (1 - n0)));
-        gsl_vector_set(x, 2, log(b0[s]));
+    double f = hk_newton(in, th, 3, 100, &evals);
+    if (!isfinite(f)) {
+        /* fall back on GSL's BFGS from the start */
+        hk_ctx c = {in, 1.0 / (double)counted, NULL};
+        gsl_multimin_function_fdf fn = {hk_f, hk_df, hk_fdf, 3, &c};
+        gsl_vector *x = gsl_vector_alloc(3);
+        if (!x) { snprintf(err, errlen, "out of memory"); return -1; }
+        for (int i = 0; i < 3; i++) gsl_vector_set(x, (size_t)i, th[i]);
         int it = 0;
-        if (minimise(&fn, x, 300, 1e-7, &it) != 0) continue;
-        double f = hk_f(x, &c);
-        if (f < fbest) { fbest = f; gsl_vector_memcpy(best, x); itbest = it; }
-    }
-    if (!isfinite(fbest)) {
+        if (minimise(&fn, x, 300, 1e-7, &it) == 0) {
+            for (int i = 0; i < 3; i++) th[i] = gsl_vector_get(x, (size_t)i);
+            f = hk_f(x, &c) * (double)counted;
+        }
         gsl_vector_free(x);
-        gsl_vector_free(best);
-        snprintf(err, errlen, "the likelihood is not finite at any start");
-        return -1;
+        evals += it;
+        if (!isfinite(f)) { snprintf(err, errlen, "the optimiser failed"); return -1; }
     }
-    out->mu = exp(gsl_vector_get(best, 0));
-    out->n = 1 / (1 + exp(-gsl_vector_get(best, 1)));
-    out->beta = exp(gsl_vector_get(best, 2));
-    out->loglik = -fbest * (double)counted;
-    out->iterations = itbest;
-    double h[9], cov[9];
-    num_hessian(hk_grad_unscaled, &c, best, 3, h);
-    if (invert(h, cov, 3) == 0 && cov[0] > 0 && cov[4] > 0 && cov[8] > 0) {
-        out->se_mu = out->mu * sqrt(cov[0]);
-        out->se_n = out->n * (1 - out->n) * sqrt(cov[4]);
-        out->se_beta = out->beta * sqrt(cov[8]);
+    double phi[3], g[3], H[9], cov[9];
+    hk_phi(th, phi);
+    out->mu = phi[0];
+    out->n = phi[1];
+    out->beta = phi[2];
+    f = hk_full(in, phi, g, H, p_imm);
+    out->loglik = -f;
+    out->iterations = evals;
+    if (invert(H, cov, 3) == 0 && cov[0] > 0 && cov[4] > 0 && cov[8] > 0) {
+        out->se_mu = sqrt(cov[0]);
+        out->se_n = sqrt(cov[4]);
+        out->se_beta = sqrt(cov[8]);
     }
-    if (p_imm) {
-        c.p = p_imm;
-        hk_f(best, &c);
-    }
-    gsl_vector_free(x);
-    gsl_vector_free(best);
     return 0;
 }
 
@@ -937,7 +1105,8 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
         }
         for (int d = 0; d < w.nd; d++)
             if (!(stride > 1 && (d / 7) % stride)) a_int += DAYS * w.W[win_wd(&w, d)] * L[d] / Lmean;
-        fit_hawkes_in in = {t, a, count, seg, seg_end, nseg, nn, a_int};
+        double st3[3] = {r->hawkes.mu, r->hawkes.n, r->hawkes.beta};
+        fit_hawkes_in in = {round ? st3 : NULL, t, a, count, seg, seg_end, nseg, nn, a_int};
         char herr[200];
         if (fit_hawkes_mle(&in, &r->hawkes, p, herr, sizeof herr) != 0) {
             rc = ident_fail(opt, err, errlen, "replies.branching", "the self-exciting process could not be fitted (%s)", herr);

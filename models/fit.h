@@ -118,10 +118,12 @@ int fit_gamma_poisson(const double *k, const double *E, const unsigned char *tru
  * apart), `seg[]` (NULL: one segment) the segment of each event
  * (excitation starts afresh in each segment), seg_end[] the end time of
  * each segment and a_int the integral of a(t) over the observed segments.
- * Output: the estimates, standard errors (observed information) and, if
+ * Maximised by damped Newton steps with the analytic Hessian (GSL's BFGS
+ * as a fallback).  Output: the estimates, standard errors (observed information) and, if
  * p_immigrant is not NULL, each counted event's probability of being an
  * immigrant, mu a / lambda (0 for events not counted). */
 typedef struct fit_hawkes_in {
+    const double *start;       /* (mu, n, beta) to start from, or NULL: a scan of delays */
     const double *t, *a;
     const unsigned char *count;
     const int32_t *seg;
@@ -135,7 +137,7 @@ typedef struct fit_hawkes {
     double mu, n, beta;            /* estimates (beta in 1/s) */
     double se_mu, se_n, se_beta;
     double loglik;
-    int iterations;
+    int iterations;                /* likelihood passes used */
 } fit_hawkes;
 /* Returns 0, or -1 if the optimiser failed (message in err). */
 int fit_hawkes_mle(const fit_hawkes_in *in, fit_hawkes *out, double *p_immigrant, char *err, size_t errlen);

@@ -87,6 +87,7 @@ static void on_invite_join(sim_t *s, const sim_event *ev)
     if (kind == MK_NORMAL) {
         double ei = m->mem[inv].state != ST_LEFT ? com_eng(m, inv) : 0;
         x->eng = (1 - p->invites.inherit) * x->eng + p->invites.inherit * ei;
+        com_touch(m, i); /* its responder bound follows the new engagement */
     }
     m->st.joins++;
     m->st.invite_joins++;

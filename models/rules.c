@@ -59,7 +59,7 @@ static void violation(com_t *m, int i)
     m->st.violations++;
     com_emit(m, EV_VIOLATION, i, x->group, -1, action);
     if (action == 0) x->post_factor *= m->p.rules.warn_effect;
-    else if (action == 1) { x->post_factor = 0; x->muted_by_admin = 1; }
+    else if (action == 1) { x->post_factor = 0; x->muted_by_admin = 1; com_touch(m, i); /* no longer a responder */ }
     else { m->st.removals++; com_leave(m, i, 1); }
 }
 

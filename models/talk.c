@@ -75,18 +75,33 @@ void talk_question(com_t *m, int asker, int g, int64_t qid)
             com_fail(m, "engine: %s", sim_errmsg(m->sim));
         return;
     }
-    group *G = &m->grp[g];
-    double w = 0;
-    for (int k = 0; k < G->n; k++)
-        if (G->idx[k] != asker) w += com_weight(m, G->idx[k], 1);
-    double rate = p->questions.answer_rate * w / HOUR; /* per second at activity 1 */
-    if (rate <= 0) return;
+    /* The total hazard is answer_rate x W x activity(t), W the sum of the
+     * answer weights of the others at the time of the question.  Instead of
+     * summing W over the group, candidates come at the bound rate
+     * answer_rate x B x amax (B the sampler's sum of bounds, >= W) and each is
+     * kept with probability activity(t)/amax x weight_J/bound_J, J drawn by
+     * the sampler (com_propose): kept candidates form exactly the process
+     * of rate answer_rate x W x activity(t).  A rejection tightens a bound
+     * and the next candidate uses the new B (a valid, adapted bound); after
+     * COM_SAM_TRIES rejections W is summed exactly and thinning goes on by
+     * activity alone (the Poisson process is memoryless). */
     double amax = (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean);
     double t = sim_now(m->sim), end = t + p->questions.patience * HOUR;
+    double W = 0;
+    int exact = 0, tries = 0;
     for (;;) {
+        double tot = exact ? W : com_bound_total(m, g, 1);
+        if (!exact && (tries >= COM_SAM_TRIES || !(tot > 0))) {
+            tot = W = com_weight_total(m, g, asker, 1);
+            exact = 1;
+        }
+        double rate = p->questions.answer_rate * tot / HOUR; /* per second at activity 1 */
+        if (rate <= 0) return;
         t += gsl_ran_exponential(m->talk, 1.0 / (rate * amax));
         if (t >= end) return; /* unanswered */
-        if (gsl_rng_uniform(m->talk) * amax < com_activity(m, t)) break;
+        if (gsl_rng_uniform(m->talk) * amax >= com_activity(m, t)) continue;
+        if (exact || com_propose(m, g, asker, 1, m->talk) >= 0) break;
+        tries++;
     }
     if (!sim_schedule_at(m->sim, t, PRIO_MEMBER, on_answer, m, -1, qid, pack(asker, g)))
         com_fail(m, "engine: %s", sim_errmsg(m->sim));

@@ -22,6 +22,21 @@ done
 for p in python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
+# `deps.sh fuzz` (make fuzz): clang and its libFuzzer runtime as well; the
+# normal build and `make test` never need them
+if [ "$1" = fuzz ]; then
+    command -v clang >/dev/null 2>&1 || need="$need clang"
+    if command -v clang >/dev/null 2>&1; then
+        probe=$(mktemp -d)
+        echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' >"$probe/p.c"
+        if ! clang -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
+            need="$need libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+        fi
+        rm -rf "$probe"
+    else
+        need="$need libclang-rt-dev"
+    fi
+fi
 [ -n "$QS_EXTRA_PKGS" ] && for p in $QS_EXTRA_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"; done
 [ -z "$need" ] && exit 0
 echo "deps: missing:$need" >&2

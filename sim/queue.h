@@ -178,7 +178,7 @@ static inline void q_heap_consume(q_heap *h, const q_slot *pool)
 
 /* ---- ladder queue ------------------------------------------------------
  * After Tang, Goh and Thng (2005).  Three tiers:
- *  - top: an unsorted list of the far future (t > top_bound);
+ *  - top: an unsorted array of the far future (t > top_bound);
  *  - rungs: up to LQ_MAXR arrays of unsorted buckets, each rung spreading one
  *    bucket of the rung above over finer buckets; a bucket is a list linked
  *    through the slots' next field;
@@ -233,7 +233,8 @@ typedef struct lq {
     size_t n;          /* entries in all tiers (excluding a stale bottom root) */
     double top_bound;  /* events with t > top_bound go to top */
     double top_min, top_max;
-    uint32_t top_head, top_n;
+    q_entry *top;      /* the top tier: an unsorted array (appends are sequential) */
+    size_t top_n, top_cap;
     int nr;            /* rungs in use */
     lq_rung rung[LQ_MAXR];
 } lq;
@@ -245,6 +246,7 @@ int lq_refill(lq *q, q_slot *pool);
 size_t lq_purge(lq *q, q_slot *pool, uint32_t *freelist);
 size_t lq_bytes(const lq *q);
 void lq_flush(lq *q, q_slot *pool); /* link the staged inserts */
+int lq_grow_top(lq *q);             /* 0, or -1 on ENOMEM */
 
 /* Insert slot idx (its t already set); 0, or -1 on ENOMEM. */
 static inline int lq_push(lq *q, q_slot *pool, uint32_t idx)
@@ -254,8 +256,13 @@ static inline int lq_push(lq *q, q_slot *pool, uint32_t idx)
     if (q->n + 2 > q->bottom.cap && q_heap_reserve(&q->bottom, 2 * q->n + 2) != 0) return -1;
     q->n++;
     if (t > q->top_bound) {
-        pool[idx].next = q->top_head;
-        q->top_head = idx + 1;
+        if (q->top_n == q->top_cap && lq_grow_top(q) != 0) {
+            q->n--;
+            return -1;
+        }
+        q->top[q->top_n].t = t;
+        q->top[q->top_n].slot = idx;
+        q->top[q->top_n].pad = 0;
         q->top_n++;
         if (t < q->top_min) q->top_min = t;
         if (t > q->top_max) q->top_max = t;

@@ -34,8 +34,19 @@ int lq_init(lq *q, size_t cap)
     return 0;
 }
 
+int lq_grow_top(lq *q)
+{
+    size_t ncap = q->top_cap ? 2 * q->top_cap : 256;
+    q_entry *nt = realloc(q->top, ncap * sizeof *nt);
+    if (!nt) return -1;
+    q->top = nt;
+    q->top_cap = ncap;
+    return 0;
+}
+
 void lq_free(lq *q)
 {
+    free(q->top);
     q_heap_free(&q->bottom);
     for (int i = 0; i < LQ_MAXR; i++) free(q->rung[i].b);
     memset(q, 0, sizeof *q);
@@ -43,30 +54,11 @@ void lq_free(lq *q)
 
 size_t lq_bytes(const lq *q)
 {
-    size_t b = (q->bottom.cap + 4) * sizeof(q_entry);
+    size_t b = (q->bottom.cap + 4 + q->top_cap) * sizeof(q_entry);
     for (int i = 0; i < LQ_MAXR; i++) b += (size_t)q->rung[i].cap * sizeof(lq_bucket);
     return b;
 }
 
-/* Move a list into the (empty) bottom heap.  Capacity is reserved by lq_push. */
-static void to_bottom(lq *q, q_slot *pool, uint32_t head)
-{
-    q_heap *h = &q->bottom;
-    size_t n = h->n;
-    while (head) {
-        uint32_t idx = head - 1;
-        head = pool[idx].next;
-        h->v[n].t = pool[idx].t;
-        h->v[n].slot = idx;
-        h->v[n].pad = 0;
-        n++;
-    }
-    h->n = n;
-    q_heap_heapify(h, pool);
-}
-
-/* Set rung r over [lo, hi] with nb buckets; -1 if degenerate or no memory
- * (the caller then puts the events in the bottom heap as they are). */
 /* Move up to LQ_GATHER lists into the (empty) bottom heap, one node of each
  * list in turn. */
 static void walk_to_bottom(lq *q, q_slot *pool, uint32_t *heads, int nh)
@@ -110,20 +102,6 @@ static int rung_setup(lq_rung *r, double lo, double hi, uint32_t nb)
     return 0;
 }
 
-static void distribute(lq_rung *r, q_slot *pool, uint32_t head)
-{
-    while (head) {
-        uint32_t idx = head - 1;
-        q_slot *p = &pool[idx];
-        head = p->next;
-        double d = (p->t - r->start) * r->inv;
-        uint32_t k = d < r->dnb ? (d > 0 ? (uint32_t)d : 0) : r->nb - 1;
-        p->next = r->b[k].head;
-        r->b[k].head = idx + 1;
-        r->b[k].n++;
-    }
-}
-
 void lq_flush(lq *q, q_slot *pool)
 {
     for (uint32_t i = 0; i < q->sn; i++) {
@@ -153,18 +131,19 @@ int lq_refill(lq *q, q_slot *pool)
     for (;;) {
         if (q->nr == 0) {
             if (q->top_n == 0) return -1;
-            uint32_t head = q->top_head, n = q->top_n;
+            size_t n = q->top_n;
             double lo = q->top_min, hi = q->top_max;
-            q->top_head = 0;
             q->top_n = 0;
             q->top_min = INFINITY;
             q->top_max = -INFINITY;
             q->top_bound = hi; /* from now on only t > hi goes to the top */
-            if (n <= LQ_THRES || rung_setup(&q->rung[0], lo, hi, n) != 0) {
-                to_bottom(q, pool, head);
+            if (n <= LQ_THRES || rung_setup(&q->rung[0], lo, hi, (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX)) != 0) {
+                memcpy(q->bottom.v, q->top, n * sizeof *q->top);
+                q->bottom.n = n;
+                q_heap_heapify(&q->bottom, pool);
                 return 0;
             }
-            distribute(&q->rung[0], pool, head);
+            distribute_array(&q->rung[0], pool, q->top, n);
             q->nr = 1;
         }
         lq_rung *r = &q->rung[q->nr - 1];
@@ -227,26 +206,30 @@ size_t lq_purge(lq *q, q_slot *pool, uint32_t *freelist)
 {
     q_heap_settle(&q->bottom, pool);
     lq_flush(q, pool);
-    uint32_t top = 0, n = 0;
+    /* collect the live entries of all tiers into the bottom's array (its
+     * capacity is >= n), freeing the cancelled slots */
+    q_entry *v = q->bottom.v;
+    size_t m = 0, dropped = 0;
     double lo = INFINITY, hi = -INFINITY;
-    size_t dropped = 0;
-#define LQ_TAKE(idx_)                                  \
-    do {                                               \
-        uint32_t i_ = (idx_);                          \
-        if (pool[i_].h) {                              \
-            pool[i_].next = top;                       \
-            top = i_ + 1;                              \
-            n++;                                       \
-            if (pool[i_].t < lo) lo = pool[i_].t;      \
-            if (pool[i_].t > hi) hi = pool[i_].t;      \
-        } else {                                       \
-            pool[i_].next = *freelist;                 \
-            *freelist = i_ + 1;                        \
-            dropped++;                                 \
-        }                                              \
+#define LQ_TAKE(idx_)                          \
+    do {                                       \
+        uint32_t i_ = (idx_);                  \
+        if (pool[i_].h) {                      \
+            double t_ = pool[i_].t;            \
+            v[m].t = t_;                       \
+            v[m].slot = i_;                    \
+            v[m].pad = 0;                      \
+            m++;                               \
+            if (t_ < lo) lo = t_;              \
+            if (t_ > hi) hi = t_;              \
+        } else {                               \
+            pool[i_].next = *freelist;         \
+            *freelist = i_ + 1;                \
+            dropped++;                         \
+        }                                      \
     } while (0)
-    for (size_t i = 0; i < q->bottom.n; i++) LQ_TAKE(q->bottom.v[i].slot);
-    q->bottom.n = 0;
+    size_t nb = q->bottom.n;
+    for (size_t i = 0; i < nb; i++) LQ_TAKE(v[i].slot); /* m <= i: in place */
     for (int r = 0; r < q->nr; r++) {
         lq_rung *g = &q->rung[r];
         for (uint32_t k = 0; k < g->nb; k++) {
@@ -261,19 +244,28 @@ size_t lq_purge(lq *q, q_slot *pool, uint32_t *freelist)
         }
     }
     q->nr = 0;
-    uint32_t head = q->top_head;
-    while (head) {
-        uint32_t idx = head - 1;
-        head = pool[idx].next;
-        LQ_TAKE(idx);
-    }
+    for (size_t i = 0; i < q->top_n; i++) LQ_TAKE(q->top[i].slot);
 #undef LQ_TAKE
-    /* everything left is in the top; the next peek rebuilds the rungs */
-    q->top_head = top;
-    q->top_n = n;
+    q->n = m;
+    while (q->top_cap < m) {
+        if (lq_grow_top(q) != 0) {
+            /* no room for a top: leave everything in the bottom heap, a
+             * valid (if slower) state: nothing in rungs or top */
+            q->top_n = 0;
+            q->top_min = INFINITY;
+            q->top_max = -INFINITY;
+            q->top_bound = hi;
+            q->bottom.n = m;
+            q_heap_heapify(&q->bottom, pool);
+            return dropped;
+        }
+    }
+    /* everything in the top; the next peek rebuilds the rungs */
+    memcpy(q->top, v, m * sizeof *v);
+    q->top_n = m;
     q->top_min = lo;
     q->top_max = hi;
     q->top_bound = -INFINITY;
-    q->n = n;
+    q->bottom.n = 0;
     return dropped;
 }
