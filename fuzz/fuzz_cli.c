@@ -90,7 +90,7 @@ static void fzc_restore(void)
     DIR *d = opendir(fz_scratch());
     FZ_CHECK(d != NULL, "scratch");
     struct dirent *e;
-    char path[800];
+    char path[1200];
     while ((e = readdir(d))) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         int fixture = 0;

@@ -33,7 +33,7 @@ static pid_t fz_owner;
 
 /* Remove the scratch tree, in the process that made it only (a forked
  * Check child exits too). */
-static void fz_cleanup(void)
+static inline void fz_cleanup(void)
 {
     if (!fz_top[0] || getpid() != fz_owner) return;
     char cmd[600];
@@ -44,7 +44,7 @@ static void fz_cleanup(void)
 
 /* The scratch directory (created on first use under $QS_TMP or /tmp,
  * removed at exit).  Two levels deep: a '..' in an argument stays inside. */
-static const char *fz_scratch(void)
+static inline const char *fz_scratch(void)
 {
     if (fz_dir[0]) return fz_dir;
     const char *base = getenv("QS_TMP");
@@ -67,7 +67,7 @@ static const char *fz_scratch(void)
 }
 
 /* Write data to scratch/name; returns the path (static buffer). */
-static const char *fz_write(const char *name, const uint8_t *data, size_t size)
+static inline const char *fz_write(const char *name, const uint8_t *data, size_t size)
 {
     static char path[900];
     snprintf(path, sizeof path, "%s/%s", fz_scratch(), name);
@@ -89,7 +89,7 @@ static const char *fz_write(const char *name, const uint8_t *data, size_t size)
 /* Split data at NUL bytes into at most FZ_MAX_ARGS arguments after argv[0]
  * (copied into buf, which the caller frees); '/' is replaced by '_' so that
  * every path an argument names stays in the scratch directory. */
-static int fz_argv(const uint8_t *data, size_t size, const char *argv0, char **argv, char **buf)
+static inline int fz_argv(const uint8_t *data, size_t size, const char *argv0, char **argv, char **buf)
 {
     *buf = malloc(size + 1);
     if (!*buf) abort();

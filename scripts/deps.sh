@@ -11,6 +11,8 @@ have sqlite3   || need="$need libsqlite3-dev"
 have libconfig || need="$need libconfig-dev"
 have check     || need="$need check"
 command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
+# gnuplot only recommends a font; the plots' labels need one
+dpkg -s fonts-liberation >/dev/null 2>&1 || need="$need fonts-liberation"
 command -v sqlite3 >/dev/null 2>&1 || need="$need sqlite3"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 command -v make >/dev/null 2>&1 || need="$need make"

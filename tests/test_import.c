@@ -586,6 +586,7 @@ START_TEST(test_generic_csv)
     ck_assert_msg(strstr(err, "no messages found"), "%s", err);
     ck_assert_uint_eq(db_digest(db), before);
     /* a header without a time column */
+    unlink(csv2);
     write_file(csv2, sizeof csv2, "generic3.csv", "when,who\n1,2\n", -1);
     rc = import1(st, "csv", csv2, 0, &s, err, sizeof err);
     ck_assert_int_eq(rc, IMP_EINPUT);
@@ -751,10 +752,12 @@ START_TEST(test_empty_and_missing)
         write_file(f, sizeof f, "empty.txt", "", 0);
         ck_assert_int_eq(import1(st, formats[i], f, 0, &s, err, sizeof err), IMP_EINPUT);
         ck_assert_msg(strstr(err, "no messages found"), "%s: %s", formats[i], err);
+        unlink(f);
         write_file(f, sizeof f, "bom.txt", "\xEF\xBB\xBF", -1);
         ck_assert_int_eq(import1(st, formats[i], f, 0, &s, err, sizeof err), IMP_EINPUT);
     }
     /* header only */
+    unlink(f);
     write_file(f, sizeof f, "header.csv",
                "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,"
                "Sender\r\n", -1);
@@ -765,14 +768,17 @@ START_TEST(test_empty_and_missing)
     ck_assert_msg(strstr(err, "/nonexistent/x.csv: cannot open"), "%s", err);
     ck_assert_int_eq(import1(st, "whatsapp", f, 0, &s, err, sizeof err), IMP_EINPUT);
     ck_assert_msg(strstr(err, "unknown format"), "%s", err);
+    unlink(f);
     write_file(f, sizeof f, "notwechat.csv", "a,b\n1,2\n", -1);
     ck_assert_int_eq(import1(st, "wechatmsg", f, 0, &s, err, sizeof err), IMP_EINPUT);
     ck_assert_msg(strstr(err, "not a WeChatMsg CSV"), "%s", err);
+    unlink(f);
     write_file(f, sizeof f, "binary.json", "\x00\x01\x02garbage\xff", 11);
     ck_assert_int_eq(import1(st, "wecom", f, 0, &s, err, sizeof err), IMP_EINPUT);
     ck_assert_uint_eq(db_digest(db), before);
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM runs"), 0);
     /* a file cut inside a quoted field: the rows before it are imported */
+    unlink(f);
     write_file(f, sizeof f, "cut.csv", "ts,sender,text\n1714525200,u1,ok\n1714525201,u2,\"never closed\n", -1);
     ck_assert_int_eq(import1(st, "csv", f, 0, &s, err, sizeof err), 0);
     ck_assert_int_eq(s.events, 1);
