@@ -109,7 +109,7 @@ $(BUILD)/tests/test_fuzz_corpus: tests/test_fuzz_corpus.c $(wildcard fuzz/*.c fu
 
 # test_faults: allocation failure injection by wrapping the allocator of
 # everything linked statically (the library, the test) -- tests/fault/.
-FAULT_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup
+FAULT_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup,--wrap=aligned_alloc
 $(BUILD)/tests/test_faults: tests/test_faults.c $(BUILD)/tests/fault/fault.o $(LIB) $(HELPER_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -o $@ $< $(BUILD)/tests/fault/fault.o $(HELPER_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS) $(FAULT_WRAP)

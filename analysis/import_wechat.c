@@ -5,6 +5,7 @@
  */
 #include "import.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -485,8 +486,9 @@ static int chatlog_record(imp_ctx *x, const char *path, int64_t line, const imp_
     const char *t = imp_json_text(v, "time");
     if (!t || imp_parse_time(t, o->utc_offset, &m.ts)) return imp_bad(x, path, line, "bad or missing time");
     const imp_jval *tv = imp_json_get(v, "type"), *sv = imp_json_get(v, "subType");
-    long type = tv && tv->type == IMP_JNUM ? (long)tv->num : 1;
-    long sub = sv && sv->type == IMP_JNUM ? (long)sv->num : 0;
+    /* a number out of long's range (1e300) would make the cast undefined: -1, an unknown type */
+    long type = tv && tv->type == IMP_JNUM ? (fabs(tv->num) < 1e9 ? (long)tv->num : -1) : 1;
+    long sub = sv && sv->type == IMP_JNUM ? (fabs(sv->num) < 1e9 ? (long)sv->num : -1) : 0;
     m.group = imp_json_text(v, "talker");
     m.group_name = imp_json_text(v, "talkerName");
     m.sender = imp_json_text(v, "sender");

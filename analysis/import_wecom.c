@@ -14,7 +14,7 @@
 static int scene_source(const imp_jval *v)
 {
     if (!v || v->type != IMP_JNUM) return SRC_ORGANIC;
-    switch ((int)v->num) {
+    switch (v->num > -1e9 && v->num < 1e9 ? (int)v->num : 0) { /* a cast out of range is undefined */
     case 1:
     case 2: return SRC_INVITE;
     case 3: return SRC_QR;
@@ -24,7 +24,7 @@ static int scene_source(const imp_jval *v)
 
 static int64_t num_or(const imp_jval *v, int64_t dflt)
 {
-    if (v && v->type == IMP_JNUM) return (int64_t)v->num;
+    if (v && v->type == IMP_JNUM) return v->num > -9.2e18 && v->num < 9.2e18 ? (int64_t)v->num : dflt; /* 1e300, NaN */
     if (v && v->type == IMP_JSTR && *v->str) return strtoll(v->str, NULL, 10);
     return dflt;
 }

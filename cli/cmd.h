@@ -24,6 +24,10 @@ int cmd_report(int argc, char **argv);
 int cmd_doc(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+/* cmd_live.c: calibrate --live (called by cmd_calibrate), forecast, backtest */
+int cmd_calibrate_live(int argc, char **argv);
+int cmd_forecast(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 

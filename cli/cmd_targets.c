@@ -301,6 +301,8 @@ static double objective(const gsl_vector *z, void *arg)
 
 int cmd_calibrate(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--live")) return cmd_calibrate_live(argc, argv); /* from a live log: cli/cmd_live.c */
     fit_ctx c;
     memset(&c, 0, sizeof c);
     c.reps = 30;

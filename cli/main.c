@@ -17,7 +17,10 @@ static const qs_command commands[] = {
     {"merge", cmd_merge, "merge OUT.db IN.db...      merge the databases of the shards of a batch"},
     {"check", cmd_check, "check SCENARIO            validate a scenario file, print its effective settings"},
     {"replay", cmd_replay, "replay SCENARIO... [--reps R] [--check]  model vs reported figures (targets)"},
-    {"calibrate", cmd_calibrate, "calibrate SCENARIO --fit PATH[,PATH] [--reps R]  fit settings to the scenario's targets"},
+    {"calibrate", cmd_calibrate, "calibrate SCENARIO --fit PATH[,PATH] [--reps R]  fit settings to the scenario's targets\n"
+                                 "      | calibrate --live LIVE.db [--group G] [--from D --to D] [--out SCENARIO.cfg]  fit the baseline to a live log"},
+    {"forecast", cmd_forecast, "forecast SCENARIO --live LIVE.db --at DATE --days H [--reps R] [--out DIR]  every arm from the observed state"},
+    {"backtest", cmd_backtest, "backtest --live LIVE.db --at DATE --days H [--reps R] [--format table|json]  calibrate, forecast, compare"},
     {"metrics", cmd_metrics, "metrics DB [--run ID] [--group G] [--from D --to D] [--daily] [--format F]  the catalogue of stored runs"},
     {"doc", cmd_doc, "doc settings              print the settings reference (Markdown)"},
     {"import", cmd_import, "import FORMAT FILE... --db LIVE.db [--strict] [--group G] [--utc-offset +08:00]"},

@@ -23,28 +23,31 @@ enum { MK_NORMAL = 0, MK_SPAMMER };
  * tick first, then the operator, then members. */
 enum { PRIO_DAY = -10, PRIO_OPERATOR = -5, PRIO_MEMBER = 0 };
 
-/* One member: fixed size: 192 bytes here, plus its GSL stream (40 bytes in
- * two allocations), 4 bytes of speaker bookkeeping, 4 in its group list and
- * 32 in its group's responder sampler (two bounds, two tree nodes): about
- * 300 bytes a member with allocator overhead (docs/model.md). */
+/* One member: fixed size: 208 bytes here (its posting stream's state
+ * inline), 4 bytes of speaker bookkeeping, 4 in its group list and 32 in its
+ * group's responder sampler (two bounds, two tree nodes): about 250 bytes a
+ * member, no allocation of its own (docs/model.md).  The fields a candidate
+ * post reads come first: they share the first two cache lines (at a million
+ * members every event's first touch of its member is a cache miss). */
 typedef struct member {
     double rate;      /* messages/day at full engagement */
     double eng;       /* engagement in [0,1] at time t_eng */
     double bel;       /* belonging: the level engagement decays towards */
     double t_eng;     /* simulated time of the last engagement update */
+    double post_factor; /* posting multiplier (warnings, muting) */
+    unsigned long post_st[3]; /* posting stream: gsl_rng_taus2 state, reseeded each
+                                 local day; used through com_post_rng() */
+    sim_id next_post; /* pending candidate post (or its search's wake-up) */
+    int64_t post_day; /* day the posting stream was last seeded for */
+    int32_t group;    /* index into com.grp */
+    int32_t gpos;     /* position in the group's member list (while present) */
+    int32_t role, source, state, kind;
     double sens;      /* reward sensitivity in [0,1] */
     double reply_w;   /* reply propensity (mean 1) */
     double invite_p;  /* invitations/day at full engagement */
     double tol;       /* overload tolerance, messages/day */
     double fit;       /* fit with the group (screening), in [0,1] */
     double joined;    /* simulated time of joining */
-    double post_factor; /* posting multiplier (warnings, muting) */
-    gsl_rng *post;    /* posting stream, reseeded each local day */
-    sim_id next_post; /* pending candidate post */
-    int64_t post_day; /* day the posting stream was last seeded for */
-    int32_t group;    /* index into com.grp */
-    int32_t gpos;     /* position in the group's member list (while present) */
-    int32_t role, source, state, kind;
     int32_t inviter;  /* member index of the inviter, -1 */
     int32_t violations, sent_today, invited_joins, coupon;
     int32_t muted_by_admin;
@@ -87,6 +90,11 @@ struct com {
     gsl_rng *joins;      /* organic arrivals */
     gsl_rng *talk;       /* reply bursts and answers (group-level stream) */
     double daily_max, weekly_max, daily_mean, weekly_mean;
+    /* activity profile by weekday (0 = Monday) and local hour: the factor
+     * D(h)/mean(D) x W(wd)/mean(W), and its integral from midnight to each
+     * hour in seconds (act_cum[wd][24]: the whole day), for drawing candidate
+     * posts by inversion (community.c, schedule_post) */
+    double act[7][24], act_cum[7][25];
     int64_t next_msg_id;
     int64_t day;         /* current local day (set by the day tick) */
     int op_count;        /* operator posts today (stream counter) */
@@ -196,7 +204,13 @@ void redpacket_day(com_t *m, int64_t day);
 /* setting tables of the mechanisms */
 extern const opt_row com_core_opts[], talk_opts[], roles_opts[], content_opts[], op_opts[],
     rules_opts[], invite_opts[], culture_opts[], checkin_opts[], contest_opts[], challenge_opts[],
-    quiz_opts[], groupbuy_opts[], story_opts[], live_opts[], chapters_opts[], redpacket_opts[];
+    quiz_opts[], groupbuy_opts[], story_opts[], live_opts[], chapters_opts[], redpacket_opts[],
+    limits_opts[];
+
+/* --- limits.c: resource guards; each returns 0, or -1 after com_fail --- */
+int com_limit_member(com_t *m);                   /* before adding a member */
+int com_limit_events(com_t *m);                   /* after emitting an event */
+int com_limit_invites(com_t *m, double sent_today); /* before sending more invitations today */
 
 #define CP(f) offsetof(com_params, f)
 #define ROW_D(path, f, def, lo, hi, unit, help) {path, OPT_DOUBLE, CP(f), def, lo, hi, NULL, NULL, 0, unit, help}

@@ -20,6 +20,8 @@ const opt_row com_core_opts[] = {
     ROW_I("group.kols", group.kols, 0, 0, 100, "members", "KOLs / monitors / tutors among the initial members"),
     ROW_I("group.helpers", group.helpers, 0, 0, 200, "members", "helpers (study committee, top students): members who answer more"),
     ROW_I("group.bots", group.bots, 0, 0, 10, "members", "bot accounts (never counted as speakers)"),
+    ROW_I("group.count", group.count, 1, 1, 100000, "groups",
+          "groups at the start, each of group.size members: the first with the staff, the others ordinary members (like groups the live code opened)"),
     ROW_D("members.rate_mean", members.rate_mean, 1.0, 0, 1000, "1/day", "mean messages/day of a fully engaged member"),
     ROW_D("members.rate_shape", members.rate_shape, 0.6, 0.01, 100, "", "gamma shape of posting rates (small: a few write most)"),
     ROW_D("members.engagement_a", members.eng_a, 2, 0.01, 1e6, "", "Beta a of initial engagement"),
@@ -53,7 +55,7 @@ int com_tables(com_params *p, opt_table *out, int max)
     const opt_row *rows[] = {com_core_opts, talk_opts, roles_opts, content_opts, op_opts,
                              rules_opts, invite_opts, culture_opts, checkin_opts, contest_opts,
                              challenge_opts, quiz_opts, groupbuy_opts, story_opts, live_opts,
-                             chapters_opts, redpacket_opts};
+                             chapters_opts, redpacket_opts, limits_opts};
     int n = (int)(sizeof rows / sizeof rows[0]);
     if (n > max) n = max;
     for (int i = 0; i < n; i++) { out[i].rows = rows[i]; out[i].base = p; }
@@ -84,6 +86,10 @@ int com_validate(const com_params *p, char *err, size_t n)
     }
     if (1 + p->group.admins + p->group.kols + p->group.helpers + p->group.bots > p->group.size) {
         snprintf(err, n, "setting \"group.size\": %d is too small for the owner, admins, KOLs, helpers and bots", p->group.size);
+        return -1;
+    }
+    if (p->group.count > 1 && p->group.count > p->rules.max_groups) {
+        snprintf(err, n, "setting \"group.count\": %d groups exceed rules.max_groups (%d)", p->group.count, p->rules.max_groups);
         return -1;
     }
     if (p->replies.branching >= 1.0) {
@@ -200,7 +206,7 @@ double com_activity(const com_t *m, double t)
 int64_t com_emit(com_t *m, ev_kind k, int i, int g, int64_t ref, double value)
 {
     int64_t id = ++m->next_msg_id;
-    if (m->failed || !m->sink.event) return id;
+    if (m->failed || com_limit_events(m) || !m->sink.event) return id;
     ev_rec e = {id, m->cal->start_ts + (int64_t)floor(sim_now(m->sim)), g + 1, (int32_t)k,
                 i >= 0 ? (int64_t)i + 1 : -1, ref, value};
     if (m->sink.event(m->sink.ctx, &e) != 0) com_fail(m, "the results sink refused an event");
@@ -232,13 +238,40 @@ static void emit_member(com_t *m, int i, int64_t left_ts)
     if (m->sink.member(m->sink.ctx, &r) != 0) com_fail(m, "the results sink refused a member");
 }
 
-/* --- posting: a non-homogeneous Poisson process per member, by thinning --- */
+/* --- posting: a non-homogeneous Poisson process per member ---
+ *
+ * Intensity rate x engagement(t) x post_factor x activity(t).  Candidates
+ * come at rate x activity(t), drawn exactly by inverting the profile's
+ * integral (piecewise constant by local hour), and each is accepted with
+ * probability engagement x post_factor.  (Until the responder sampler's
+ * change, candidates came at the profile's peak, rate x max D/mean D x max
+ * W/mean W, and were also thinned by activity: 2.4 times more candidate
+ * events with the default profile for the same process.) */
 
 static void on_post(sim_t *s, const sim_event *ev);
+static void schedule_post(com_t *m, int i, double t0);
 
-static double post_bound(const com_t *m, const member *x)
+/* The member's posting stream: its taus2 state lives in the member record
+ * (no allocation, one cache line with the fields on_post reads); a gsl_rng
+ * is just {type, state}, so this handle is built on the stack per use. */
+static gsl_rng com_post_rng(member *x)
 {
-    return x->rate * (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean) / DAY;
+    gsl_rng r = {gsl_rng_taus2, x->post_st};
+    return r;
+}
+
+/* Days searched for a member's next candidate post in one go; beyond them a
+ * wake-up event at midnight continues the search.  Before, the search ran up
+ * to 100000 days ahead at once: a rare poster (rates are gamma with shape
+ * < 1, so many are tiny) cost thousands of reseeds beyond the run's end
+ * (a fifth of a reading-club replication).  Same days, same draws, same
+ * candidates: only the time the search is done differs. */
+#define POST_LOOKAHEAD 7
+
+static void on_post_wake(sim_t *s, const sim_event *ev)
+{
+    (void)s;
+    schedule_post(ev->ctx, (int)ev->a, ev->t);
 }
 
 /* Schedule member i's next candidate post after t0.  The stream restarts at
@@ -249,23 +282,40 @@ static void schedule_post(com_t *m, int i, double t0)
     member *x = &m->mem[i];
     x->next_post = 0;
     if (x->rate <= 0 || x->role == ROLE_BOT || x->state == ST_LEFT) return;
-    double bound = post_bound(m, x);
+    gsl_rng r = com_post_rng(x);
+    double mean = DAY / x->rate; /* activity-seconds between candidates */
     double t = t0;
-    for (int guard = 0; guard < 100000; guard++) {
+    for (int look = 0; look < POST_LOOKAHEAD; look++) {
         int64_t day = (int64_t)floor(t / DAY);
         if (day != x->post_day) {
-            rng_reseed(x->post, rng_seed(m->seed, m->rep, RNG_STREAM(FAM_POST, (uint32_t)i)), (uint64_t)day, 0);
+            rng_reseed(&r, rng_seed(m->seed, m->rep, RNG_STREAM(FAM_POST, (uint32_t)i)), (uint64_t)day, 0);
             x->post_day = day;
         }
-        double next = t + gsl_ran_exponential(x->post, 1.0 / bound);
-        double end = (double)(day + 1) * DAY;
-        if (next < end) {
-            x->next_post = sim_schedule_at(m->sim, next, PRIO_MEMBER, on_post, m, i, 0, 0);
-            if (!x->next_post) com_fail(m, "engine: %s", sim_errmsg(m->sim));
-            return;
+        double d0 = (double)day * DAY, end = d0 + DAY;
+        int wd = (int)(((day + m->cal->start_wday) % 7 + 7) % 7); /* cal_weekday(m->cal, d0) */
+        const double *act = m->act[wd], *cum = m->act_cum[wd];
+        /* the profile's integral from midnight to t, plus an Exp(mean) gap */
+        double s = t - d0;
+        int h = (int)(s / HOUR);
+        h = h < 0 ? 0 : h > 23 ? 23 : h;
+        double a = cum[h] + act[h] * (s - h * HOUR) + gsl_ran_exponential(&r, mean);
+        if (a < cum[24]) { /* lands today: in hour k with cum[k] <= a < cum[k+1] (act[k] > 0) */
+            int k = h;
+            while (k < 23 && cum[k + 1] <= a) k++;
+            double next = d0 + k * HOUR + (act[k] > 0 ? (a - cum[k]) / act[k] : 0);
+            if (next < t) next = t;  /* rounding */
+            if (next < end) {
+                x->next_post = sim_schedule_at(m->sim, next, PRIO_MEMBER, on_post, m, i, 0, 0);
+                if (!x->next_post) com_fail(m, "engine: %s", sim_errmsg(m->sim));
+                return;
+            }
         }
         t = end;
     }
+    /* nothing in the look-ahead: search on from midnight t when it comes
+     * (x->next_post holds the wake-up, so leaving cancels it) */
+    x->next_post = sim_schedule_at(m->sim, t, PRIO_MEMBER, on_post_wake, m, i, 0, 0);
+    if (!x->next_post) com_fail(m, "engine: %s", sim_errmsg(m->sim));
 }
 
 static void on_post(sim_t *s, const sim_event *ev)
@@ -277,11 +327,11 @@ static void on_post(sim_t *s, const sim_event *ev)
     m->st.candidates++;
     if (x->state == ST_LEFT) return;
     double e = com_eng(m, i);
-    double accept = e * x->post_factor * com_activity(m, ev->t) /
-                    ((m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean));
-    double u = gsl_rng_uniform(x->post);
-    double uq = gsl_rng_uniform(x->post);
-    double uu = gsl_rng_uniform(x->post);
+    double accept = e * x->post_factor; /* the activity profile is in the candidates' times */
+    gsl_rng r = com_post_rng(x);
+    double u = gsl_rng_uniform(&r);
+    double uq = gsl_rng_uniform(&r);
+    double uu = gsl_rng_uniform(&r);
     if (u < accept && x->state != ST_SILENT) {
         if (x->kind == MK_SPAMMER) {
             /* spammers post ads at their own rate (rules.c reacts) */
@@ -373,6 +423,7 @@ int com_join_target(com_t *m, int g)
  * applied before the membership is reported so it carries the real join time. */
 static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, int kind, const com_init_member *s)
 {
+    if (com_limit_member(m)) return -1;
     if (m->n == m->cap) {
         int ncap = m->cap * 2;
         member *nm = realloc(m->mem, (size_t)ncap * sizeof *nm);
@@ -386,8 +437,6 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
     member *x = &m->mem[i];
     memset(x, 0, sizeof *x);
     m->spoke_day[i] = 0;
-    x->post = gsl_rng_alloc(gsl_rng_taus2);
-    if (!x->post) { com_fail(m, "out of memory"); return -1; }
     m->n++;
     const com_params *p = &m->p;
     gsl_rng *r = com_scratch(m, FAM_ATTR, (uint32_t)i, 0);
@@ -423,6 +472,7 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
         double lam = s->rate_a > 0 ? gsl_ran_gamma(com_scratch(m, FAM_ATTR, (uint32_t)i, 1), s->rate_a, 1.0 / s->rate_b)
                                    : s->rate_b;
         x->rate = role == ROLE_BOT ? 0 : lam / e;
+        if (s->reply > 0) x->reply_w = s->reply / e;
         x->eng = x->bel = e;
         if (s->joined < x->joined) x->joined = s->joined;
     }
@@ -718,6 +768,8 @@ int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
     m->rep = rep;
     if (sink) m->sink = *sink;
     m->cap = p->group.cap + 16;
+    if (p->group.count > 1 && !p->init) /* room for every starting member (<= 5e7): no doubling of a large array */
+        m->cap = p->group.count * p->group.size + 16;
     m->mem = malloc((size_t)m->cap * sizeof *m->mem);
     m->spoke_day = malloc((size_t)m->cap * sizeof *m->spoke_day);
     m->scratch = gsl_rng_alloc(gsl_rng_taus2);
@@ -732,6 +784,18 @@ int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
     m->daily_mean = vec_mean(&p->cadence.daily);
     m->weekly_max = vec_max(&p->cadence.weekly);
     m->weekly_mean = vec_mean(&p->cadence.weekly);
+    for (int wd = 0; wd < 7; wd++) {
+        m->act_cum[wd][0] = 0;
+        for (int h = 0; h < 24; h++) {
+            m->act[wd][h] = (p->cadence.daily.v[h] / m->daily_mean) * (p->cadence.weekly.v[wd] / m->weekly_mean);
+            m->act_cum[wd][h + 1] = m->act_cum[wd][h] + m->act[wd][h] * HOUR;
+        }
+    }
+    if (gsl_rng_taus2->size > sizeof m->mem[0].post_st) { /* the inline posting streams (com_post_rng) */
+        com_free(m);
+        snprintf(err, errlen, "internal: this GSL's taus2 state (%zu bytes) does not fit a member record", gsl_rng_taus2->size);
+        return -1;
+    }
     *out = m;
     return 0;
 }
@@ -771,6 +835,15 @@ int com_start(com_t *m)
     }
     /* helpers are ordinary members who answer more: the first h after the staff */
     (void)h;
+    /* group.count > 1: more groups at the start, filled with ordinary seed
+     * members.  They have no staff of their own, as the groups the live code
+     * opens: group 0's owner posts the operator's content and its admins
+     * welcome and moderate everywhere (roles.c, operator.c). */
+    for (int g = 1; g < p->group.count; g++) {
+        if (new_group(m) != g) return com_fail(m, "out of memory");
+        for (int i = 0; i < p->group.size; i++)
+            if (com_add_member(m, g, ROLE_MEMBER, SRC_SEED, -1, MK_NORMAL) < 0) return -1;
+    }
     roles_start(m);
     rules_start(m);
     return schedule_first(m);
@@ -782,7 +855,6 @@ const char *com_errmsg(const com_t *m) { return m->err; }
 void com_free(com_t *m)
 {
     if (!m) return;
-    for (int i = 0; i < m->n; i++) gsl_rng_free(m->mem[i].post);
     for (int g = 0; g < m->ngrp; g++) {
         free(m->grp[g].idx);
         free(m->grp[g].ub);

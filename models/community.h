@@ -83,6 +83,9 @@ typedef struct com_init_member {
                                Gamma(shape rate_a, rate rate_b), drawn per
                                replication from the member's attribute stream;
                                rate_a <= 0: exactly rate_b */
+    double reply;           /* its weight as a responder, reply propensity x
+                               engagement (newcomers average the mean
+                               engagement); <= 0: drawn as for newcomers */
 } com_init_member;
 
 typedef struct com_init {
@@ -94,6 +97,7 @@ typedef struct com_params {
     const com_init *init; /* NULL: group.size fresh members (not a setting) */
     struct {
         int size, cap, admins, kols, helpers, bots;
+        int count; /* groups at the start (group.count; models/community.c) */
     } group;
     struct {
         double rate_mean, rate_shape;  /* posting rate at full engagement, gamma */
@@ -262,6 +266,12 @@ typedef struct com_params {
         double grab;           /* probability a reader grabs (x engagement) */
         double amount;         /* mean amount */
     } redpacket;
+    struct {                  /* resource guards (limits.c): exceeding one stops the run */
+        int members;          /* members ever added to a replication */
+        double events;        /* events emitted by a replication */
+        int pending;          /* engine events pending at once (rep_run sets sim_opts.max_pending) */
+        double invites_day;   /* invitations sent in one day */
+    } limits;
 } com_params;
 
 /* The settings tables of the model, each row's offset into com_params.

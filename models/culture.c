@@ -42,6 +42,7 @@ static void on_night(sim_t *s, const sim_event *ev)
     com_message(m, EV_POST, 0, g, -1, CT_PROMPT, m->p.culture.night_response);
     m->st.posts++;
     group *G = &m->grp[g];
+    com_group_dirty(m, g); /* every reader's bound changes: one O(n) rebuild */
     for (int k = 0; k < G->n; k++)
         if (m->mem[G->idx[k]].state != ST_MUTED) com_belong(m, G->idx[k], m->p.culture.night_bel);
 }
@@ -54,6 +55,8 @@ void culture_day(com_t *m, int64_t day)
         for (int g = 0; g < m->ngrp; g++)
             if (!sim_schedule_at(m->sim, t0 + p->culture.night_hour * HOUR, PRIO_OPERATOR, on_night, m, g, 0, 0))
                 com_fail(m, "engine: %s", sim_errmsg(m->sim));
+    if (day == p->culture.anniversary_day)
+        for (int g = 0; g < m->ngrp; g++) com_group_dirty(m, g); /* everyone: rebuilds, not point updates */
     if (day == p->culture.anniversary_day)
         for (int i = 0; i < m->n; i++)
             if (m->mem[i].state != ST_LEFT) com_belong(m, i, p->culture.anniversary_bel);
@@ -74,6 +77,7 @@ void culture_day(com_t *m, int64_t day)
             gsl_rng *r = com_scratch(m, FAM_CULTURE, 0x80000000u | (uint32_t)g, (uint64_t)day);
             unsigned n = gsl_ran_poisson(r, p->culture.conflict_rate * G->n / 100.0);
             double hurt = p->culture.conflict_hurt * (p->culture.resolution ? 1 - p->culture.resolution_effect : 1);
+            if (n > 0) com_group_dirty(m, g); /* bystanders: one O(n) rebuild */
             for (unsigned c = 0; c < n; c++) {
                 int parties = 2 + (int)gsl_rng_uniform_int(r, 3);
                 for (int k = 0; k < parties; k++) com_hurt(m, G->idx[gsl_rng_uniform_int(r, (unsigned long)G->n)], hurt);

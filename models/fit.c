@@ -547,7 +547,7 @@ static double hk_eval(const gsl_vector *x, hk_ctx *c, gsl_vector *g)
     }
     double mu = exp(lmu), n = 1 / (1 + exp(-ln)), beta = exp(lb);
     double ll = 0, gmu = 0, gn = 0, gb = 0;
-    double A = 0, B = 0, tprev = 0;
+    double A = 0, B = 0, tprev = 0, xprev = 0;
     int32_t segprev = -1;
     for (size_t k = 0; k < in->n; k++) {
         double t = in->t[k];
@@ -555,10 +555,11 @@ static double hk_eval(const gsl_vector *x, hk_ctx *c, gsl_vector *g)
         if (sg != segprev) { A = 0; B = 0; segprev = sg; }
         else {
             double d = t - tprev, e = exp(-beta * d);
-            B = e * (B - d * (A + 1));
-            A = e * (A + 1);
+            B = e * (B - d * (A + xprev));
+            A = e * (A + xprev);
         }
         tprev = t;
+        xprev = !in->excite || in->excite[k];
         double ex = n * beta * A;
         if (!in->count || in->count[k]) {
             double lam = mu * in->a[k] + ex;
@@ -571,6 +572,7 @@ static double hk_eval(const gsl_vector *x, hk_ctx *c, gsl_vector *g)
             }
             if (c->p) c->p[k] = mu * in->a[k] / lam;
         } else if (c->p) c->p[k] = 0;
+        if (!xprev) continue;
         /* compensator of this event's offspring up to its segment's end */
         double tau = in->seg_end[sg] - t, e = exp(-beta * tau);
         ll -= n * (1 - e);
@@ -601,19 +603,20 @@ static double hk_full(const fit_hawkes_in *in, const double *phi, double *g, dou
 {
     double mu = phi[0], n = phi[1], beta = phi[2], ll = 0;
     double G0 = 0, G1 = 0, G2 = 0, H00 = 0, H01 = 0, H02 = 0, H11 = 0, H12 = 0, H22 = 0;
-    double A = 0, B = 0, C = 0, tprev = 0;
+    double A = 0, B = 0, C = 0, tprev = 0, xprev = 0;
     int32_t segprev = -1;
     for (size_t k = 0; k < in->n; k++) {
         double t = in->t[k];
         int32_t sg = in->seg ? in->seg[k] : 0;
         if (sg != segprev) { A = B = C = 0; segprev = sg; }
         else {
-            double d = t - tprev, e = exp(-beta * d), A1 = A + 1;
+            double d = t - tprev, e = exp(-beta * d), A1 = A + xprev;
             C = e * (C - 2 * d * B + d * d * A1);
             B = e * (B - d * A1);
             A = e * A1;
         }
         tprev = t;
+        xprev = !in->excite || in->excite[k];
         if (!in->count || in->count[k]) {
             double ak = in->a[k], lam = mu * ak + n * beta * A;
             if (!(lam > 0)) return GSL_POSINF;
@@ -634,6 +637,7 @@ static double hk_full(const fit_hawkes_in *in, const double *phi, double *g, dou
                 }
             }
         } else if (p) p[k] = 0;
+        if (!xprev) continue;
         double tau = in->seg_end[sg] - t, e2 = exp(-beta * tau);
         ll -= n * (1 - e2);
         if (g) {
@@ -1088,7 +1092,12 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
         r->hawkes_days = 0;
         for (int d = 0; d < w.nd; d++) r->hawkes_days += !(stride > 1 && (d / 7) % stride);
     }
-    for (int round = 0; round < 2; round++) {
+    /* Rounds: fit (mu, n, beta) with the profile held, then re-estimate the
+     * profile from the immigrants (each message weighted by its probability
+     * of being one: the EM step of the profile's levels), until the
+     * estimates settle; the fixed point is the joint maximum likelihood. */
+    double nprev = -1, bprev = -1;
+    for (int round = 0; round < 6; round++) {
         double Lsum = 0;
         for (int d = 0; d < w.nd; d++) {
             double s = 0;
@@ -1106,15 +1115,28 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
         for (int d = 0; d < w.nd; d++)
             if (!(stride > 1 && (d / 7) % stride)) a_int += DAYS * w.W[win_wd(&w, d)] * L[d] / Lmean;
         double st3[3] = {r->hawkes.mu, r->hawkes.n, r->hawkes.beta};
-        fit_hawkes_in in = {round ? st3 : NULL, t, a, count, seg, seg_end, nseg, nn, a_int};
+        fit_hawkes_in in = {round ? st3 : NULL, t, a, count, r->replies_marked ? kind : NULL, seg, seg_end, nseg, nn, a_int};
         char herr[200];
         if (fit_hawkes_mle(&in, &r->hawkes, p, herr, sizeof herr) != 0) {
             rc = ident_fail(opt, err, errlen, "replies.branching", "the self-exciting process could not be fitted (%s)", herr);
             goto out;
         }
+        if (round == 0) {
+            /* Replies linked in the log (most of the excitation is marked):
+             * then the model's convention holds that a question starts no
+             * generic burst (its follow-up is the answer process), and the
+             * branching ratio is fitted over the other messages.  `kind`
+             * becomes the excitation flag. */
+            r->replies_marked = r->hawkes.n > 0.02 && (double)nmarked >= 0.5 * r->hawkes.n * (double)N;
+            if (r->replies_marked)
+                for (size_t j = 0; j < nn; j++) kind[j] = kind[j] != EV_QUESTION;
+        }
+        if (round > 0 && fabs(r->hawkes.n - nprev) < 1e-4 && fabs(r->hawkes.beta / bprev - 1) < 1e-3) break;
+        nprev = r->hawkes.n;
+        bprev = r->hawkes.beta;
         /* the immigrants' profile (replies shift messages by minutes); with
          * a subsample the full-data profile stays */
-        if (stride > 1) continue;
+        if (stride > 1) break;
         memset(y, 0, (size_t)w.nd * 24 * sizeof *y);
         for (size_t j = 0; j < nn; j++)
             if (count[j]) y[dayof[j] * 24 + hour[j]] += p[j];
@@ -1125,7 +1147,6 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
     double n_hat = hk->n;
 
     /* own posts: linked replies/answers left out, or (1 - n) of every message */
-    r->replies_marked = n_hat > 0.02 && (double)nmarked >= 0.5 * n_hat * (double)N;
     double wall = r->replies_marked ? 1 : 1 - n_hat, own = 0, qn = 0, ugc = 0;
     for (int64_t k = first; k < last; k++) {
         const fit_msg *x = &log->msg[k];
@@ -1278,7 +1299,21 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
     }
     char sub[80] = "";
     if (r->hawkes_days < w.nd) snprintf(sub, sizeof sub, "; fitted on %d of %d days (whole weeks)", r->hawkes_days, w.nd);
-    put(r, "replies.branching", hk->n, hk->se_n, FIT_V_FITTED, "Hawkes MLE: replies per message%s", sub);
+    if (r->replies_marked)
+        put(r, "replies.branching", hk->n, hk->se_n, FIT_V_FITTED, "Hawkes MLE: replies per message (questions start none)%s", sub);
+    else {
+        /* unlinked: the fitted ratio is over every message, questions included,
+         * whose follow-up the model draws from the answer process (off here) */
+        double qm = 0;
+        for (size_t j = 0; j < nn; j++) qm += kind[j] == EV_QUESTION;
+        double f = nn > qm ? (double)nn / ((double)nn - qm) : 1;
+        if (hk->n * f >= 0.99) {
+            rc = ident_fail(opt, err, errlen, "replies.branching", "the fitted branching ratio %.3g is explosive (>= 0.99)", hk->n * f);
+            goto out;
+        }
+        put(r, "replies.branching", hk->n * f, hk->se_n * f, FIT_V_FITTED,
+            "Hawkes MLE %.3g per message, over the %.0f%% that are not questions%s", hk->n, 100 / f, sub);
+    }
     if (excitation)
         put(r, "replies.decay", 1 / hk->beta / 60, hk->se_beta / (hk->beta * hk->beta) / 60, FIT_V_FITTED,
             "mean reply delay, minutes (Hawkes MLE)");

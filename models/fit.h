@@ -115,7 +115,8 @@ int fit_gamma_poisson(const double *k, const double *E, const unsigned char *tru
  * with a known baseline shape a(t) > 0.  Input: event times t[] (seconds,
  * nondecreasing), a(t) at each event a[], `count[]` (NULL: all 1) = 0 for an
  * event that excites but is not counted (e.g. a linked answer, modelled
- * apart), `seg[]` (NULL: one segment) the segment of each event
+ * apart), `excite[]` (NULL: all 1) = 0 for an event that is counted but
+ * starts no replies (the model's questions), `seg[]` (NULL: one segment) the segment of each event
  * (excitation starts afresh in each segment), seg_end[] the end time of
  * each segment and a_int the integral of a(t) over the observed segments.
  * Maximised by damped Newton steps with the analytic Hessian (GSL's BFGS
@@ -126,6 +127,7 @@ typedef struct fit_hawkes_in {
     const double *start;       /* (mu, n, beta) to start from, or NULL: a scan of delays */
     const double *t, *a;
     const unsigned char *count;
+    const unsigned char *excite;
     const int32_t *seg;
     const double *seg_end;
     int nseg;

@@ -32,6 +32,7 @@ void invite_day(com_t *m, int64_t day)
     if (p->invites.mean <= 0) return;
     double now = sim_now(m->sim);
     int n = m->n; /* members who join today invite from tomorrow */
+    double sent = 0; /* invitations scheduled today (limits.invites_per_day) */
     for (int i = 0; i < n; i++) {
         member *x = &m->mem[i];
         if (x->state == ST_LEFT || x->invite_p <= 0 || x->role == ROLE_BOT) continue;
@@ -40,6 +41,8 @@ void invite_day(com_t *m, int64_t day)
         if (p->invites.unlock_k > 0 && !x->coupon) inc *= p->invites.unlock_incentive;
         gsl_rng *r = com_scratch(m, FAM_INVITE, (uint32_t)i, (uint64_t)day);
         unsigned k = gsl_ran_poisson(r, x->invite_p * com_eng(m, i) * inc);
+        if (com_limit_invites(m, sent + k)) return;
+        sent += k;
         for (unsigned c = 0; c < k; c++)
             if (!sim_schedule(m->sim, gsl_rng_uniform(r) * DAY, PRIO_MEMBER, on_invite, m, i, (int64_t)(day * 4096 + c), 0))
                 com_fail(m, "engine: %s", sim_errmsg(m->sim));

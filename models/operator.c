@@ -65,6 +65,7 @@ void op_post(com_t *m, int g, int type, int author)
     G->load_today += (int)lround(c->load) - 1;
     gsl_rng *r = com_scratch(m, FAM_OPERATOR, (uint32_t)g, (uint64_t)m->day * 256 + (uint64_t)(m->op_count++ & 255));
     ev_kind act = type == CT_POLL ? EV_VOTE : type == CT_LINK ? EV_EXPOSURE : EV_REACTION;
+    if (c->boost > 0) com_group_dirty(m, g); /* most readers' bounds change: one O(n) rebuild */
     for (int q = 0; q < G->n; q++) {
         int j = G->idx[q];
         member *y = &m->mem[j];

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim.h"
 
@@ -64,7 +65,9 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
     int in_tx = 0, rc = -1;
 
     if (met_open(&ctx.met, &mo) != 0) { snprintf(err, errlen, "metrics: out of memory or bad window"); goto out; }
-    if (sim_open(&sim, NULL) != 0) { snprintf(err, errlen, "engine: out of memory"); goto out; }
+    /* the engine enforces the model's pending-event guard (limits.pending) */
+    sim_opts so = {SIM_QUEUE_HEAP, 0, a->com.limits.pending > 0 ? (size_t)a->com.limits.pending : 0};
+    if (sim_open(&sim, &so) != 0) { snprintf(err, errlen, "engine: out of memory"); goto out; }
     ev_sink sink = {sink_member, sink_event, &ctx};
     if (com_new(&com, &a->com, sim, &sc->cal, sc->seed, (uint64_t)rep, &sink, err, errlen) != 0) goto out;
     if (ctx.store || ctx.buf) {
@@ -119,7 +122,13 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
     rc = 0;
     goto out;
 model_fail:
-    if (ctx.buf) snprintf(err, errlen, "model: the run failed (out of memory)");
+    /* the model's own reason (a limit, the engine) unless the sink refused */
+    if (com && a->com.limits.pending > 0 && sim_pending(sim) >= (size_t)a->com.limits.pending)
+        snprintf(err, errlen, "model: limit: %d events pending at once (limits.pending): a runaway scenario? (%s)",
+                 a->com.limits.pending, com_errmsg(com));
+    else if (com && com_errmsg(com)[0] && strncmp(com_errmsg(com), "the results sink", 16))
+        snprintf(err, errlen, "model: %s", com_errmsg(com));
+    else if (ctx.buf) snprintf(err, errlen, "model: the run failed (out of memory)");
     else if (ctx.store && store_errmsg(ctx.store)[0]) snprintf(err, errlen, "store: %s", store_errmsg(ctx.store));
     else snprintf(err, errlen, "model: the run failed (out of memory or a write error)");
     goto out;

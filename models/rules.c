@@ -85,6 +85,7 @@ void rules_on_message(com_t *m, int i, int64_t id)
     if (x->kind == MK_SPAMMER) {
         m->st.spam++;
         group *G = &m->grp[x->group];
+        if (p->rules.ad_annoyance > 0) com_group_dirty(m, x->group); /* every reader: one O(n) rebuild */
         if (p->rules.ad_annoyance > 0)
             for (int k = 0; k < G->n; k++)
                 if (G->idx[k] != i && m->mem[G->idx[k]].state != ST_MUTED) com_hurt(m, G->idx[k], p->rules.ad_annoyance);

@@ -11,7 +11,8 @@ for t in "$@"; do
     name=$(basename "$t")
     if [ -n "$QS_VALGRIND" ]; then
         export CK_FORK=no
-        out=$(valgrind -q --error-exitcode=99 --leak-check=full \
+        supp=$(dirname "$0")/../tests/valgrind.supp
+        out=$(valgrind -q --error-exitcode=99 --leak-check=full --suppressions="$supp" \
               --errors-for-leak-kinds=definite,indirect "$t" 2>&1); rc=$?
     else
         out=$("$t" 2>&1); rc=$?

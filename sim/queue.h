@@ -186,10 +186,16 @@ static inline void q_heap_consume(q_heap *h, const q_slot *pool)
  * A bucket index is floor((t - start) * inv) clamped into the rung, a
  * monotone function of t: equal times always share a bucket, and all ties are
  * broken in the bottom heap, so the order is exactly the heap's.  The bottom
- * is refilled from the first non-empty bucket of the lowest rung; a bucket of
- * more than LQ_THRES events spawns a finer rung (or, at LQ_MAXR rungs or if
- * all its times are equal, goes to the bottom as it is).  Insertion is O(1)
- * for events beyond the bottom; each event is moved O(rungs) times. */
+ * is refilled from the first non-empty bucket(s) of the lowest rung; a bucket
+ * of more than LQ_THRES events spawns a finer rung (or, at LQ_MAXR rungs or
+ * if all its times are equal, goes to the bottom as it is).  When the rungs
+ * run out, rung 0 is rebuilt from the top's events up to about their 90%
+ * quantile.  Insertion is O(1) for events beyond the bottom; each event is
+ * moved O(rungs) times.  Tuned for memory-level parallelism (see queue_cal.c):
+ * inserts into buckets are staged and prefetched, refills walk several
+ * bucket lists in lockstep, big lists are copied to an array before they
+ * are spread.  Worst case (everything at one time, or LQ_MAXR rungs deep):
+ * the bottom heap holds it all and the ladder is a heap with extra steps. */
 #ifndef LQ_MAXR
 #define LQ_MAXR 8   /* rungs at most (overridable to stress-test the ladder) */
 #endif
@@ -247,6 +253,8 @@ size_t lq_purge(lq *q, q_slot *pool, uint32_t *freelist);
 size_t lq_bytes(const lq *q);
 void lq_flush(lq *q, q_slot *pool); /* link the staged inserts */
 int lq_grow_top(lq *q);             /* 0, or -1 on ENOMEM */
+/* Take n entries (from a heap) into an empty ladder's top; 0, or -1 on ENOMEM. */
+int lq_adopt(lq *q, const q_entry *v, size_t n);
 
 /* Insert slot idx (its t already set); 0, or -1 on ENOMEM. */
 static inline int lq_push(lq *q, q_slot *pool, uint32_t idx)

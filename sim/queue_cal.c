@@ -20,6 +20,12 @@
 #ifndef LQ_GATHER_MIN
 #define LQ_GATHER_MIN 16384
 #endif
+/* Rung 0 spans the top up to this quantile (1: up to the maximum), estimated
+ * from LQ_SAMPLE evenly spaced top entries. */
+#ifndef LQ_TOPQ
+#define LQ_TOPQ 0.9
+#endif
+#define LQ_SAMPLE 128
 #ifndef LQ_GCAP
 #define LQ_GCAP (2 * LQ_THRES)
 #endif
@@ -41,6 +47,22 @@ int lq_grow_top(lq *q)
     if (!nt) return -1;
     q->top = nt;
     q->top_cap = ncap;
+    return 0;
+}
+
+int lq_adopt(lq *q, const q_entry *v, size_t n)
+{
+    while (q->top_cap < n)
+        if (lq_grow_top(q) != 0) return -1;
+    if (q_heap_reserve(&q->bottom, n + 2) != 0) return -1;
+    for (size_t i = 0; i < n; i++) {
+        q->top[i] = v[i];
+        if (v[i].t < q->top_min) q->top_min = v[i].t;
+        if (v[i].t > q->top_max) q->top_max = v[i].t;
+    }
+    q->top_n = n;
+    q->n = n;
+    q->top_bound = -INFINITY;
     return 0;
 }
 
@@ -125,26 +147,75 @@ static void distribute_array(lq_rung *r, q_slot *pool, const q_entry *v, size_t 
     }
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Start an epoch from the top: rung 0 spans the top's events up to about
+ * its LQ_TOPQ quantile (estimated from a strided sample), and the events
+ * beyond stay in the top.  Spanning up to the maximum instead would let one
+ * far event (a heavy tail) squeeze nearly all others into the first few
+ * buckets.  Returns 0 with rung 0 set up, or 1 if the events went straight
+ * to the bottom heap (few, equal or degenerate). */
+static int top_to_rung0(lq *q, q_slot *pool)
+{
+    size_t n = q->top_n;
+    q_entry *top = q->top;
+    double lo = q->top_min, hi = q->top_max;
+    if (n > LQ_THRES && LQ_TOPQ < 1.0) {
+        double smp[LQ_SAMPLE];
+        size_t k = n < LQ_SAMPLE ? n : LQ_SAMPLE, stride = n / k;
+        for (size_t i = 0; i < k; i++) smp[i] = top[i * stride].t;
+        qsort(smp, k, sizeof *smp, cmp_double);
+        double qv = smp[(size_t)(LQ_TOPQ * (double)(k - 1))];
+        if (qv > lo) hi = qv;
+    }
+    /* partition: t <= hi to the front (distributed), the rest stays */
+    size_t m = 0;
+    double rmin = INFINITY, rmax = -INFINITY;
+    if (hi < q->top_max) {
+        for (size_t i = 0; i < n; i++) {
+            q_entry e = top[i];
+            if (e.t <= hi) {
+                top[i] = top[m];
+                top[m++] = e;
+            } else {
+                if (e.t < rmin) rmin = e.t;
+                if (e.t > rmax) rmax = e.t;
+            }
+        }
+    } else {
+        m = n;
+    }
+    q->top_bound = hi; /* from now on only t > hi goes to the top */
+    if (m <= LQ_THRES || rung_setup(&q->rung[0], lo, hi, (uint32_t)(m < UINT32_MAX ? m : UINT32_MAX)) != 0) {
+        memcpy(q->bottom.v, top, m * sizeof *top);
+        q->bottom.n = m;
+        q_heap_heapify(&q->bottom, pool);
+        memmove(top, top + m, (n - m) * sizeof *top);
+        q->top_n = n - m;
+        q->top_min = rmin;
+        q->top_max = rmax;
+        return 1;
+    }
+    distribute_array(&q->rung[0], pool, top, m);
+    memmove(top, top + m, (n - m) * sizeof *top);
+    q->top_n = n - m;
+    q->top_min = rmin;
+    q->top_max = rmax;
+    q->nr = 1;
+    return 0;
+}
+
 int lq_refill(lq *q, q_slot *pool)
 {
     lq_flush(q, pool);
     for (;;) {
         if (q->nr == 0) {
             if (q->top_n == 0) return -1;
-            size_t n = q->top_n;
-            double lo = q->top_min, hi = q->top_max;
-            q->top_n = 0;
-            q->top_min = INFINITY;
-            q->top_max = -INFINITY;
-            q->top_bound = hi; /* from now on only t > hi goes to the top */
-            if (n <= LQ_THRES || rung_setup(&q->rung[0], lo, hi, (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX)) != 0) {
-                memcpy(q->bottom.v, q->top, n * sizeof *q->top);
-                q->bottom.n = n;
-                q_heap_heapify(&q->bottom, pool);
-                return 0;
-            }
-            distribute_array(&q->rung[0], pool, q->top, n);
-            q->nr = 1;
+            if (top_to_rung0(q, pool) != 0) return 0; /* it went to the bottom */
         }
         lq_rung *r = &q->rung[q->nr - 1];
         uint32_t k = r->cur + 1; /* UINT32_MAX + 1 == 0 */

@@ -42,18 +42,24 @@ typedef struct sim_event {
 
 typedef void (*sim_handler)(sim_t *s, const sim_event *ev);
 
-/* Queue implementations behind the same interface (same order guaranteed). */
+/* Queue implementations behind the same interface.  All give exactly the
+ * same order, so the choice changes speed and memory, never results. */
 typedef enum sim_queue_kind {
-    SIM_QUEUE_HEAP = 0,    /* implicit 4-ary min-heap (default) */
-    SIM_QUEUE_CALENDAR = 1 /* ladder (calendar-style) queue, same order */
+    SIM_QUEUE_AUTO = 0,     /* default: the heap, switching once for good to the
+                               ladder when more than 16384 events are queued
+                               (or from the start if initial_events says so) */
+    SIM_QUEUE_HEAP = 1,     /* implicit 4-ary min-heap */
+    SIM_QUEUE_CALENDAR = 2  /* ladder queue (a self-tuning calendar queue) */
 } sim_queue_kind;
 
 typedef struct sim_opts {
-    sim_queue_kind queue;  /* which queue implementation */
+    sim_queue_kind queue;  /* which queue implementation (0: SIM_QUEUE_AUTO) */
     size_t initial_events; /* capacity hint for the event pool (0: default) */
+    size_t max_pending;    /* resource guard: scheduling beyond this many pending
+                              events fails (sim_errmsg says so); 0: no limit */
 } sim_opts;
 
-/* Create an engine at time 0.  opts may be NULL (defaults: heap, 1024).
+/* Create an engine at time 0.  opts may be NULL (defaults: auto, 1024).
  * Returns 0 and writes *out, or -1 on allocation failure or an unknown
  * queue kind (*out = NULL).
  * The caller owns the engine and frees it with sim_close(). */
@@ -65,8 +71,8 @@ void sim_close(sim_t *s);
 /* Schedule handler h to fire at now + delay with the given priority
  * (-32768..32767, smaller fires first at equal time).  The payload (ctx, a,
  * b, x) is copied into the event.  Returns the event id, or 0 if delay is
- * negative or not finite, priority is out of range, or memory ran out
- * (see sim_errmsg). */
+ * negative or not finite, priority is out of range, memory ran out, or
+ * opts.max_pending events are already pending (see sim_errmsg). */
 sim_id sim_schedule(sim_t *s, double delay, int prio, sim_handler h,
                     void *ctx, int64_t a, int64_t b, double x);
 
@@ -105,13 +111,14 @@ uint64_t sim_fired(const sim_t *s);
 /* Last error message ("" if none).  Owned by the engine. */
 const char *sim_errmsg(const sim_t *s);
 
-/* The queue implementation the engine uses. */
+/* The queue implementation the engine uses now: SIM_QUEUE_HEAP or
+ * SIM_QUEUE_CALENDAR (an auto engine reports the one it is on). */
 sim_queue_kind sim_queue(const sim_t *s);
 
-/* "heap" or "calendar" (static string; "unknown" for other values). */
+/* "auto", "heap" or "calendar" (static string; "unknown" for other values). */
 const char *sim_queue_name(sim_queue_kind k);
 
-/* Parse "heap", "calendar" or "ladder" (the same kind).  Returns 0 and
+/* Parse "auto", "heap", "calendar" or "ladder" (= calendar).  Returns 0 and
  * writes *out, or -1 on NULL or an unknown name. */
 int sim_queue_parse(const char *name, sim_queue_kind *out);
 

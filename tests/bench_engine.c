@@ -3,8 +3,17 @@
  * Hold: N pending events; each popped event schedules one at now + Exp(1)
  * (gsl_ran_exponential on a taus2 stream from rng_new).  After N setup
  * schedules and 2N warm-up holds, M holds are timed three times; the best
- * rate is printed, one figure a line: `name value unit`.  Never fails on
- * speed.  Usage: bench_engine [quick]  (quick: 1e3 and 1e5 only, shorter). */
+ * rate is printed, one figure a line: `name value unit`:
+ *   hold_bare_N      the bare loop (4-ary heap of (t, seq), pop then push)
+ *   hold_bare_tuned_N  a bare loop on the engine's own heap code (queue.h:
+ *                    branch-free child choice, prefetch, fused pop+push), no
+ *                    pool, ids or handler: what the engine's bookkeeping costs
+ *   hold_N           the engine with its default queue (auto)
+ *   hold_heap_N, hold_calendar_N   the engine on each queue
+ *   hold_Q_1e6_bytes the engine's memory at 1e6 pending (sim_get_stats)
+ * Rates are per second of the thread's CPU time, so that other jobs on a
+ * shared machine slow them less (on an idle machine it is the wall time).
+ * Never fails on speed.  Usage: bench_engine [quick]  (1e3 and 1e5, shorter). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,13 +24,14 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 
+#include "queue.h" /* internal: for the tuned bare loop only */
 #include "rng.h"
 #include "sim.h"
 
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -39,9 +49,9 @@ static void hold(sim_t *s, const sim_event *ev)
     if (--c->left == 0) sim_stop(s);
 }
 
-static double bench_engine(sim_queue_kind q, size_t n, uint64_t m)
+static double bench_engine(sim_queue_kind q, size_t n, uint64_t m, size_t *bytes)
 {
-    sim_opts o = {q, n + 16};
+    sim_opts o = {q, n + 16, 0};
     sim_t *s;
     hold_ctx c = {rng_new(NULL, 1, 0, 1), 0};
     if (!c.r || sim_open(&s, &o) != 0) return NAN;
@@ -57,6 +67,9 @@ static double bench_engine(sim_queue_kind q, size_t n, uint64_t m)
         if (fired != m || sim_pending(s) != n) return NAN;
         if (rate > best) best = rate;
     }
+    sim_stats st;
+    sim_get_stats(s, &st);
+    *bytes = st.bytes;
     sim_close(s);
     gsl_rng_free(c.r);
     return best;
@@ -129,6 +142,41 @@ static double bench_bare(size_t n, uint64_t m)
     return best;
 }
 
+/* ---- the tuned bare reference: the engine's heap, nothing else ---------- */
+
+static double bench_bare_tuned(size_t n, uint64_t m)
+{
+    gsl_rng *r = rng_new(NULL, 1, 0, 1);
+    q_slot *pool = calloc(n + 1, sizeof *pool); /* keys only: the tie-breaker */
+    q_heap h;
+    if (!r || !pool || q_heap_init(&h, n + 1) != 0) return NAN;
+    for (size_t k = 0; k < n; k++) {
+        pool[k].key = k;
+        q_entry e = {gsl_ran_exponential(r, 1.0), (uint32_t)k, 0};
+        q_heap_push(&h, e, pool);
+    }
+    uint64_t seq = n;
+    double best = 0;
+    for (int rep = -1; rep < 3; rep++) {
+        uint64_t todo = rep < 0 ? 2 * n : m;
+        double t0 = now_s();
+        for (uint64_t k = 0; k < todo; k++) {
+            const q_entry *top = q_heap_peek(&h, pool);
+            q_entry e = {top->t, top->slot, 0};
+            q_heap_consume(&h, pool);
+            pool[e.slot].key = seq++;
+            e.t += gsl_ran_exponential(r, 1.0);
+            q_heap_push(&h, e, pool);
+        }
+        double rate = todo / (now_s() - t0);
+        if (rep >= 0 && rate > best) best = rate;
+    }
+    q_heap_free(&h);
+    free(pool);
+    gsl_rng_free(r);
+    return best;
+}
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
@@ -137,15 +185,23 @@ int main(int argc, char **argv)
         {"1e3", 1000, 5000000}, {"1e5", 100000, 3000000}, {"1e6", 1000000, 1500000},
     };
     int nsizes = quick ? 2 : 3;
+    static const struct { const char *name; sim_queue_kind q; } queues[] = {
+        {"", SIM_QUEUE_AUTO}, {"heap_", SIM_QUEUE_HEAP}, {"calendar_", SIM_QUEUE_CALENDAR},
+    };
     for (int i = 0; i < nsizes; i++) {
         uint64_t m = quick ? sizes[i].m / 5 : sizes[i].m;
         printf("hold_bare_%s %.3g events/s\n", sizes[i].tag, bench_bare(sizes[i].n, m));
         fflush(stdout);
-        printf("hold_%s %.3g events/s\n", sizes[i].tag, bench_engine(SIM_QUEUE_HEAP, sizes[i].n, m));
+        printf("hold_bare_tuned_%s %.3g events/s\n", sizes[i].tag, bench_bare_tuned(sizes[i].n, m));
         fflush(stdout);
-        printf("hold_calendar_%s %.3g events/s\n", sizes[i].tag,
-               bench_engine(SIM_QUEUE_CALENDAR, sizes[i].n, m));
-        fflush(stdout);
+        size_t bytes[3];
+        for (int j = 0; j < 3; j++) {
+            printf("hold_%s%s %.3g events/s\n", queues[j].name, sizes[i].tag,
+                   bench_engine(queues[j].q, sizes[i].n, m, &bytes[j]));
+            fflush(stdout);
+        }
+        if (sizes[i].n == 1000000)
+            for (int j = 1; j < 3; j++) printf("hold_%s1e6_bytes %.3g B\n", queues[j].name, (double)bytes[j]);
     }
     return 0;
 }

@@ -20,17 +20,19 @@
          if (x_ != y_) ck_abort_msg("%s:%d: %s == %s failed: %lld != %lld", \
                                     __FILE__, __LINE__, #x, #y, x_, y_); } while (0)
 
-static const sim_queue_kind kinds[] = {SIM_QUEUE_HEAP, SIM_QUEUE_CALENDAR};
+/* Every test runs on each queue; auto starts on the heap and moves to the
+ * ladder in the tests that queue more than 16384 events. */
+static const sim_queue_kind kinds[] = {SIM_QUEUE_HEAP, SIM_QUEUE_CALENDAR, SIM_QUEUE_AUTO};
 #define NKINDS ((int)(sizeof kinds / sizeof kinds[0]))
 
 static sim_t *open_kind(int k, size_t initial)
 {
-    sim_opts o = {kinds[k], initial};
+    sim_opts o = {kinds[k], initial, 0};
     sim_t *s = NULL;
     ck_assert_int_eq(sim_open(&s, &o), 0);
     ck_assert_ptr_nonnull(s);
     /* the tests must really exercise the implementation they name */
-    ck_assert_int_eq(sim_queue(s), kinds[k]);
+    ck_assert_int_eq(sim_queue(s), kinds[k] == SIM_QUEUE_AUTO ? SIM_QUEUE_HEAP : kinds[k]);
     return s;
 }
 
@@ -886,6 +888,90 @@ START_TEST(random_dynamic_vs_reference)
 }
 END_TEST
 
+/* ---- auto: the move from heap to ladder ---------------------------------- */
+
+typedef struct actx {
+    rec r;
+    uint64_t rs;
+    sim_id ids[40000];
+    int n;
+    int switched_in_handler;
+} actx;
+
+static void h_spawn(sim_t *s, const sim_event *ev)
+{
+    actx *c = ev->ctx;
+    rec_push(&c->r, ev->a, ev->t);
+    if (ev->a != -1) return;
+    /* one handler queues 40000 events (the move happens in here, with the
+     * heap's root taken but not yet removed), cancelling every 7th */
+    for (int k = 0; k < 40000; k++) {
+        double d = tr_int(&c->rs, 3) ? tr_int(&c->rs, 100) * 0.5 : tr_unif(&c->rs) * 50.0;
+        c->ids[k] = sim_schedule(s, d, (int)tr_int(&c->rs, 3) - 1, h_spawn, c, k, 0, 0);
+        REQ(c->ids[k] != 0);
+        if (k % 7 == 3) REQ(sim_cancel(s, c->ids[k - 2]) == 0);
+    }
+    c->switched_in_handler = sim_queue(s) == SIM_QUEUE_CALENDAR;
+}
+
+START_TEST(auto_switch_same_order)
+{
+    actx *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    ck_assert(a && b);
+    a->rs = b->rs = 5;
+    sim_opts oa = {SIM_QUEUE_AUTO, 0, 0}, ob = {SIM_QUEUE_HEAP, 0, 0};
+    sim_t *sa, *sb;
+    ck_assert_int_eq(sim_open(&sa, &oa), 0);
+    ck_assert_int_eq(sim_open(&sb, &ob), 0);
+    sim_t *ss[2] = {sa, sb};
+    actx *cc[2] = {a, b};
+    for (int j = 0; j < 2; j++) {
+        for (int k = 0; k < 1000; k++) sim_schedule(ss[j], 25.0 + k * 0.01, 0, h_spawn, cc[j], 100000 + k, 0, 0);
+        sim_schedule(ss[j], 0.0, 0, h_spawn, cc[j], -1, 0, 0);
+        ck_assert_int_eq(sim_queue(ss[j]), SIM_QUEUE_HEAP);
+        sim_run_until(ss[j], INFINITY);
+    }
+    ck_assert_int_eq(a->switched_in_handler, 1);
+    ck_assert_int_eq(b->switched_in_handler, 0);
+    ck_assert_int_eq(sim_queue(sa), SIM_QUEUE_CALENDAR);
+    ck_assert_uint_eq(a->r.n, b->r.n);
+    ck_assert_uint_eq(a->r.n, 1001 + 40000 - 40000 / 7);
+    for (size_t k = 0; k < a->r.n; k++) REQ(a->r.a[k] == b->r.a[k] && a->r.t[k] == b->r.t[k]);
+    sim_close(sa);
+    sim_close(sb);
+    rec_free(&a->r);
+    rec_free(&b->r);
+    free(a);
+    free(b);
+    /* announced big: the ladder from the start */
+    sim_opts big = {SIM_QUEUE_AUTO, 100000, 0};
+    ck_assert_int_eq(sim_open(&sa, &big), 0);
+    ck_assert_int_eq(sim_queue(sa), SIM_QUEUE_CALENDAR);
+    sim_close(sa);
+}
+END_TEST
+
+/* ---- max_pending -------------------------------------------------------- */
+
+START_TEST(max_pending_guard)
+{
+    sim_opts o = {kinds[_i], 0, 100};
+    sim_t *s;
+    ck_assert_int_eq(sim_open(&s, &o), 0);
+    rec r = {0};
+    for (int k = 0; k < 100; k++) REQ(sim_schedule(s, k, 0, h_rec, &r, k, 0, 0) != 0);
+    ck_assert_uint_eq(sim_schedule(s, 1.0, 0, h_rec, &r, 100, 0, 0), 0);
+    ck_assert_ptr_nonnull(strstr(sim_errmsg(s), "pending"));
+    ck_assert_uint_eq(sim_pending(s), 100);
+    sim_run_until(s, 0.5); /* one fires: room for one more */
+    ck_assert_uint_ne(sim_schedule(s, 1.0, 0, h_rec, &r, 101, 0, 0), 0);
+    ck_assert_uint_eq(sim_schedule(s, 1.0, 0, h_rec, &r, 102, 0, 0), 0);
+    ck_assert_uint_eq(sim_run_until(s, INFINITY), 100);
+    rec_free(&r);
+    sim_close(s);
+}
+END_TEST
+
 /* ---- misc API ---------------------------------------------------------- */
 
 START_TEST(api_misc)
@@ -894,15 +980,19 @@ START_TEST(api_misc)
     sim_t *s = NULL;
     ck_assert_int_eq(sim_open(&s, NULL), 0);
 #ifdef SIM_DEFAULT_QUEUE /* a build that runs everything under another queue */
-    ck_assert_int_eq(sim_queue(s), SIM_DEFAULT_QUEUE);
+    ck_assert_int_eq(sim_queue(s), SIM_DEFAULT_QUEUE == SIM_QUEUE_AUTO ? SIM_QUEUE_HEAP : SIM_DEFAULT_QUEUE);
 #else
-    ck_assert_int_eq(sim_queue(s), SIM_QUEUE_HEAP); /* the documented default */
+    ck_assert_int_eq(sim_queue(s), SIM_QUEUE_HEAP); /* auto, small: on the heap */
 #endif
     ck_assert(sim_now(s) == 0.0);
     ck_assert_uint_eq(sim_pending(s), 0);
     ck_assert_uint_eq(sim_fired(s), 0);
     sim_close(s);
     sim_queue_kind q;
+    ck_assert_int_eq(SIM_QUEUE_AUTO, 0); /* a zeroed sim_opts means the defaults */
+    ck_assert_int_eq(sim_queue_parse("auto", &q), 0);
+    ck_assert_int_eq(q, SIM_QUEUE_AUTO);
+    ck_assert_str_eq(sim_queue_name(SIM_QUEUE_AUTO), "auto");
     ck_assert_int_eq(sim_queue_parse("heap", &q), 0);
     ck_assert_int_eq(q, SIM_QUEUE_HEAP);
     ck_assert_int_eq(sim_queue_parse("calendar", &q), 0);
@@ -913,7 +1003,7 @@ START_TEST(api_misc)
     ck_assert_int_eq(sim_queue_parse(NULL, &q), -1);
     ck_assert_str_eq(sim_queue_name(SIM_QUEUE_HEAP), "heap");
     ck_assert_str_eq(sim_queue_name(SIM_QUEUE_CALENDAR), "calendar");
-    sim_opts bad = {(sim_queue_kind)7, 0};
+    sim_opts bad = {(sim_queue_kind)7, 0, 0};
     ck_assert_int_eq(sim_open(&s, &bad), -1);
     ck_assert_ptr_null(s);
 }
@@ -946,6 +1036,8 @@ static Suite *queue_suite(void)
     tcase_add_loop_test(tc, handler_chain, 0, NKINDS);
     tcase_add_loop_test(tc, pool_growth, 0, NKINDS);
     tcase_add_test(tc, api_misc);
+    tcase_add_test(tc, auto_switch_same_order);
+    tcase_add_loop_test(tc, max_pending_guard, 0, NKINDS);
     suite_add_tcase(su, tc);
 
     tc = tcase_create("random");

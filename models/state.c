@@ -1,0 +1,226 @@
+/* state.c -- the observed state of a group at a date for a forecast: the
+ * members present, their roles and join times, engagement from the proxy
+ * of fit.h, and each one's own-post rate as a gamma posterior (the
+ * scenario's prior updated by its discounted count over its discounted,
+ * activity-weighted exposure). */
+#include "state.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void state_opts_init(state_opts *o)
+{
+    o->eng_tau = 14;
+    o->memory = 56;
+    o->eng_floor = 0.05;
+}
+
+void state_prior_from(const com_params *p, state_prior *out)
+{
+    double ea = p->members.eng_a, eb = p->members.eng_b;
+    out->shape = p->members.rate_shape;
+    out->mean = p->members.rate_mean * (ea + eb > 0 ? ea / (ea + eb) : 1);
+    out->branching = p->replies.branching;
+    out->reply_shape = p->members.reply_shape;
+    for (int h = 0; h < 24; h++) out->daily[h] = h < p->cadence.daily.n ? p->cadence.daily.v[h] : 1;
+    for (int k = 0; k < 7; k++) out->weekly[k] = k < p->cadence.weekly.n ? p->cadence.weekly.v[k] : 1;
+}
+
+void state_free(com_init *s)
+{
+    if (!s) return;
+    free((void *)s->m);
+    free(s);
+}
+
+static int64_t eday(int64_t ts, int32_t off)
+{
+    int64_t x = ts + off;
+    return x >= 0 ? x / 86400 : -((-x + 86399) / 86400);
+}
+
+/* Share of day D's activity (mean 1 over the day) before unix time ts. */
+static double day_part(const double *D, int64_t Dday, int32_t off, int64_t ts)
+{
+    int64_t s = ts + off - Dday * 86400;
+    if (s <= 0) return 0;
+    if (s >= 86400) return 1;
+    int h = (int)(s / 3600);
+    double in = 0;
+    for (int k = 0; k < h; k++) in += D[k];
+    in += D[h] * (double)(s - 3600 * h) / 3600.0;
+    return in / 24.0;
+}
+
+static int layout_rank(int role)
+{
+    switch (role) {
+    case ROLE_OWNER: return 0;
+    case ROLE_ADMIN: return 1;
+    case ROLE_KOL: return 2;
+    case ROLE_BOT: return 3;
+    default: return 4;
+    }
+}
+
+typedef struct slot {
+    int idx, rank;
+    int64_t joined;
+} slot;
+
+static int cmp_slot(const void *a, const void *b)
+{
+    const slot *x = a, *y = b;
+    if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+    if (x->joined != y->joined) return x->joined < y->joined ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, const state_opts *o, com_init **out,
+                state_info *info, char *err, size_t errlen)
+{
+    state_opts od;
+    if (!o) { state_opts_init(&od); o = &od; }
+    *out = NULL;
+    memset(info, 0, sizeof *info);
+    info->at_ts = at_ts;
+    if (at_ts <= log->start_ts) { snprintf(err, errlen, "no history before the forecast's start"); return -1; }
+    int nm = log->nmem;
+    int32_t off = log->utc_offset;
+    double D[24], W[7], dm = 0, wm = 0;
+    for (int h = 0; h < 24; h++) dm += prior->daily[h] / 24;
+    for (int k = 0; k < 7; k++) wm += prior->weekly[k] / 7;
+    for (int h = 0; h < 24; h++) D[h] = dm > 0 ? prior->daily[h] / dm : 1;
+    for (int k = 0; k < 7; k++) W[k] = wm > 0 ? prior->weekly[k] / wm : 1;
+    double *k = calloc((size_t)nm + 1, sizeof *k), *E = calloc((size_t)nm + 1, sizeof *E), *S = calloc((size_t)nm + 1, sizeof *S);
+    double *R = calloc((size_t)nm + 1, sizeof *R);
+    slot *sl = malloc(((size_t)nm + 1) * sizeof *sl);
+    com_init *ci = calloc(1, sizeof *ci);
+    com_init_member *cm = calloc((size_t)nm + 1, sizeof *cm);
+    int rc = -1;
+    if (!k || !E || !S || !R || !sl || !ci || !cm) { snprintf(err, errlen, "out of memory"); goto out; }
+
+    /* history before the date: messages, presence, linked replies */
+    int64_t N = 0, marked = 0;
+    for (int64_t j = 0; j < log->nmsg && log->msg[j].ts < at_ts; j++)
+        if (log->mem[log->msg[j].mem].role != ROLE_BOT) { N++; marked += log->msg[j].marked; }
+    if (N == 0) { snprintf(err, errlen, "no messages before the forecast's start"); goto out; }
+    info->replies_marked = prior->branching > 0.02 && (double)marked >= 0.5 * prior->branching * (double)N;
+    double own_w = info->replies_marked ? 1 : 1 - prior->branching;
+    int64_t Dat = eday(at_ts, off), Dlog = eday(log->start_ts, off);
+    double pres_days = 0;
+    for (int i = 0; i < nm; i++) {
+        const fit_member *x = &log->mem[i];
+        if (x->role == ROLE_BOT) continue;
+        int64_t s0 = x->joined_ts > log->start_ts ? x->joined_ts : log->start_ts;
+        int64_t s1 = x->left_ts >= 0 && x->left_ts < at_ts ? x->left_ts : at_ts;
+        if (s1 <= s0) continue;
+        pres_days += (double)(s1 - s0) / 86400.0;
+        /* discounted, activity-weighted exposure, day by day */
+        for (int64_t Dd = eday(s0, off); Dd < Dat && Dd * 86400 - off < s1; Dd++) {
+            double part = day_part(D, Dd, off, s1) - day_part(D, Dd, off, s0);
+            if (part <= 0) continue;
+            double age = (double)(Dat - Dd) - 0.5;
+            E[i] += part * W[(int)(((Dd + 3) % 7 + 7) % 7)] * (o->memory > 0 ? exp(-age / o->memory) : 1);
+        }
+    }
+    (void)Dlog;
+    info->eng_scale = pres_days > 0 ? o->eng_tau * (double)N / pres_days : 1;
+    for (int64_t j = 0; j < log->nmsg && log->msg[j].ts < at_ts; j++) {
+        const fit_msg *x = &log->msg[j];
+        if (log->mem[x->mem].role == ROLE_BOT) continue;
+        double age = (double)(Dat - eday(x->ts, off)) - 0.5;
+        S[x->mem] += exp(-age / o->eng_tau);
+        double w = info->replies_marked ? (x->kind == EV_REPLY || x->kind == EV_ANSWER ? 0 : 1) : own_w;
+        double disc = o->memory > 0 ? exp(-age / o->memory) : 1;
+        k[x->mem] += w * disc;
+        /* replies it wrote (linked), or every message when replies are not linked */
+        if (!info->replies_marked || x->kind == EV_REPLY || x->kind == EV_ANSWER) R[x->mem] += disc;
+    }
+    double Rsum = 0, Esum = 0;
+    for (int i = 0; i < nm; i++)
+        if (log->mem[i].role != ROLE_BOT) { Rsum += R[i]; Esum += E[i]; }
+    double rshape = prior->reply_shape > 0 ? prior->reply_shape : 1, rmean = Esum > 0 && Rsum > 0 ? Rsum / Esum : 1;
+
+    /* the members present, in the model's layout */
+    int n = 0, owner = -1;
+    for (int i = 0; i < nm; i++) {
+        const fit_member *x = &log->mem[i];
+        if (x->joined_ts >= at_ts || (x->left_ts >= 0 && x->left_ts < at_ts)) continue;
+        sl[n].idx = i;
+        sl[n].rank = layout_rank(x->role);
+        sl[n].joined = x->joined_ts;
+        if (x->role == ROLE_OWNER) {
+            if (owner >= 0) sl[n].rank = 1; /* a second owner acts as an admin */
+            else owner = i;
+        }
+        n++;
+    }
+    if (n == 0) { snprintf(err, errlen, "nobody is a member at the forecast's start"); goto out; }
+    if (owner < 0) { /* the model has an owner at index 0: the first admin, else the earliest member */
+        int best = -1;
+        for (int j = 0; j < n; j++)
+            if (sl[j].rank != 3 && (best < 0 || sl[j].rank < sl[best].rank ||
+                                    (sl[j].rank == sl[best].rank && sl[j].joined < sl[best].joined)))
+                best = j;
+        if (best >= 0) { sl[best].rank = 0; info->owner_promoted = 1; }
+    }
+    qsort(sl, (size_t)n, sizeof *sl, cmp_slot);
+    double esum = 0;
+    int en = 0;
+    for (int j = 0; j < n; j++) {
+        const fit_member *x = &log->mem[sl[j].idx];
+        int i = sl[j].idx;
+        com_init_member *c = &cm[j];
+        static const int role_of_rank[] = {ROLE_OWNER, ROLE_ADMIN, ROLE_KOL, ROLE_BOT, ROLE_MEMBER};
+        c->role = role_of_rank[sl[j].rank];
+        c->source = x->source;
+        c->joined = (double)(x->joined_ts - at_ts);
+        double e = fit_engagement(S[i], info->eng_scale);
+        c->eng = e < o->eng_floor ? o->eng_floor : e;
+        c->rate_a = prior->shape + k[i];
+        c->rate_b = prior->shape / (prior->mean > 0 ? prior->mean : 1e-9) + E[i];
+        if (c->role == ROLE_BOT) { c->rate_a = 0; c->rate_b = 0; }
+        else info->rate_sum += c->rate_a / c->rate_b;
+        switch (c->role) {
+        case ROLE_OWNER: info->owner++; break;
+        case ROLE_ADMIN: info->admins++; break;
+        case ROLE_KOL: info->kols++; break;
+        case ROLE_BOT: info->bots++; break;
+        default: esum += c->eng; en++;
+        }
+    }
+    info->members = n;
+    info->eng_mean = en ? esum / en : 0;
+    /* responder weights: the posterior mean reply rate, scaled so that the
+     * members average the mean engagement (the scale answer_rate assumes) */
+    double psum = 0, esum2 = 0;
+    int pn = 0;
+    for (int j = 0; j < n; j++) {
+        if (cm[j].role == ROLE_BOT) continue;
+        int i = sl[j].idx;
+        cm[j].reply = (rshape + R[i]) / (rshape / rmean + E[i]);
+        psum += cm[j].reply;
+        esum2 += cm[j].eng;
+        pn++;
+    }
+    for (int j = 0; j < n; j++)
+        if (cm[j].role != ROLE_BOT && psum > 0) cm[j].reply *= esum2 / psum;
+    ci->n = n;
+    ci->m = cm;
+    cm = NULL;
+    *out = ci;
+    ci = NULL;
+    rc = 0;
+out:
+    free(k);
+    free(E);
+    free(S);
+    free(R);
+    free(sl);
+    free(cm);
+    free(ci);
+    return rc;
+}

@@ -1,0 +1,58 @@
+/* state.h -- a group's observed state at a date, as the members a forecast
+ * starts from (com_init, models/community.h): who is a member at the date,
+ * with its role, join time, engagement (how recently and how much it spoke),
+ * its own posting rate's posterior (gamma prior of the scenario updated by
+ * its discounted history) and its weight as a responder (from the replies
+ * it wrote, or from all its messages when replies are not linked).  Built from a live log read by fit.h.
+ * Rules and their reasons: docs/calibration.md. */
+#ifndef QS_STATE_H
+#define QS_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "community.h"
+#include "fit.h"
+
+typedef struct state_opts {
+    double eng_tau;   /* time constant of the engagement proxy, days (14, as calibrate) */
+    double memory;    /* time constant of the discount of a member's history for its rate, days (56; 0: none) */
+    double eng_floor; /* least engagement given to a member (0.05) */
+} state_opts;
+void state_opts_init(state_opts *o);
+
+/* What the scenario says about members (from an arm's com_params). */
+typedef struct state_prior {
+    double shape, mean;          /* gamma prior of a member's own-post rate, messages/day */
+    double branching;            /* replies.branching: own share of an unlinked message is 1 - branching */
+    double reply_shape;          /* members.reply_shape: gamma prior of reply propensities */
+    double daily[24], weekly[7]; /* activity profile (any positive scale) */
+} state_prior;
+
+/* The prior of arm settings p: shape = members.rate_shape, mean =
+ * members.rate_mean x the mean of the engagement Beta (the observed rate of
+ * a newcomer), the branching ratio and the cadence. */
+void state_prior_from(const com_params *p, state_prior *out);
+
+typedef struct state_info {
+    int64_t at_ts;      /* the date's local midnight */
+    int members;        /* members present (all roles) */
+    int owner, admins, kols, bots; /* counts in the layout order */
+    int owner_promoted; /* 1: the log names no owner; the earliest member plays it */
+    double eng_mean;    /* mean engagement of the ordinary members */
+    double rate_sum;    /* sum of the posterior mean own-post rates (messages/day) */
+    double eng_scale;   /* the proxy's scale (mean messages per member-day x eng_tau) */
+    int replies_marked; /* own posts counted without linked replies */
+} state_info;
+
+/* The members of log present at at_ts (joined before it, not left by it),
+ * ordered owner, admins, KOLs, bots, members (the model's layout).  Returns
+ * 0 and *out (free with state_free), or -1 with a message (no history
+ * before at_ts, nobody present, out of memory). */
+int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, const state_opts *o, com_init **out,
+                state_info *info, char *err, size_t errlen);
+
+/* Free.  Accepts NULL. */
+void state_free(com_init *s);
+
+#endif
