@@ -28,6 +28,11 @@
 #define IMP_MAX_REPORT 5           /* malformed rows listed in imp_stats */
 #define IMP_MAX_RECORD (64u << 20) /* bytes in one CSV record / JSON value */
 #define IMP_DEDUP_MAX (24u << 20)  /* message ids remembered for duplicates */
+/* Resource guards: an input beyond these fails (bad input, nothing written)
+ * instead of growing memory without bound (about 200 bytes a member). */
+#define IMP_MAX_MEMBERS 5000000u      /* distinct members (ids or names) of one import */
+#define IMP_MAX_GROUPS 100000u        /* distinct groups of one import */
+#define IMP_MAX_MEMBERSHIPS 10000000u /* distinct (group, member) pairs of one import */
 
 /* Return codes of imp_import beyond 0. */
 #define IMP_EFAIL (-1)  /* database or system failure */

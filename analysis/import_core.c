@@ -318,6 +318,8 @@ static int32_t group_id(imp_ctx *x, const char *key, const char *name)
         if (name && *name && !g->name && !(g->name = spool_dup(&x->pool, name))) return -1;
         return (int32_t)*v;
     }
+    if ((uint32_t)x->ngrp >= IMP_MAX_GROUPS)
+        return imp_fail(x, "import: more than %u groups (IMP_MAX_GROUPS): not a group chat log?", IMP_MAX_GROUPS);
     if (x->ngrp == x->grpcap) {
         int32_t ncap = x->grpcap ? x->grpcap * 2 : 16;
         gentry *ng = realloc(x->grp, (size_t)ncap * sizeof *ng);
@@ -336,6 +338,9 @@ static int32_t group_id(imp_ctx *x, const char *key, const char *name)
 
 static int64_t new_member(imp_ctx *x, const char *name, int has_id)
 {
+    if (x->nmem >= (int64_t)IMP_MAX_MEMBERS)
+        return imp_fail(x, "import: more than %u distinct members (IMP_MAX_MEMBERS): not a group chat log?",
+                        IMP_MAX_MEMBERS);
     if (x->nmem == x->memcap) {
         int64_t ncap = x->memcap ? x->memcap * 2 : 256;
         member *nm = realloc(x->mem, (size_t)ncap * sizeof *nm);
@@ -422,6 +427,10 @@ static mship *membership(imp_ctx *x, int32_t gid, int64_t mid)
     uint64_t k = ((uint64_t)(uint32_t)gid << 40) ^ (uint64_t)(mid + 1);
     int64_t *v = umap_find(&x->mshipx, k);
     if (v) return &x->ms[*v];
+    if (x->nms >= (int64_t)IMP_MAX_MEMBERSHIPS) {
+        imp_fail(x, "import: more than %u memberships (IMP_MAX_MEMBERSHIPS): not a group chat log?", IMP_MAX_MEMBERSHIPS);
+        return NULL;
+    }
     if (x->nms == x->mscap) {
         int64_t ncap = x->mscap ? x->mscap * 2 : 256;
         mship *nm = realloc(x->ms, (size_t)ncap * sizeof *nm);

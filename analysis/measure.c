@@ -65,7 +65,7 @@ int msr_run(sqlite3 *db, int64_t run_id, const msr_opts *o, met_t **out, msr_win
     if (end <= start) { snprintf(err, errlen, "empty window (--to before --from)"); goto out; }
     days = (end - start) / 86400;
     if (days > 36500) { snprintf(err, errlen, "window of %lld days is too long", (long long)days); goto out; }
-    met_opts mo = {start, off, (int32_t)days, o ? o->count_bots : 0};
+    met_opts mo = {start, off, (int32_t)days, o ? o->count_bots : 0, 0};
     if (met_open(&m, &mo) != 0) { snprintf(err, errlen, "metrics: out of memory"); goto out; }
     int32_t g = o ? o->group : 0;
 

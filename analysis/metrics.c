@@ -136,6 +136,7 @@ struct met {
     int nd;
     int64_t last_ts;
     int finished;      /* 0 open, 1 finished, 2 met_finish failed */
+    int over;          /* MET_MAX_BYTES refused a table: err says so */
     char err[160];
 
     hslot *tab;
@@ -223,6 +224,22 @@ static int h_put(met_t *m, int32_t ns, int64_t key, int32_t val)
 
 /* ---- groups, persons, memberships ---- */
 
+/* The resource guard: 1 (message set) if new_groups more groups or
+ * new_rows more person/membership rows would take the per-day tables past
+ * MET_MAX_BYTES, else 0. */
+static int over_budget(met_t *m, int new_groups, int64_t new_rows)
+{
+    int64_t nd = m->nd;
+    int64_t bytes = ((int64_t)m->ng + new_groups) * nd * C_COUNT * (int64_t)sizeof(int64_t) +
+                    ((int64_t)m->pcap + m->mcap + new_rows) * nd;
+    int64_t max = m->o.max_bytes > 0 ? m->o.max_bytes : MET_MAX_BYTES;
+    if (bytes <= max) return 0;
+    snprintf(m->err, sizeof m->err, "memory limit: %d groups and %d members over %d days would need more than %lld MiB "
+             "(MET_MAX_BYTES)", m->ng + new_groups, m->np, m->nd, (long long)(max >> 20));
+    m->over = 1;
+    return 1;
+}
+
 static int group_init(met_t *m, mgroup *g, int32_t id)
 {
     memset(g, 0, sizeof *g);
@@ -236,6 +253,7 @@ static int group_get(met_t *m, int32_t id)
 {
     int gi = h_find(m, 0, id);
     if (gi >= 0) return gi;
+    if (over_budget(m, 1, 0)) return -1;
     if (m->ng == m->gcap) {
         int ncap = m->gcap * 2;
         mgroup *ng = realloc(m->groups, (size_t)ncap * sizeof *ng);
@@ -265,6 +283,7 @@ static int person_get(met_t *m, int64_t member_id)
 {
     int p = h_find(m, 1, member_id);
     if (p >= 0) return p;
+    if (m->np == m->pcap && over_budget(m, 0, m->pcap ? m->pcap : 64)) return -1;
     if (grow_rows(&m->pcount, &m->pcap, m->np + 1, m->nd) != 0) return -1;
     if (grow_rows(&m->pflags, &m->pfcap, m->np + 1, 1) != 0) return -1;
     if (h_put(m, 1, member_id, m->np) != 0) return -1;
@@ -279,6 +298,7 @@ static int mship_get(met_t *m, int gi, int64_t member_id)
     if (i >= 0) return i;
     int p = person_get(m, member_id);
     if (p < 0) return -1;
+    if (m->nms == m->mcap && over_budget(m, 0, m->mcap ? m->mcap : 64)) return -1;
     if (m->nms == m->mcap) {
         int oldcap = m->mcap;
         if (grow_rows(&m->mcount, &m->mcap, m->nms + 1, m->nd) != 0) return -1;
@@ -366,9 +386,9 @@ int met_member(met_t *m, const ev_member *mem)
     if (mem->group_id < 1) { seterr(m, "group_id must be >= 1 (0 means all groups)"); return -1; }
     if (mem->member_id < 0) { seterr(m, "membership without a member id (ids are >= 0)"); return -1; }
     int gi = group_get(m, mem->group_id);
-    if (gi < 0) { seterr(m, "out of memory"); return -1; }
+    if (gi < 0) { if (!m->over) seterr(m, "out of memory"); return -1; }
     int i = mship_get(m, gi, mem->member_id);
-    if (i < 0) { seterr(m, "out of memory"); return -1; }
+    if (i < 0) { if (!m->over) seterr(m, "out of memory"); return -1; }
     mship *s = &m->ms[i];
     if (!s->declared) {
         /* an update keeps the first join, as the store's upsert does */
@@ -517,7 +537,7 @@ int met_event(met_t *m, const ev_rec *e)
     }
     return 0;
 nomem:
-    seterr(m, "out of memory");
+    if (!m->over) seterr(m, "out of memory");
     return -1;
 }
 

@@ -19,11 +19,18 @@
 
 typedef struct met met_t;
 
+/* Resource guard: the per-day tables (about 176 bytes per group and day, one
+ * byte per person and per membership a day) may not grow past this; a group,
+ * member or event that would need more fails with a "memory limit" message
+ * (e.g. a log of a million groups, or of members over a century). */
+#define MET_MAX_BYTES ((int64_t)4 << 30)
+
 typedef struct met_opts {
     int64_t start_ts;   /* unix seconds of local midnight of day 0 */
     int32_t utc_offset; /* seconds east of UTC (the group's local time) */
     int32_t ndays;      /* length of the window in local days (1..100000) */
     int count_bots;     /* 1: members with role bot count like people (default 0) */
+    int64_t max_bytes;  /* resource guard for the per-day tables; 0: MET_MAX_BYTES */
 } met_opts;
 
 /* Create a metrics accumulator.  Returns 0 and *out, or -1 on bad options or

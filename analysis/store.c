@@ -37,7 +37,9 @@ enum {
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
-    [S_MAXRUN] = "SELECT coalesce(max(run_id), 0) + 1 FROM runs",
+    /* past every run and every run id a batch plan has reserved (batchdb.c) */
+    [S_MAXRUN] = "SELECT max(coalesce((SELECT max(run_id) FROM runs), 0),"
+                 " coalesce((SELECT max(run_base + ntasks) FROM plans), 0)) + 1",
     [S_RUN] = "INSERT INTO runs(run_id, batch_id, scenario, arm, point, rep, seed, settings,"
               " version, created_at, source, start_ts, utc_offset, days)"
               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",

@@ -28,7 +28,8 @@ int cmd_doc(int argc, char **argv)
                                          "Invites", "Culture", "Check-in challenge", "Contest with voting",
                                          "Weekly challenge and monthly awards", "Knowledge quiz", "Group-buy / flash sale",
                                          "Story collection", "Live stream with questionnaire and lottery",
-                                         "City chapters: meetups and shared album", "Red-packet lottery"};
+                                         "City chapters: meetups and shared album", "Red-packet lottery",
+                                         "Resource limits (docs/hardening.md)"};
     for (int i = 0; i < n; i++) {
         printf("\n## %s\n\n", i < (int)(sizeof titles / sizeof titles[0]) ? titles[i] : "More");
         opt_print_doc(t[i].rows, stdout);

@@ -166,7 +166,11 @@ static int open_log(const live_args *a, store_t **st, fit_log **lg)
  * run (every event kind), else from the messages the log holds. */
 static int observed(sqlite3 *db, const fit_log *lg, int64_t start_ts, int ndays, met_t **out, char *err, size_t errlen)
 {
-    met_opts mo = {start_ts, lg->utc_offset, ndays, 0};
+    met_opts mo;
+    memset(&mo, 0, sizeof mo);
+    mo.start_ts = start_ts;
+    mo.utc_offset = lg->utc_offset;
+    mo.ndays = ndays;
     met_t *m = NULL;
     sqlite3_stmt *st = NULL;
     if (met_open(&m, &mo) != 0) { snprintf(err, errlen, "metrics: bad window or out of memory"); return -1; }
@@ -480,7 +484,7 @@ static int store_history(store_t *out, int64_t batch, sqlite3 *src, const fit_lo
     }
     snprintf(settings, sizeof settings, "# observed history copied by qunsim forecast\n# from %s, run %lld, group %d (events stay there)\n",
              a->db, (long long)lg->run_id, lg->group_id);
-    store_run r = {0, batch, lg->name, "live", 0, 0, 0, settings, strcmp(lg->source, "sim") ? lg->source : "lg",
+    store_run r = {0, batch, lg->name, "live", 0, 0, 0, settings, strcmp(lg->source, "sim") ? lg->source : "log",
                    lg->start_ts, lg->utc_offset, lg->days};
     int rc = -1;
     if (store_run_begin(out, &r, run_id) != 0 || store_group(out, 1, lg->name) != 0) goto fail;
@@ -766,10 +770,10 @@ int cmd_backtest(int argc, char **argv)
         goto done;
     }
     tmp = malloc(sizeof(double) * (size_t)(j.reps > 8 ? j.reps : 8));
-    med = calloc((size_t)H * 10, sizeof(double));
+    med = calloc((size_t)H * 12, sizeof(double));
     if (!tmp || !med) { rc = QS_EXIT_FAIL; goto done; }
     double *y_dau = med, *y_msg = med + H, *m_dau = med + 2 * H, *m_msg = med + 3 * H, *lw_dau = med + 4 * H, *lw_msg = med + 5 * H;
-    double *ed_dau = med + 6 * H, *ed_msg = med + 7 * H, *lo = med + 8 * H, *hi = med + 9 * H;
+    double *ed_dau = med + 6 * H, *ed_msg = med + 7 * H, *lo = med + 8 * H, *hi = med + 9 * H, *mlo = med + 10 * H, *mhi = med + 11 * H;
     double *col = malloc(sizeof(double) * (size_t)j.reps);
     if (!col) { rc = QS_EXIT_FAIL; goto done; }
     int in_dau = 0, in_msg = 0, nd_dau = 0, nd_msg = 0;
@@ -783,6 +787,7 @@ int cmd_backtest(int argc, char **argv)
             double y = pass ? y_msg[d] : y_dau[d];
             (pass ? m_msg : m_dau)[d] = q50;
             if (!pass) { lo[d] = q05; hi[d] = q95; }
+            else { mlo[d] = q05; mhi[d] = q95; }
             if (isfinite(y)) {
                 int in = y >= q05 && y <= q95;
                 if (pass) { in_msg += in; nd_msg++; } else { in_dau += in; nd_dau++; }
@@ -866,7 +871,9 @@ int cmd_backtest(int argc, char **argv)
             json_num("dau_lo90", lo[d], 1);
             json_num("dau_hi90", hi[d], 1);
             json_num("messages", y_msg[d], 1);
-            json_num("messages_median", m_msg[d], 0);
+            json_num("messages_median", m_msg[d], 1);
+            json_num("messages_lo90", mlo[d], 1);
+            json_num("messages_hi90", mhi[d], 0);
             printf("}");
         }
         printf("\n  ]\n}\n");

@@ -27,8 +27,9 @@ enum { PRIO_DAY = -10, PRIO_OPERATOR = -5, PRIO_MEMBER = 0 };
  * inline), 4 bytes of speaker bookkeeping, 4 in its group list and 32 in its
  * group's responder sampler (two bounds, two tree nodes): about 250 bytes a
  * member, no allocation of its own (docs/model.md).  The fields a candidate
- * post reads come first: they share the first two cache lines (at a million
- * members every event's first touch of its member is a cache miss). */
+ * post and a responder draw (com_weight) read come first, in the first 128
+ * bytes (at a million members every event's first touch of its member is a
+ * cache miss). */
 typedef struct member {
     double rate;      /* messages/day at full engagement */
     double eng;       /* engagement in [0,1] at time t_eng */
@@ -42,15 +43,16 @@ typedef struct member {
     int32_t group;    /* index into com.grp */
     int32_t gpos;     /* position in the group's member list (while present) */
     int32_t role, source, state, kind;
-    double sens;      /* reward sensitivity in [0,1] */
     double reply_w;   /* reply propensity (mean 1) */
+    int32_t muted_by_admin;
+    int32_t sent_today;
+    double sens;      /* reward sensitivity in [0,1] */
     double invite_p;  /* invitations/day at full engagement */
     double tol;       /* overload tolerance, messages/day */
     double fit;       /* fit with the group (screening), in [0,1] */
     double joined;    /* simulated time of joining */
     int32_t inviter;  /* member index of the inviter, -1 */
-    int32_t violations, sent_today, invited_joins, coupon;
-    int32_t muted_by_admin;
+    int32_t violations, invited_joins, coupon;
     uint32_t camp_seen;   /* bit c: took part in campaign id c (< 32) */
     int32_t city;         /* city chapter */
     int32_t ck_streak, ck_points, ck_missed, ck_done_day, ck_rewarded, ck_count;

@@ -133,6 +133,7 @@ typedef struct fit_hawkes_in {
     int nseg;
     size_t n;
     double a_int;
+    int max_iter;              /* Newton iterations at most (0: until converged) */
 } fit_hawkes_in;
 
 typedef struct fit_hawkes {
@@ -148,6 +149,24 @@ int fit_hawkes_mle(const fit_hawkes_in *in, fit_hawkes *out, double *p_immigrant
  * count (time constant tau), scale the mean member's S; returns
  * 1 - exp(-S / scale) in [0, 1). */
 double fit_engagement(double S, double scale);
+
+/* Leaving against the engagement proxy over the window [from, to): members
+ * (role member) at risk at each local midnight, their proxy from their
+ * messages since the log's start (time constant eng_tau days, scale the
+ * window's messages per member-day x eng_tau), leaves that day.  Compares
+ * the model's hazard c (1 - e)^2 with a constant hazard by likelihood;
+ * npres (NULL, or one slot per day of the window, zeroed) gets the members
+ * present (not bots) at each midnight.  Returns 0, or -1 (ENOMEM, empty window). */
+typedef struct fit_leave {
+    double leaves;       /* leaves of members at risk */
+    double risk_days;    /* member-days at risk */
+    double risk_weight;  /* sum over them of (1 - e)^2 */
+    double eng_mean;     /* mean proxy over them (at least 0.02) */
+    double eng_scale;    /* the proxy's scale */
+    double gain;         /* log-likelihood of c (1 - e)^2 minus that of a constant */
+    int by_proxy;        /* gain > 2: quiet members leave more */
+} fit_leave;
+int fit_leaving(const fit_log *log, int64_t from, int64_t to, double eng_tau, double *npres, fit_leave *out);
 
 /* ---- the whole calibration ---------------------------------------------- */
 
@@ -188,6 +207,7 @@ typedef struct fit_result {
     double eng_scale;         /* the proxy's scale: mean messages per member-day x eng_tau */
     double eng_tau;           /* days */
     double leaves, risk_days, risk_weight; /* leaves, member-days at risk, sum of (1 - e)^2 */
+    fit_leave leave;          /* the leaving fit */
     double joins;
     int present_end, admins, kols, bots, has_owner;
     int nval;

@@ -57,7 +57,7 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
 {
     *met_out = NULL;
     const scen_arm *a = &sc->arms[arm];
-    met_opts mo = {sc->cal.start_ts, sc->cal.utc_offset, sc->run.days, 0};
+    met_opts mo = {sc->cal.start_ts, sc->cal.utc_offset, sc->run.days, 0, 0};
     rep_ctx ctx = {NULL, o ? o->store : NULL, o && !o->store ? o->buf : NULL, o ? o->store_events : 0};
     sim_t *sim = NULL;
     com_t *com = NULL;
@@ -124,8 +124,10 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
 model_fail:
     /* the model's own reason (a limit, the engine) unless the sink refused */
     if (com && a->com.limits.pending > 0 && sim_pending(sim) >= (size_t)a->com.limits.pending)
-        snprintf(err, errlen, "model: limit: %d events pending at once (limits.pending): a runaway scenario? (%s)",
-                 a->com.limits.pending, com_errmsg(com));
+        snprintf(err, errlen, "model: limit: %d events pending at once (limits.pending): a runaway scenario?; "
+                 "raise the limit if this is meant", a->com.limits.pending);
+    else if (ctx.met && met_errmsg(ctx.met)[0])
+        snprintf(err, errlen, "metrics: %s", met_errmsg(ctx.met));
     else if (com && com_errmsg(com)[0] && strncmp(com_errmsg(com), "the results sink", 16))
         snprintf(err, errlen, "model: %s", com_errmsg(com));
     else if (ctx.buf) snprintf(err, errlen, "model: the run failed (out of memory)");

@@ -33,6 +33,12 @@ static char *read_file(const char *path)
         size_t k = fread(buf + n, 1, cap - n - 1, f);
         n += k;
         if (k == 0) break;
+        if (n > SCEN_MAX_BYTES) { /* a log or a device given by mistake: stop reading */
+            free(buf);
+            buf = NULL;
+            errno = EFBIG;
+            break;
+        }
         if (n + 1 == cap) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) { free(buf); buf = NULL; break; }
@@ -226,7 +232,10 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     s->path = dup_str(path);
     s->text = read_file(path);
     if (!s->path || !s->text) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, s->text ? "out of memory" : strerror(errno));
+        if (!s->text && errno == EFBIG)
+            snprintf(err, errlen, "%s: larger than %d bytes: not a scenario file? (SCEN_MAX_BYTES)", path, SCEN_MAX_BYTES);
+        else
+            snprintf(err, errlen, "%s: cannot read: %s", path, s->text ? "out of memory" : strerror(errno));
         scen_free(s);
         return -1;
     }

@@ -20,6 +20,7 @@
 #include "opt.h"
 
 #define SCEN_MAX_ARMS 32
+#define SCEN_MAX_BYTES (1 << 20) /* resource guard: a bigger file is refused (not a scenario?) */
 
 typedef struct scen_run {
     char name[OPT_STR_MAX];

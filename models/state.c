@@ -15,6 +15,7 @@ void state_opts_init(state_opts *o)
     o->eng_tau = 14;
     o->memory = 56;
     o->eng_floor = 0.05;
+    o->engagement = STATE_ENG_AUTO;
 }
 
 void state_prior_from(const com_params *p, state_prior *out)
@@ -24,6 +25,7 @@ void state_prior_from(const com_params *p, state_prior *out)
     out->mean = p->members.rate_mean * (ea + eb > 0 ? ea / (ea + eb) : 1);
     out->branching = p->replies.branching;
     out->reply_shape = p->members.reply_shape;
+    out->eng_mean = ea + eb > 0 ? ea / (ea + eb) : 0.5;
     for (int h = 0; h < 24; h++) out->daily[h] = h < p->cadence.daily.n ? p->cadence.daily.v[h] : 1;
     for (int k = 0; k < 7; k++) out->weekly[k] = k < p->cadence.weekly.n ? p->cadence.weekly.v[k] : 1;
 }
@@ -127,7 +129,11 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         }
     }
     (void)Dlog;
-    info->eng_scale = pres_days > 0 ? o->eng_tau * (double)N / pres_days : 1;
+    (void)pres_days;
+    fit_leave lv;
+    if (fit_leaving(log, log->start_ts, at_ts, o->eng_tau, NULL, &lv) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
+    info->eng_scale = lv.eng_scale;
+    info->by_proxy = o->engagement == STATE_ENG_AUTO ? lv.by_proxy : o->engagement == STATE_ENG_PROXY;
     for (int64_t j = 0; j < log->nmsg && log->msg[j].ts < at_ts; j++) {
         const fit_msg *x = &log->msg[j];
         if (log->mem[x->mem].role == ROLE_BOT) continue;
@@ -178,7 +184,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         c->role = role_of_rank[sl[j].rank];
         c->source = x->source;
         c->joined = (double)(x->joined_ts - at_ts);
-        double e = fit_engagement(S[i], info->eng_scale);
+        double e = info->by_proxy ? fit_engagement(S[i], info->eng_scale) : prior->eng_mean;
         c->eng = e < o->eng_floor ? o->eng_floor : e;
         c->rate_a = prior->shape + k[i];
         c->rate_b = prior->shape / (prior->mean > 0 ? prior->mean : 1e-9) + E[i];

@@ -18,7 +18,10 @@ typedef struct state_opts {
     double eng_tau;   /* time constant of the engagement proxy, days (14, as calibrate) */
     double memory;    /* time constant of the discount of a member's history for its rate, days (56; 0: none) */
     double eng_floor; /* least engagement given to a member (0.05) */
+    int engagement;   /* STATE_ENG_AUTO: the proxy if the history shows quiet
+                         members leaving more, else the mean; or always one */
 } state_opts;
+enum { STATE_ENG_AUTO = 0, STATE_ENG_PROXY, STATE_ENG_MEAN };
 void state_opts_init(state_opts *o);
 
 /* What the scenario says about members (from an arm's com_params). */
@@ -26,6 +29,7 @@ typedef struct state_prior {
     double shape, mean;          /* gamma prior of a member's own-post rate, messages/day */
     double branching;            /* replies.branching: own share of an unlinked message is 1 - branching */
     double reply_shape;          /* members.reply_shape: gamma prior of reply propensities */
+    double eng_mean;             /* mean of the engagement Beta (a newcomer's engagement) */
     double daily[24], weekly[7]; /* activity profile (any positive scale) */
 } state_prior;
 
@@ -43,10 +47,15 @@ typedef struct state_info {
     double rate_sum;    /* sum of the posterior mean own-post rates (messages/day) */
     double eng_scale;   /* the proxy's scale (mean messages per member-day x eng_tau) */
     int replies_marked; /* own posts counted without linked replies */
+    int by_proxy;       /* 1: engagement from the proxy (quiet members leave more in the
+                           history); 0: every member gets prior->eng_mean */
 } state_info;
 
 /* The members of log present at at_ts (joined before it, not left by it),
- * ordered owner, admins, KOLs, bots, members (the model's layout).  Returns
+ * ordered owner, admins, KOLs, bots, members (the model's layout).  Each
+ * member's engagement is the proxy of fit.h when the history before at_ts
+ * shows quiet members leaving more (fit_leaving), else the prior's mean:
+ * the same choice calibrate made for members.leave_rate.  Returns
  * 0 and *out (free with state_free), or -1 with a message (no history
  * before at_ts, nobody present, out of memory). */
 int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, const state_opts *o, com_init **out,

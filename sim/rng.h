@@ -27,12 +27,13 @@
  * Pure function; documented so other tools can reproduce streams. */
 uint64_t rng_seed(uint64_t master, uint64_t rep, uint64_t stream);
 
-/* A new generator of the given GSL type (NULL: gsl_rng_taus2) seeded from
- * rng_seed(master, rep, stream).  Returns NULL on allocation failure.
- * The caller frees it with gsl_rng_free(). */
+/* A new generator of the given GSL type (NULL: gsl_rng_taus2) seeded with
+ * gsl_rng_set(r, s32), s32 = (s ^ s >> 32) & 0xFFFFFFFF (1 if that is 0),
+ * s = rng_seed(master, rep, stream); docs/engine.md has a Python model.
+ * Returns NULL on allocation failure.  The caller frees it with gsl_rng_free(). */
 gsl_rng *rng_new(const gsl_rng_type *type, uint64_t master, uint64_t rep, uint64_t stream);
 
-/* Re-seed an existing generator in place (no allocation). */
+/* Re-seed an existing generator in place, as rng_new does (no allocation). */
 void rng_reseed(gsl_rng *r, uint64_t master, uint64_t rep, uint64_t stream);
 
 #endif

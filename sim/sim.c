@@ -163,6 +163,10 @@ sim_id sim_schedule_at(sim_t *s, double t, int prio, sim_handler h,
         set_err(s, "schedule: %zu events pending, the limit (a runaway model?)", s->pending);
         return 0;
     }
+    if (s->seq >> 48) { /* the insertion number would wrap and break the order */
+        set_err(s, "schedule: 2^48 events scheduled, the engine's limit");
+        return 0;
+    }
     t += 0.0; /* -0.0 -> +0.0: the queues compare the bits of times */
     uint32_t idx;
     if (s->freelist) {
@@ -213,12 +217,36 @@ sim_id sim_schedule(sim_t *s, double delay, int prio, sim_handler h,
     return sim_schedule_at(s, s->now + delay, prio, h, ctx, a, b, x);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Free the slots of all dead entries.  Each queue walks its entries in its
+ * own order, so the freed slots are put back in index order (lowest reused
+ * first): slot reuse, hence every id, is then the same whatever the queue.
+ * (If the sort's scratch cannot be had, ids may differ between queues; the
+ * event order never does.) */
 static void purge(sim_t *s)
 {
+    uint32_t mark = s->freelist;
     size_t n = s->kind == SIM_QUEUE_HEAP ? q_heap_purge(&s->heap, s->pool, &s->freelist)
                                          : lq_purge(&s->ladder, s->pool, &s->freelist);
     s->dead -= n;
     s->purges++;
+    uint32_t *v = n ? malloc(n * sizeof *v) : NULL;
+    if (!v) return;
+    size_t k = 0;
+    for (uint32_t i = s->freelist; i != mark && k < n; i = s->pool[i - 1].next) v[k++] = i - 1;
+    qsort(v, k, sizeof *v, cmp_u32);
+    uint32_t head = mark;
+    for (size_t j = k; j-- > 0;) {
+        s->pool[v[j]].next = head;
+        head = v[j] + 1;
+    }
+    s->freelist = head;
+    free(v);
 }
 
 int sim_cancel(sim_t *s, sim_id id)

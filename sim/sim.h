@@ -15,8 +15,9 @@
  * entries outnumber live ones (and exceed 1024) they are all purged at once,
  * so memory stays O(peak pending).  Nothing shrinks before sim_close.
  * Limits: 2^31 simultaneous events; 2^48 schedule calls per engine (the
- * insertion counter is 48 bits); an id's generation is 32 bits, so an id could
- * alias only after 2^32 reuses of one slot while the id is still held.
+ * insertion counter is 48 bits; beyond, sim_schedule fails); an id's
+ * generation is 32 bits, so an id could alias only after 2^32 reuses of one
+ * slot while the id is still held.
  * An engine is single-threaded; two engines are independent (no globals).
  * See docs/engine.md.
  */

@@ -13,7 +13,9 @@
  *   hold_Q_1e6_bytes the engine's memory at 1e6 pending (sim_get_stats)
  * Rates are per second of the thread's CPU time, so that other jobs on a
  * shared machine slow them less (on an idle machine it is the wall time).
- * Never fails on speed.  Usage: bench_engine [quick]  (1e3 and 1e5, shorter). */
+ * Never fails on speed.  Usage: bench_engine [quick]  (1e3 and 1e5, shorter).
+ * `bench_engine dists` instead compares heap and calendar under other delay
+ * distributions (hold_DIST_Q_N; not part of make bench, about a minute). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,22 +42,44 @@ static double now_s(void)
 typedef struct hold_ctx {
     gsl_rng *r;
     uint64_t left; /* holds to go before sim_stop */
+    int dist;      /* delay distribution: 0 = Exp(1), others for `dists` */
 } hold_ctx;
+
+static const char *const dist_names[] = {
+    "exp", "unif", "bimodal", "pareto", "hourgrid", "halfzero", "farrare",
+};
+#define NDISTS ((int)(sizeof dist_names / sizeof dist_names[0]))
+
+static double draw(hold_ctx *c)
+{
+    gsl_rng *r = c->r;
+    switch (c->dist) {
+    case 0: return gsl_ran_exponential(r, 1.0);
+    case 1: return 2.0 * gsl_rng_uniform(r);                               /* U(0, 2) */
+    case 2: return gsl_rng_uniform(r) < 0.9 ? 0.01 * gsl_rng_uniform(r)    /* near, */
+                                           : 100.0 * gsl_rng_uniform(r);  /* and far */
+    case 3: return pow(gsl_rng_uniform_pos(r), -1.0 / 1.5) - 1.0;          /* Pareto 1.5 */
+    case 4: return 3600.0 * (double)gsl_rng_uniform_int(r, 48);            /* ties */
+    case 5: return gsl_rng_uniform(r) < 0.5 ? 0.0 : gsl_ran_exponential(r, 1.0);
+    default: return gsl_rng_uniform(r) < 0.999 ? gsl_ran_exponential(r, 1.0)
+                                               : 1e6 * gsl_rng_uniform(r); /* rare far timers */
+    }
+}
 
 static void hold(sim_t *s, const sim_event *ev)
 {
     hold_ctx *c = ev->ctx;
-    sim_schedule(s, gsl_ran_exponential(c->r, 1.0), 0, hold, c, 0, 0, 0);
+    sim_schedule(s, draw(c), 0, hold, c, 0, 0, 0);
     if (--c->left == 0) sim_stop(s);
 }
 
-static double bench_engine(sim_queue_kind q, size_t n, uint64_t m, size_t *bytes)
+static double bench_engine(sim_queue_kind q, size_t n, uint64_t m, int dist, size_t *bytes)
 {
     sim_opts o = {q, n + 16, 0};
     sim_t *s;
-    hold_ctx c = {rng_new(NULL, 1, 0, 1), 0};
+    hold_ctx c = {rng_new(NULL, 1, 0, 1), 0, dist};
     if (!c.r || sim_open(&s, &o) != 0) return NAN;
-    for (size_t k = 0; k < n; k++) sim_schedule(s, gsl_ran_exponential(c.r, 1.0), 0, hold, &c, 0, 0, 0);
+    for (size_t k = 0; k < n; k++) sim_schedule(s, draw(&c), 0, hold, &c, 0, 0, 0);
     c.left = 2 * n;
     sim_run_until(s, INFINITY);
     double best = 0;
@@ -181,6 +205,20 @@ int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     int quick = argc > 1 && strcmp(argv[1], "quick") == 0;
+    if (argc > 1 && strcmp(argv[1], "dists") == 0) {
+        static const struct { const char *tag; size_t n; } dn[] = {
+            {"1e3", 1000}, {"1e4", 10000}, {"1e5", 100000}, {"1e6", 1000000}};
+        for (int d = 1; d < NDISTS; d++)
+            for (int i = 0; i < 4; i++)
+                for (int q = 1; q <= 2; q++) {
+                    size_t bytes;
+                    sim_queue_kind k = q == 1 ? SIM_QUEUE_HEAP : SIM_QUEUE_CALENDAR;
+                    printf("hold_%s_%s_%s %.3g events/s\n", dist_names[d], sim_queue_name(k), dn[i].tag,
+                           bench_engine(k, dn[i].n, 1000000, d, &bytes));
+                    fflush(stdout);
+                }
+        return 0;
+    }
     static const struct { const char *tag; size_t n; uint64_t m; } sizes[] = {
         {"1e3", 1000, 5000000}, {"1e5", 100000, 3000000}, {"1e6", 1000000, 1500000},
     };
@@ -197,7 +235,7 @@ int main(int argc, char **argv)
         size_t bytes[3];
         for (int j = 0; j < 3; j++) {
             printf("hold_%s%s %.3g events/s\n", queues[j].name, sizes[i].tag,
-                   bench_engine(queues[j].q, sizes[i].n, m, &bytes[j]));
+                   bench_engine(queues[j].q, sizes[i].n, m, 0, &bytes[j]));
             fflush(stdout);
         }
         if (sizes[i].n == 1000000)

@@ -2,12 +2,18 @@
  * a 500-member group for 90 days with the default settings (engine + model
  * + metrics, no store), the median of 7 replications, and the same with
  * every mechanism of scenarios/community.cfg's first arm when the file is
- * found ($QS_ROOT or the working directory).
+ * found ($QS_ROOT or the working directory).  Then the large community of
+ * scenarios/large.cfg, one replication in a child process (its peak RSS is
+ * the child's alone): with QS_BENCH_LARGE=1 as written (2,000 groups of 500,
+ * a million members, 365 days: minutes), else a tenth of the groups for 90
+ * days (100,000 members, joins scaled alike: seconds).
  * Prints one figure a line, `name value unit`; never fails on speed.
  * The scenario file goes under $QS_TMP (else /tmp) and is removed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +58,59 @@ static double time_reps(const scenario *sc, int n, double *msgs)
     return t[n / 2];
 }
 
+/* One replication of scenarios/large.cfg (full, or the tenth), in a child
+ * process: the child prints the time and messages, the parent the child's
+ * peak resident memory.  0, or -1 on error. */
+static int bench_large(const char *path)
+{
+    const char *env = getenv("QS_BENCH_LARGE");
+    int full = env && strcmp(env, "1") == 0;
+    char err[1024], name[64];
+    scenario *sc = NULL;
+    if (scen_load(&sc, path, err, sizeof err) != 0) { fprintf(stderr, "bench_model: %s\n", err); return -1; }
+    if (!full) {
+        /* a tenth of the groups, joins scaled alike, 90 days */
+        char v[64];
+        snprintf(v, sizeof v, "%d", sc->arms[0].com.group.count / 10);
+        int rc = scen_set(sc, "group.count", v, err, sizeof err);
+        if (!rc) rc = scen_set(sc, "rules.max_groups", v, err, sizeof err);
+        snprintf(v, sizeof v, "%.17g", sc->arms[0].com.joins.rate / 10);
+        if (!rc) rc = scen_set(sc, "joins.rate", v, err, sizeof err);
+        if (!rc) rc = scen_set(sc, "scenario.days", "90", err, sizeof err);
+        if (rc) { fprintf(stderr, "bench_model: %s\n", err); scen_free(sc); return -1; }
+    }
+    const com_params *p = &sc->arms[0].com;
+    long members = (long)p->group.count * p->group.size;
+    int e = 0; /* the name: large_1e6x365, large_1e5x90 */
+    for (long k = members; k >= 10; k /= 10) e++;
+    snprintf(name, sizeof name, "large_1e%dx%d", e, sc->run.days);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) { perror("fork"); scen_free(sc); return -1; }
+    if (pid == 0) {
+        met_t *met = NULL;
+        com_stats st;
+        double t0 = now_s();
+        if (rep_run(sc, 0, 0, NULL, &met, &st, err, sizeof err) != 0) {
+            fprintf(stderr, "bench_model: %s\n", err);
+            _exit(1);
+        }
+        double s = now_s() - t0;
+        printf("%s %.1f s\n", name, s);
+        printf("%s_messages %.0f msgs\n", name, (double)st.messages);
+        fflush(stdout);
+        met_close(met);
+        _exit(0);
+    }
+    scen_free(sc);
+    int status;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+    struct rusage ru;
+    if (getrusage(RUSAGE_CHILDREN, &ru) != 0) return -1;
+    printf("%s_rss %.0f MiB\n", name, ru.ru_maxrss / 1024.0); /* Linux: kB */
+    return 0;
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -84,5 +143,7 @@ int main(void)
         if (ms < 0) return 1;
         printf("replica_community_%dd %.1f ms\n", days, ms);
     }
+    snprintf(path, sizeof path, "%s/scenarios/large.cfg", root && *root ? root : ".");
+    if (access(path, R_OK) == 0 && bench_large(path) != 0) return 1;
     return 0;
 }

@@ -323,6 +323,48 @@ START_TEST(overflow_max_groups)
 }
 END_TEST
 
+/* group.count: several groups at the start, each of group.size seed
+ * members, staff only in the first; joiners then fill the newest group up
+ * to the cap (about 40 arrive for 10 places; max_groups 3 opens no fourth);
+ * a count above rules.max_groups is refused.  Exact counts. */
+START_TEST(initial_groups)
+{
+    com_params p;
+    mh_quiet(&p, 30);
+    mh_set(&p, "group.admins", "2");
+    mh_set(&p, "group.cap", "40");
+    mh_set(&p, "group.count", "3");
+    mh_set(&p, "rules.overflow", "true");
+    mh_set(&p, "rules.max_groups", "3");
+    mh_set(&p, "joins.rate", "20");
+    mh_set(&p, "joins.qr_share", "0");
+    mh_run r;
+    mh_run1(&r, &p, 2, 95);
+    ck_assert_int_eq(r.ngroups, 3);
+    ck_assert_int_eq(r.group_n[0], 30);
+    ck_assert_int_eq(r.group_n[1], 30);
+    ck_assert_int_eq(r.group_n[2], 40); /* the newest group takes the joiners */
+    for (int i = 0; i < 90; i++) {
+        ck_assert_int_eq(r.mem[i].group_id, i / 30 + 1);
+        ck_assert_int_eq(r.mem[i].source, SRC_SEED);
+        ck_assert_int_eq(r.mem[i].role, i == 0 ? ROLE_OWNER : i <= 2 ? ROLE_ADMIN : ROLE_MEMBER);
+    }
+    for (int i = 90; i < r.nmem; i++) ck_assert_int_eq(r.mem[i].group_id, 3);
+    mh_free(&r);
+    /* more starting groups than the limit allows */
+    mh_set(&p, "group.count", "5");
+    sim_t *sim = NULL;
+    ck_assert_int_eq(sim_open(&sim, NULL), 0);
+    cal c;
+    ck_assert_int_eq(cal_init(&c, MH_START, "+08:00"), 0);
+    com_t *m = NULL;
+    char err[300];
+    ck_assert_int_ne(com_new(&m, &p, sim, &c, 1, 0, NULL, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "group.count"));
+    sim_close(sim);
+}
+END_TEST
+
 /* ---- roles and sources recorded in the members rows ---- */
 
 START_TEST(roles_recorded)
@@ -403,6 +445,7 @@ static Suite *mech_growth_suite(void)
     tcase_add_test(tc, screening);
     tcase_add_test(tc, overflow);
     tcase_add_test(tc, overflow_max_groups);
+    tcase_add_test(tc, initial_groups);
     tcase_add_test(tc, roles_recorded);
     suite_add_tcase(s, tc);
     return s;

@@ -241,6 +241,114 @@ START_TEST(profiles_recovered)
 }
 END_TEST
 
+/* ---- the responder sampler ---- */
+
+/* `draws` responders of group g by com_pick, against the exact weights of
+ * the scan it replaced (com_weight of every member other than `not`, which
+ * do not change while drawing: no simulated time passes).  Chi-square over
+ * members, the smallest pooled into one bin until every expected count is
+ * >= 5; returns the p-value, and the p-value against equal weights (power)
+ * in *p_flat.  A member of weight 0 must never be drawn. */
+static double pick_pvalue(com_t *m, int g, int not, int by_answer, int draws, gsl_rng *r, double *p_flat)
+{
+    group *G = &m->grp[g];
+    int n = G->n;
+    double *w = calloc((size_t)n, sizeof *w), *obs = calloc((size_t)n, sizeof *obs), W = 0;
+    int *ord = malloc((size_t)n * sizeof *ord), npos = 0;
+    ck_assert(w && obs && ord);
+    for (int k = 0; k < n; k++) {
+        w[k] = G->idx[k] == not ? 0 : com_weight(m, G->idx[k], by_answer);
+        W += w[k];
+    }
+    for (int d = 0; d < draws; d++) {
+        int j = com_pick(m, g, not, by_answer, r);
+        ck_assert_int_ge(j, 0);
+        ck_assert_int_eq(m->mem[j].group, g);
+        ck_assert_msg(w[m->mem[j].gpos] > 0, "member %d of weight 0 drawn", j);
+        obs[m->mem[j].gpos]++;
+    }
+    /* positive weights, largest first; pool the tail */
+    for (int k = 0; k < n; k++)
+        if (w[k] > 0) ord[npos++] = k;
+    for (int a = 1; a < npos; a++) /* insertion sort: n is small */
+        for (int b = a; b > 0 && w[ord[b]] > w[ord[b - 1]]; b--) { int t = ord[b]; ord[b] = ord[b - 1]; ord[b - 1] = t; }
+    double X = 0, Xf = 0, po = 0, pe = 0, pf = 0;
+    int bins = 0;
+    for (int a = 0; a < npos; a++) {
+        double o = obs[ord[a]], e = draws * w[ord[a]] / W, f = (double)draws / npos;
+        if (e >= 5) {
+            X += (o - e) * (o - e) / e;
+            Xf += (o - f) * (o - f) / f;
+            bins++;
+        } else {
+            po += o; pe += e; pf += f;
+        }
+    }
+    if (pe > 0) {
+        X += (po - pe) * (po - pe) / pe;
+        Xf += (po - pf) * (po - pf) / pf;
+        bins++;
+    }
+    *p_flat = gsl_cdf_chisq_Q(Xf, bins - 1);
+    free(w);
+    free(obs);
+    free(ord);
+    return gsl_cdf_chisq_Q(X, bins - 1);
+}
+
+/* com_pick draws by rejection from upper bounds on the weights (a bound is
+ * the weight at the member's last change: it goes stale as engagement
+ * decays); the result must be the scan's distribution whatever the state of
+ * the bounds.  Members boosted, hurt (engagement below belonging), given
+ * belonging and muted, then 10 days of decay (tau_e 5 days: the bounds are
+ * up to e^2 too high, so draws are rejected, bounds tightened, and some
+ * draws fall back to the exact scan); reply weights (author excluded) and
+ * answer weights (roles' multipliers).  Tolerance: p > 0.001 (a correct
+ * sampler fails one case in a thousand); power: equal weights rejected. */
+START_TEST(responder_sampler)
+{
+    com_params p;
+    mh_quiet(&p, 150);
+    mh_set(&p, "group.admins", "2");
+    mh_set(&p, "group.kols", "3");
+    mh_set(&p, "group.helpers", "6");
+    mh_set(&p, "members.rate_mean", "0");
+    mh_set(&p, "members.engagement_a", "2");
+    mh_set(&p, "members.engagement_b", "2");
+    mh_set(&p, "members.engagement_tau", "5");
+    mh_set(&p, "members.belonging_tau", "50");
+    mh_set(&p, "members.belonging_init", "0.5");
+    cal c;
+    ck_assert_int_eq(cal_init(&c, MH_START, "+08:00"), 0);
+    sim_t *sim = NULL;
+    ck_assert_int_eq(sim_open(&sim, NULL), 0);
+    com_t *m = NULL;
+    char err[300];
+    if (com_new(&m, &p, sim, &c, 41, 0, NULL, err, sizeof err) != 0) ck_abort_msg("com_new: %s", err);
+    ck_assert_int_eq(com_start(m), 0);
+    for (int i = 0; i < m->n; i++) {
+        if (i % 7 == 0) com_boost(m, i, 0.6);
+        if (i % 5 == 0) com_hurt(m, i, 0.7);
+        if (i % 11 == 0) com_belong(m, i, 0.4);
+        if (i % 13 == 6) com_mute(m, i);
+    }
+    sim_run_until(sim, 10 * MH_DAY);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, 4242);
+    double pf, pv = pick_pvalue(m, 0, 8, 0, 60000, r, &pf);
+    MH_NOTE("responder sampler: replies p %.3f (equal weights: p %.2g)", pv, pf);
+    ck_assert_msg(pv > 0.001, "reply draws differ from the weights: p %.4g", pv);
+    ck_assert(pf < 1e-9);
+    pv = pick_pvalue(m, 0, -1, 1, 60000, r, &pf);
+    MH_NOTE("responder sampler: answers p %.3f (equal weights: p %.2g)", pv, pf);
+    ck_assert_msg(pv > 0.001, "answer draws differ from the weights: p %.4g", pv);
+    ck_assert(pf < 1e-9);
+    gsl_rng_free(r);
+    com_free(m);
+    sim_close(sim);
+}
+END_TEST
+
 /* ---- questions ---- */
 
 /* Answer weight of member j (as the model's com_weight with the role's
@@ -422,6 +530,7 @@ static Suite *mech_talk_suite(void)
     tcase_add_test(tc, profiles_recovered);
     tcase_add_test(tc, questions_flat);
     tcase_add_test(tc, questions_three_tier);
+    tcase_add_test(tc, responder_sampler);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -593,6 +593,29 @@ START_TEST(cancel_churn_bounded)
 }
 END_TEST
 
+START_TEST(cancelled_slots_reused)
+{
+    /* a cancelled event's record is freed when its entry surfaces: cancels
+     * that surface one by one (never enough dead for a purge) leak nothing */
+    sim_t *s = open_kind(_i, 0);
+    rec r = {0};
+    for (int k = 0; k < 10000; k++) {
+        sim_id a = sim_schedule(s, 1.0, 0, h_rec, &r, k, 0, 0);
+        REQ(sim_schedule(s, 1.0, 1, h_rec, &r, k, 0, 0) != 0);
+        REQ(sim_cancel(s, a) == 0);
+        REQ(sim_run_until(s, sim_now(s) + 1.0) == 1);
+    }
+    sim_stats st;
+    sim_get_stats(s, &st);
+    ck_assert_uint_le(st.pool_slots, 4);
+    ck_assert_uint_eq(st.purges, 0);
+    ck_assert_uint_eq(st.queued, 0);
+    ck_assert_uint_eq(r.n, 10000);
+    rec_free(&r);
+    sim_close(s);
+}
+END_TEST
+
 /* ---- randomized: static set against a sort ----------------------------- */
 
 typedef struct refev {
@@ -888,6 +911,37 @@ START_TEST(random_dynamic_vs_reference)
 }
 END_TEST
 
+START_TEST(ids_same_across_queues)
+{
+    /* ids come from slot reuse, which purges could reorder per queue: the
+     * engine frees purged slots in a canonical order, so every queue hands
+     * out the same ids (dist 6 purges often, dist 7 moves auto to the ladder) */
+    static const int dists[] = {2, 6, 7};
+    int dist = dists[_i];
+    drv d[NKINDS];
+    memset(d, 0, sizeof d);
+    for (int k = 0; k < NKINDS; k++) {
+        d[k].dist = dist;
+        d[k].mode = modes[dist];
+        d[k].rs = 77;
+        d[k].s = open_kind(k, 16);
+        drv_run(&d[k]);
+    }
+    for (int k = 1; k < NKINDS; k++) {
+        ck_assert_int_eq(d[k].nref, d[0].nref);
+        for (int64_t j = 0; j < d[0].nref; j++)
+            if (d[k].ids[j] != d[0].ids[j])
+                ck_abort_msg("dist %d: %s id of ref %lld is %llx, heap's %llx", dist,
+                             sim_queue_name(kinds[k]), (long long)j,
+                             (unsigned long long)d[k].ids[j], (unsigned long long)d[0].ids[j]);
+    }
+    for (int k = 0; k < NKINDS; k++) {
+        sim_close(d[k].s);
+        drv_free(&d[k]);
+    }
+}
+END_TEST
+
 /* ---- auto: the move from heap to ladder ---------------------------------- */
 
 typedef struct actx {
@@ -1026,6 +1080,7 @@ static Suite *queue_suite(void)
     tcase_add_loop_test(tc, cancel_reused_slot, 0, NKINDS);
     tcase_add_loop_test(tc, handler_schedules_and_cancels, 0, NKINDS);
     tcase_add_loop_test(tc, cancel_churn_bounded, 0, NKINDS);
+    tcase_add_loop_test(tc, cancelled_slots_reused, 0, NKINDS);
     suite_add_tcase(su, tc);
 
     tc = tcase_create("errors_and_run");
@@ -1044,6 +1099,7 @@ static Suite *queue_suite(void)
     tcase_set_timeout(tc, 120); /* generous for valgrind; natively < 1 s */
     tcase_add_loop_test(tc, random_static_vs_sort, 0, NKINDS);
     tcase_add_loop_test(tc, random_dynamic_vs_reference, 0, NKINDS * NDIST);
+    tcase_add_loop_test(tc, ids_same_across_queues, 0, 3);
     suite_add_tcase(su, tc);
     return su;
 }

@@ -1,0 +1,395 @@
+/* test_forecast.c -- forecasting from a group's observed state
+ * (models/state.h, the com_init hook of models/community.h) and the
+ * forecast/backtest commands driven as a user would:
+ *  a. state_build on a hand-made log: who is present at the date, the
+ *     model's layout, the posterior of each rate, engagement from recency;
+ *  b. the hook: members started from given rates post at exactly those
+ *     rates (Poisson count against its analytic mean, 4 standard deviations),
+ *     keep their join times and count from day 0;
+ *  c. `qunsim backtest` on a log the model generated: the 90% band covers
+ *     the observed days (accepted: 0.70..1.00 of 2 x 21 day-values, see
+ *     below), the model's MAPE below 10%;
+ *  d. `qunsim calibrate --live` then `qunsim forecast` store a batch of
+ *     kind 'forecast' holding the observed history (arm 'live') and the runs;
+ *     a too-short window exits 2 naming the setting.
+ * The binary: $QS_BIN (set by scripts/run_tests.sh), else build/qunsim.
+ * Temporary files under $QS_TMP (else /tmp). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+#include <sqlite3.h>
+
+#include "fit.h"
+#include "metrics.h"
+#include "replica.h"
+#include "scenario.h"
+#include "state.h"
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static const char *tmp_base(void) { return getenv("QS_TMP") ? getenv("QS_TMP") : "/tmp"; }
+
+static const char *qs_bin(void)
+{
+    const char *b = getenv("QS_BIN");
+    return b && b[0] ? b : "build/qunsim";
+}
+
+static scenario *load_text(const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/test_forecast.XXXXXX", tmp_base());
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    scenario *s = NULL;
+    char err[1024];
+    int rc = scen_load(&s, path, err, sizeof err);
+    remove(path);
+    ck_assert_msg(rc == 0, "scen_load: %s", err);
+    return s;
+}
+
+/* Run a shell command line; returns its exit status. */
+static int sh(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return calloc(1, 1);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = calloc((size_t)n + 1, 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) b[0] = 0;
+    fclose(f);
+    return b;
+}
+
+/* The number after "key": in a JSON text (first occurrence), NaN if absent. */
+static double json_number(const char *text, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(text, pat);
+    return p ? strtod(p + strlen(pat), NULL) : NAN;
+}
+
+static int64_t q_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* ---- a. the state at a date ------------------------------------------------ */
+
+#define T0 1767542400 /* 2026-01-05 00:00 +08:00 (a Monday) */
+#define DAY 86400
+
+static void msg(ev_sink *s, int64_t ts, int64_t who, int kind)
+{
+    ev_rec e = {-1, ts, 1, kind, who, -1, 0};
+    ck_assert_int_eq(s->event(s->ctx, &e), 0);
+}
+
+START_TEST(test_state)
+{
+    fit_log *lg = NULL;
+    ck_assert_int_eq(fit_log_new(&lg, T0, 28800, 30, 1), 0);
+    ev_sink s = fit_log_sink(lg);
+    /* id, role, joined day, left day (-1) */
+    const struct { int id, role, jd, ld; } m[] = {
+        {10, ROLE_MEMBER, 0, -1}, /* speaks every day until the date */
+        {11, ROLE_MEMBER, 0, -1}, /* spoke on days 0..4 only */
+        {12, ROLE_ADMIN, 0, -1},  {13, ROLE_BOT, 0, -1},
+        {14, ROLE_MEMBER, 20, -1}, /* joined late */
+        {15, ROLE_MEMBER, 0, 10},  /* left before the date */
+        {16, ROLE_MEMBER, 27, -1}, /* joins after the date */
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        ev_member em = {1, m[i].role, SRC_SEED, m[i].id, -1, T0 + (int64_t)m[i].jd * DAY, m[i].ld < 0 ? -1 : T0 + (int64_t)m[i].ld * DAY};
+        ck_assert_int_eq(s.member(s.ctx, &em), 0);
+    }
+    for (int d = 0; d < 30; d++) {
+        int64_t noon = T0 + (int64_t)d * DAY + 12 * 3600;
+        if (d < 25) msg(&s, noon, 10, EV_MESSAGE);
+        if (d < 5) { msg(&s, noon + 1, 11, EV_MESSAGE); msg(&s, noon + 2, 11, EV_QUESTION); }
+        msg(&s, noon + 3, 13, EV_MESSAGE); /* the bot's daily statistics */
+        if (d >= 20 && d < 25) msg(&s, noon + 4, 14, EV_MESSAGE);
+        if (d >= 27) msg(&s, noon + 5, 16, EV_MESSAGE);
+    }
+    ck_assert_int_eq(lg->failed, 0);
+    state_prior pr;
+    memset(&pr, 0, sizeof pr);
+    pr.shape = 0.5;
+    pr.mean = 1.0;
+    pr.branching = 0; /* unlinked messages count fully as own posts */
+    pr.reply_shape = 1;
+    pr.eng_mean = 0.4;
+    for (int h = 0; h < 24; h++) pr.daily[h] = 1;
+    for (int k = 0; k < 7; k++) pr.weekly[k] = 1;
+    state_opts so;
+    state_opts_init(&so);
+    so.memory = 0; /* no discount: the posterior is plain */
+    so.engagement = STATE_ENG_PROXY;
+    com_init *ci = NULL;
+    state_info info;
+    char err[256];
+    int64_t at = T0 + 25 * DAY;
+    ck_assert_msg(state_build(lg, at, &pr, &so, &ci, &info, err, sizeof err) == 0, "%s", err);
+    /* present: 10, 11, 12, 13, 14; the admin plays the owner (none in the log) */
+    ck_assert_int_eq(ci->n, 5);
+    ck_assert_int_eq(info.owner_promoted, 1);
+    ck_assert_int_eq(ci->m[0].role, ROLE_OWNER);
+    ck_assert_int_eq(ci->m[1].role, ROLE_BOT);
+    ck_assert_int_eq(ci->m[2].role, ROLE_MEMBER);
+    ck_assert_int_eq(info.bots, 1);
+    ck_assert_int_eq(info.admins, 0);
+    /* members in join order: 10, 11 (day 0), then 14 (day 20) */
+    ck_assert(ci->m[4].joined == -5.0 * DAY);
+    ck_assert(ci->m[2].joined == -25.0 * DAY);
+    /* posteriors: shape + count, shape / mean + days present (flat profile) */
+    ck_assert(fabs(ci->m[2].rate_a - (0.5 + 25)) < 1e-9 || fabs(ci->m[3].rate_a - (0.5 + 25)) < 1e-9);
+    const com_init_member *a10 = fabs(ci->m[2].rate_a - 25.5) < 1e-9 ? &ci->m[2] : &ci->m[3];
+    const com_init_member *a11 = a10 == &ci->m[2] ? &ci->m[3] : &ci->m[2];
+    ck_assert(fabs(a10->rate_b - (0.5 + 25)) < 1e-6);
+    ck_assert(fabs(a11->rate_a - (0.5 + 10)) < 1e-9); /* messages and questions are own posts */
+    ck_assert(fabs(ci->m[4].rate_a - (0.5 + 5)) < 1e-9);
+    ck_assert(fabs(ci->m[4].rate_b - (0.5 + 5)) < 1e-6);
+    ck_assert(ci->m[1].rate_a == 0 && ci->m[1].rate_b == 0); /* the bot posts nothing */
+    /* engagement: who spoke yesterday above who fell silent 20 days ago */
+    ck_assert_msg(a10->eng > a11->eng + 0.2, "recent %g, silent %g", a10->eng, a11->eng);
+    ck_assert(a11->eng >= so.eng_floor);
+    /* the mean instead of the proxy */
+    state_free(ci);
+    so.engagement = STATE_ENG_MEAN;
+    ck_assert_int_eq(state_build(lg, at, &pr, &so, &ci, &info, err, sizeof err), 0);
+    ck_assert(ci->m[2].eng == 0.4 && ci->m[3].eng == 0.4);
+    state_free(ci);
+    /* a date before the log: refused */
+    ck_assert_int_eq(state_build(lg, T0, &pr, &so, &ci, &info, err, sizeof err), -1);
+    fit_log_free(lg);
+}
+END_TEST
+
+/* ---- b. the hook ------------------------------------------------------------ */
+
+START_TEST(test_hook_rates)
+{
+    scenario *sc = load_text(
+        "scenario = { name = \"hook\"; start = \"2026-03-02\"; days = 20; seed = 9; reps = 2; events = false; };\n"
+        "members = { leave_rate = 0.0; question_share = 0.0; ugc_share = 0.0; mute_rate = 0.0; overload_leave = 0.0;\n"
+        "  engagement_tau = 20.0; belonging_tau = 1e9; silent_below = 0.0; };\n"
+        "replies = { branching = 0.0; };\n"
+        "questions = { answer_rate = 0.0; };\n"
+        "roles = { welcome_prob = 0.0; };\n"
+        "operator = { hours = []; types = []; };\n"
+        "joins = { rate = 0.0; };\n"
+        "arms = ( { name = \"baseline\"; } );\n");
+    enum { N = 60 };
+    com_init_member im[N];
+    memset(im, 0, sizeof im);
+    double sum = 0;
+    for (int i = 0; i < N; i++) {
+        im[i].role = i == 0 ? ROLE_OWNER : ROLE_MEMBER;
+        im[i].source = SRC_SEED;
+        im[i].joined = -(double)(i + 1) * DAY;
+        im[i].eng = 0.2 + 0.01 * i; /* posting is rate_b whatever the engagement */
+        im[i].rate_a = 0;
+        im[i].rate_b = 0.5 + i / 20.0;
+        sum += im[i].rate_b;
+    }
+    com_init ci = {N, im};
+    com_params *p = &sc->arms[0].com;
+    p->init = &ci;
+    p->group.size = N;
+    p->group.admins = p->group.kols = p->group.bots = p->group.helpers = 0;
+    met_t *met = NULL;
+    char err[512];
+    ck_assert_msg(rep_run(sc, 0, 0, NULL, &met, NULL, err, sizeof err) == 0, "%s", err);
+    double msgs = 0, m0 = NAN, j0 = NAN;
+    for (int d = 0; d < 20; d++) {
+        double v = 0;
+        ck_assert_int_eq(met_get_daily(met, 0, d, "messages", &v), 0);
+        msgs += v;
+    }
+    met_get_daily(met, 0, 0, "members", &m0);
+    met_get_daily(met, 0, 0, "joins", &j0);
+    /* Poisson with mean sum x 20 days: 4 standard deviations */
+    double mean = sum * 20;
+    ck_assert_msg(fabs(msgs - mean) < 4 * sqrt(mean), "messages %g, expected %g", msgs, mean);
+    ck_assert(m0 == N);
+    ck_assert_msg(j0 == 0, "members who joined before the start are no joiners of day 0 (%g)", j0);
+    met_close(met);
+    /* drawn per replication from Gamma(a, b): the mean over the 2 x 20 days
+     * of 60 members is near a / b (the draws differ between replications) */
+    for (int i = 0; i < N; i++) { im[i].rate_a = 4; im[i].rate_b = 4; }
+    double tot[2];
+    for (int r = 0; r < 2; r++) {
+        ck_assert_int_eq(rep_run(sc, 0, r, NULL, &met, NULL, err, sizeof err), 0);
+        met_get(met, 0, "messages_per_day", &tot[r]);
+        met_close(met);
+    }
+    /* per replication: sum of 60 Gamma(4, 4) has sd sqrt(60 / 4) ~ 3.9 on a mean of 60, plus Poisson noise */
+    for (int r = 0; r < 2; r++) ck_assert_msg(fabs(tot[r] - 60) < 4 * sqrt(60.0 / 4 + 60.0 / 20), "replication %d: %g/day", r, tot[r]);
+    ck_assert(tot[0] != tot[1]);
+    scen_free(sc);
+}
+END_TEST
+
+/* ---- c, d. the commands ------------------------------------------------------ */
+
+static const char *log_cfg =
+    "scenario = { name = \"live\"; start = \"2026-01-05\"; days = 77; seed = 21; reps = 1; events = true; };\n"
+    "group = { size = 250; admins = 2; };\n"
+    "members = { rate_mean = 1.2; rate_shape = 0.6; engagement_a = 70000.0; engagement_b = 30000.0;\n"
+    "  belonging_init = 1.0; belonging_tau = 1e9; leave_rate = 0.1; question_share = 0.1;\n"
+    "  mute_rate = 0.0; overload_leave = 0.0; silent_below = 0.0; };\n"
+    "replies = { branching = 0.3; decay = 10.0; boost = 0.0; responder_boost = 0.0; };\n"
+    "questions = { boost = 0.0; };\n"
+    "roles = { welcome_prob = 0.0; };\n"
+    "operator = { hours = []; types = []; };\n"
+    "joins = { rate = 2.0; qr_share = 0.0; };\n"
+    "arms = ( { name = \"baseline\"; } );\n";
+
+static char dir[600];
+
+static void make_log(void)
+{
+    snprintf(dir, sizeof dir, "%s/test_forecast.XXXXXX", tmp_base());
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[700], cmd[2400];
+    snprintf(path, sizeof path, "%s/log.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fputs(log_cfg, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --reps 1 --out '%s/log' --quiet --no-plot > /dev/null", qs_bin(), path, dir);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+}
+
+static void cleanup(void)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (sh(cmd) != 0) fprintf(stderr, "test_forecast: could not remove %s\n", dir);
+}
+
+START_TEST(test_backtest)
+{
+    make_log();
+    char cmd[2400], out[700];
+    snprintf(out, sizeof out, "%s/bt.json", dir);
+    /* 56 days of history, 21 days ahead, 100 replications */
+    snprintf(cmd, sizeof cmd, "'%s' backtest --live '%s/log/results.db' --at 2026-03-02 --days 21 --reps 100 --threads 2 --format json > '%s'",
+             qs_bin(), dir, out);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    char *j = slurp(out);
+    double cov = json_number(j, "coverage90"), mape_d = json_number(j, "dau_mape"), mape_m = json_number(j, "messages_mape");
+    /* The band is the 5%..95% range of 100 replications: its expected
+     * coverage of a new draw is 0.9 x 99/101 = 0.88.  Over 42 day-values
+     * (independent: sd 0.05) and the days' correlation within a
+     * replication, 0.70 is 3.5 sd below; a forecast that missed the level
+     * by 10% would cover well under half. */
+    ck_assert_msg(cov >= 0.70 && cov <= 1.0, "coverage of the 90%% band %g\n%s", cov, j);
+    ck_assert_msg(mape_d < 0.10 && mape_m < 0.10, "MAPE dau %g, messages %g", mape_d, mape_m);
+    ck_assert_msg(strstr(j, "\"last_week\"") && strstr(j, "\"exp_decay\""), "baselines missing");
+    free(j);
+    /* the table names the three rows */
+    snprintf(cmd, sizeof cmd, "'%s' backtest --live '%s/log/results.db' --at 2026-03-02 --days 14 --reps 10 > '%s'", qs_bin(), dir, out);
+    ck_assert_int_eq(sh(cmd), 0);
+    j = slurp(out);
+    ck_assert_msg(strstr(j, "model (median of runs)") && strstr(j, "last week repeated") && strstr(j, "exp. decay"), "%s", j);
+    free(j);
+    cleanup();
+}
+END_TEST
+
+START_TEST(test_calibrate_forecast)
+{
+    make_log();
+    char cmd[2400], err_path[700];
+    snprintf(err_path, sizeof err_path, "%s/err.txt", dir);
+    /* a week is too short for... less than a week: exit 2 naming the setting */
+    snprintf(cmd, sizeof cmd, "'%s' calibrate --live '%s/log/results.db' --from 2026-01-05 --to 2026-01-09 > /dev/null 2> '%s'", qs_bin(), dir,
+             err_path);
+    ck_assert_int_eq(sh(cmd), 2);
+    char *e = slurp(err_path);
+    ck_assert_msg(strstr(e, "setting \"cadence.weekly\""), "%s", e);
+    free(e);
+    /* calibrate on the first 8 weeks, forecast 2 weeks from there */
+    snprintf(cmd, sizeof cmd, "'%s' calibrate --live '%s/log/results.db' --to 2026-03-01 --out '%s/cal.cfg' 2> /dev/null", qs_bin(), dir, dir);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s/cal.cfg' > /dev/null", qs_bin(), dir);
+    ck_assert_msg(sh(cmd) == 0, "the calibrated scenario does not load");
+    snprintf(cmd, sizeof cmd,
+             "'%s' forecast '%s/cal.cfg' --live '%s/log/results.db' --at 2026-03-02 --days 14 --reps 4 --out '%s/fc' --quiet",
+             qs_bin(), dir, dir, dir);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    char path[700];
+    snprintf(path, sizeof path, "%s/fc/results.db", dir);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM batches WHERE kind = 'forecast'"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM runs WHERE arm = 'live' AND source = 'log' AND batch_id = 1"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM runs WHERE source = 'sim' AND batch_id = 1 AND arm = 'baseline'"), 4);
+    /* the history: 77 days of daily metrics; the forecast: 14 days from the date */
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(DISTINCT day) FROM daily d JOIN runs r USING (run_id) WHERE r.arm = 'live' AND metric = 'dau'"), 77);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM daily d JOIN runs r USING (run_id) WHERE r.source = 'sim' AND metric = 'dau'"
+                               " AND group_id = 0 AND day >= '2026-03-02' AND day <= '2026-03-15'"),
+                     4 * 14);
+    /* members at the start are the log's: none joins on day 0 in the forecast */
+    ck_assert_int_eq(q_int(db, "SELECT MAX(value) FROM daily d JOIN runs r USING (run_id) WHERE r.source = 'sim' AND metric = 'joins'"
+                               " AND group_id = 0 AND day = '2026-03-02'") < 20, 1);
+    sqlite3_close(db);
+    /* without --out: into the live database */
+    snprintf(cmd, sizeof cmd, "'%s' forecast '%s/cal.cfg' --live '%s/log/results.db' --at 2026-03-02 --days 7 --reps 2 --quiet", qs_bin(), dir,
+             dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(path, sizeof path, "%s/log/results.db", dir);
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM runs r JOIN batches b USING (batch_id) WHERE b.kind = 'forecast'"), 3);
+    sqlite3_close(db);
+    /* an --at outside the log: exit 2 */
+    snprintf(cmd, sizeof cmd, "'%s' forecast '%s/cal.cfg' --live '%s/log/results.db' --at 2027-01-01 --days 7 2> /dev/null", qs_bin(), dir, dir);
+    ck_assert_int_eq(sh(cmd), 2);
+    cleanup();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("forecast");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_state);
+    tcase_add_test(tc, test_hook_rates);
+    tcase_add_test(tc, test_backtest);
+    tcase_add_test(tc, test_calibrate_forecast);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
