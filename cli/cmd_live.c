@@ -1,10 +1,8 @@
 /* cmd_live.c -- from a group's live log to a forecast: `qunsim calibrate
- * --live` (the baseline by maximum likelihood, models/fit.h), `qunsim
- * forecast` (every arm of a scenario from the group's observed state at a
- * date, models/state.h, stored as a batch of kind 'forecast' with a copy of
- * the observed history) and `qunsim backtest` (calibrate before a date,
- * forecast, compare with what the log shows after it, beside two naive
- * baselines).  Conventions: docs/calibration.md. */
+ * --live` (models/fit.h), `qunsim forecast` (every arm from the observed
+ * state at a date, models/state.h, stored as a batch of kind 'forecast'
+ * with a copy of the history) and `qunsim backtest` (calibrate before a
+ * date, forecast, compare with the log, beside two naive baselines). */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -893,7 +891,9 @@ int cmd_backtest(int argc, char **argv)
             else snprintf(a4, sizeof a4, "-");
             printf("%-26s %10s %14s %19s  %s\n", nm[k], a1, a2, a3, a4);
         }
-        printf("observed after %s: %.1f speakers/day, %.1f messages/day, retention_7d %.3f\n", ds, oy_dau, oy_msg, y_ret);
+        printf("observed after %s: %.1f speakers/day, %.1f messages/day, retention_7d ", ds, oy_dau, oy_msg);
+        if (isfinite(y_ret)) printf("%.3f\n", y_ret);
+        else printf("n/a (needs 8 days after the date)\n");
     }
     free(col);
     rc = QS_EXIT_OK;

@@ -266,9 +266,9 @@ typedef struct com_params {
         double grab;           /* probability a reader grabs (x engagement) */
         double amount;         /* mean amount */
     } redpacket;
-    struct {                  /* resource guards (limits.c): exceeding one stops the run */
-        int members;          /* members ever added to a replication */
-        double events;        /* events emitted by a replication */
+    struct {                  /* resource guards (limits.c): exceeding one stops the run; */
+        int members;          /* members ever added to a replication      0 or less: */
+        double events;        /* events emitted by a replication          the default */
         int pending;          /* engine events pending at once (rep_run sets sim_opts.max_pending) */
         double invites_day;   /* invitations sent in one day */
     } limits;
@@ -277,6 +277,15 @@ typedef struct com_params {
 /* The settings tables of the model, each row's offset into com_params.
  * Writes up to max tables into out (base = p) and returns their number. */
 #define COM_MAX_TABLES 32
+
+/* Defaults of the resource guards (settings limits.*, docs/hardening.md);
+ * also in force where a caller leaves a limit at 0. */
+#define COM_LIMIT_MEMBERS 2000000
+#define COM_LIMIT_EVENTS 1e9
+#define COM_LIMIT_PENDING 10000000
+#define COM_LIMIT_INVITES_DAY 1e6
+/* The pending-event guard of params p in force (for sim_opts.max_pending). */
+#define COM_PENDING_LIMIT(p) ((p)->limits.pending > 0 ? (p)->limits.pending : COM_LIMIT_PENDING)
 int com_tables(com_params *p, opt_table *out, int max);
 
 /* Checks that need several settings at once (e.g. size <= cap).  Returns 0,

@@ -341,18 +341,7 @@ static int64_t epoch_day(int64_t ts, int32_t off)
     return x >= 0 ? x / 86400 : -((-x + 86399) / 86400);
 }
 
-int64_t fit_day(const fit_log *l, int64_t ts) { return epoch_day(ts, l->utc_offset) - epoch_day(l->start_ts, l->utc_offset); }
-
-int fit_hour(const fit_log *l, int64_t ts)
-{
-    int64_t x = ts + l->utc_offset;
-    int64_t s = x - epoch_day(ts, l->utc_offset) * 86400;
-    return (int)(s / 3600);
-}
-
 static int wday_of_epoch(int64_t D) { return (int)(((D + 3) % 7 + 7) % 7); } /* 1970-01-01 was a Thursday */
-
-int fit_weekday(const fit_log *l, int64_t d) { return wday_of_epoch(epoch_day(l->start_ts, l->utc_offset) + d); }
 
 double fit_engagement(double S, double scale) { return scale > 0 ? -expm1(-S / scale) : 0; }
 
@@ -1518,10 +1507,11 @@ int fit_write_scenario(const fit_result *r, const fit_log *log, const char *orig
             (long long)r->messages, r->members_used, r->own_posts,
             r->replies_marked ? "replies linked in the log, left out" : "replies not linked: (1 - branching) x messages");
     fprintf(f, "# Values: maximum likelihood; \"+/-\" is the standard error from the observed Fisher information.\n");
-    fprintf(f, "# The baseline is stationary: each member keeps the engagement it has (the proxy at the start:\n");
-    fprintf(f, "# how recently and how much it spoke, time constant %g days); campaigns in arms raise it for a\n", r->eng_tau);
-    fprintf(f, "# while (members.engagement_tau).  Members present at a forecast's start come from the log\n");
-    fprintf(f, "# (qunsim forecast --live); these settings also describe newcomers.\n\n");
+    fprintf(f, "# The baseline is stationary: each member keeps the engagement it starts with (in a forecast:\n");
+    fprintf(f, "# how recently and how much it spoke, time constant %g days, or the mean when leaving does not\n", r->eng_tau);
+    fprintf(f, "# follow it; see members.leave_rate); campaigns in arms raise it for a while\n");
+    fprintf(f, "# (members.engagement_tau).  Members present at a forecast's start come from the log\n");
+    fprintf(f, "# (qunsim forecast --live); the settings below also describe newcomers.\n\n");
     char name[sizeof log->name];
     snprintf(name, sizeof name, "%s", log->name[0] ? log->name : "live");
     for (char *c = name; *c; c++)

@@ -1,12 +1,8 @@
-/* fit.h -- estimators of the community model's baseline settings from one
- * group's chat log (`qunsim calibrate --live`): posting-rate distribution
- * (gamma-Poisson maximum likelihood with exposures), daily and weekly
- * profiles, reply excitation (exponential-kernel Hawkes process by maximum
- * likelihood), leaving hazard against an engagement proxy, join inflow,
- * question share; standard errors from the observed Fisher information.
- * Reads a live log from the results schema or from a model's event sink.
- * Not the simulation-based `calibrate --fit` (cli/cmd_targets.c).
- * Estimators, rules and tolerances: docs/calibration.md. */
+/* fit.h -- the community model's baseline estimated from one group's chat
+ * log (`qunsim calibrate --live`): posting rates (gamma-Poisson), profiles,
+ * reply excitation (Hawkes), leaving, joins, questions, by maximum
+ * likelihood with standard errors.  Not the simulation-based `calibrate
+ * --fit` (cli/cmd_targets.c).  Estimators and their checks: docs/calibration.md. */
 #ifndef QS_FIT_H
 #define QS_FIT_H
 
@@ -84,12 +80,6 @@ ev_sink fit_log_sink(fit_log *log);
 
 /* Free.  Accepts NULL. */
 void fit_log_free(fit_log *log);
-
-/* Local day index (0 = the log's day 0) and local hour of unix time ts. */
-int64_t fit_day(const fit_log *log, int64_t ts);
-int fit_hour(const fit_log *log, int64_t ts);
-/* Weekday (0 = Monday) of local day index d of the log. */
-int fit_weekday(const fit_log *log, int64_t d);
 
 /* ---- the estimators, usable alone ---------------------------------------- */
 

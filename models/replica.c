@@ -66,8 +66,8 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
 
     if (met_open(&ctx.met, &mo) != 0) { snprintf(err, errlen, "metrics: out of memory or bad window"); goto out; }
     /* the engine enforces the model's pending-event guard (limits.pending) */
-    sim_opts so = {SIM_QUEUE_HEAP, 0, a->com.limits.pending > 0 ? (size_t)a->com.limits.pending : 0};
-    if (sim_open(&sim, &so) != 0) { snprintf(err, errlen, "engine: out of memory"); goto out; }
+    if (sim_open(&sim, NULL) != 0) { snprintf(err, errlen, "engine: out of memory"); goto out; }
+    sim_set_max_pending(sim, (size_t)COM_PENDING_LIMIT(&a->com));
     ev_sink sink = {sink_member, sink_event, &ctx};
     if (com_new(&com, &a->com, sim, &sc->cal, sc->seed, (uint64_t)rep, &sink, err, errlen) != 0) goto out;
     if (ctx.store || ctx.buf) {
@@ -123,9 +123,9 @@ int rep_run(const scenario *sc, int arm, int rep, const rep_opts *o,
     goto out;
 model_fail:
     /* the model's own reason (a limit, the engine) unless the sink refused */
-    if (com && a->com.limits.pending > 0 && sim_pending(sim) >= (size_t)a->com.limits.pending)
+    if (com && sim_pending(sim) >= (size_t)COM_PENDING_LIMIT(&a->com))
         snprintf(err, errlen, "model: limit: %d events pending at once (limits.pending): a runaway scenario?; "
-                 "raise the limit if this is meant", a->com.limits.pending);
+                 "raise the limit if this is meant", COM_PENDING_LIMIT(&a->com));
     else if (ctx.met && met_errmsg(ctx.met)[0])
         snprintf(err, errlen, "metrics: %s", met_errmsg(ctx.met));
     else if (com && com_errmsg(com)[0] && strncmp(com_errmsg(com), "the results sink", 16))

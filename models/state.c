@@ -111,15 +111,13 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     if (N == 0) { snprintf(err, errlen, "no messages before the forecast's start"); goto out; }
     info->replies_marked = prior->branching > 0.02 && (double)marked >= 0.5 * prior->branching * (double)N;
     double own_w = info->replies_marked ? 1 : 1 - prior->branching;
-    int64_t Dat = eday(at_ts, off), Dlog = eday(log->start_ts, off);
-    double pres_days = 0;
+    int64_t Dat = eday(at_ts, off);
     for (int i = 0; i < nm; i++) {
         const fit_member *x = &log->mem[i];
         if (x->role == ROLE_BOT) continue;
         int64_t s0 = x->joined_ts > log->start_ts ? x->joined_ts : log->start_ts;
         int64_t s1 = x->left_ts >= 0 && x->left_ts < at_ts ? x->left_ts : at_ts;
         if (s1 <= s0) continue;
-        pres_days += (double)(s1 - s0) / 86400.0;
         /* discounted, activity-weighted exposure, day by day */
         for (int64_t Dd = eday(s0, off); Dd < Dat && Dd * 86400 - off < s1; Dd++) {
             double part = day_part(D, Dd, off, s1) - day_part(D, Dd, off, s0);
@@ -128,8 +126,6 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
             E[i] += part * W[(int)(((Dd + 3) % 7 + 7) % 7)] * (o->memory > 0 ? exp(-age / o->memory) : 1);
         }
     }
-    (void)Dlog;
-    (void)pres_days;
     fit_leave lv;
     if (fit_leaving(log, log->start_ts, at_ts, o->eng_tau, NULL, &lv) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
     info->eng_scale = lv.eng_scale;

@@ -1,10 +1,7 @@
-/* state.h -- a group's observed state at a date, as the members a forecast
- * starts from (com_init, models/community.h): who is a member at the date,
- * with its role, join time, engagement (how recently and how much it spoke),
- * its own posting rate's posterior (gamma prior of the scenario updated by
- * its discounted history) and its weight as a responder (from the replies
- * it wrote, or from all its messages when replies are not linked).  Built from a live log read by fit.h.
- * Rules and their reasons: docs/calibration.md. */
+/* state.h -- a group's observed state at a date as the members a forecast
+ * starts from (com_init, models/community.h): who is present, roles, join
+ * times, engagement from how recently and how much each spoke, posterior
+ * posting rates and responder weights.  Rules: docs/calibration.md. */
 #ifndef QS_STATE_H
 #define QS_STATE_H
 

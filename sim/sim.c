@@ -144,6 +144,8 @@ static inline sim_id make_id(uint32_t idx, uint32_t gen)
     return ((uint64_t)gen << 32) | ((uint64_t)idx + 1);
 }
 
+void sim_set_max_pending(sim_t *s, size_t n) { s->max_pending = n; }
+
 sim_id sim_schedule_at(sim_t *s, double t, int prio, sim_handler h,
                        void *ctx, int64_t a, int64_t b, double x)
 {

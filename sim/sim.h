@@ -66,6 +66,10 @@ typedef struct sim_opts {
  * The caller owns the engine and frees it with sim_close(). */
 int sim_open(sim_t **out, const sim_opts *opts);
 
+/* Set the resource guard of sim_opts.max_pending (0: no limit) on an open
+ * engine, keeping the default queue. */
+void sim_set_max_pending(sim_t *s, size_t n);
+
 /* Free the engine and every pending event.  Accepts NULL. */
 void sim_close(sim_t *s);
 

@@ -9,6 +9,7 @@
  * days (100,000 members, joins scaled alike: seconds).
  * Prints one figure a line, `name value unit`; never fails on speed.
  * The scenario file goes under $QS_TMP (else /tmp) and is removed. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +82,8 @@ static int bench_large(const char *path)
     }
     const com_params *p = &sc->arms[0].com;
     long members = (long)p->group.count * p->group.size;
-    int e = 0; /* the name: large_1e6x365, large_1e5x90 */
-    for (long k = members; k >= 10; k /= 10) e++;
-    snprintf(name, sizeof name, "large_1e%dx%d", e, sc->run.days);
+    /* the name: large_1e6x365 (950,000 seed members), large_1e5x90 */
+    snprintf(name, sizeof name, "large_1e%ldx%d", lround(log10((double)members)), sc->run.days);
     fflush(stdout);
     pid_t pid = fork();
     if (pid < 0) { perror("fork"); scen_free(sc); return -1; }

@@ -7,7 +7,7 @@
  *     rates (Poisson count against its analytic mean, 4 standard deviations),
  *     keep their join times and count from day 0;
  *  c. `qunsim backtest` on a log the model generated: the 90% band covers
- *     the observed days (accepted: 0.70..1.00 of 2 x 21 day-values, see
+ *     the observed days (accepted: 0.60..1.00 of 2 x 21 day-values, see
  *     below), the model's MAPE below 10%;
  *  d. `qunsim calibrate --live` then `qunsim forecast` store a batch of
  *     kind 'forecast' holding the observed history (arm 'live') and the runs;
@@ -301,11 +301,13 @@ START_TEST(test_backtest)
     char *j = slurp(out);
     double cov = json_number(j, "coverage90"), mape_d = json_number(j, "dau_mape"), mape_m = json_number(j, "messages_mape");
     /* The band is the 5%..95% range of 100 replications: its expected
-     * coverage of a new draw is 0.9 x 99/101 = 0.88.  Over 42 day-values
-     * (independent: sd 0.05) and the days' correlation within a
-     * replication, 0.70 is 3.5 sd below; a forecast that missed the level
-     * by 10% would cover well under half. */
-    ck_assert_msg(cov >= 0.70 && cov <= 1.0, "coverage of the 90%% band %g\n%s", cov, j);
+     * coverage of a new draw is 0.9 x 99/101 = 0.88.  Measured over this
+     * log with 10 seeds: mean 0.87, sd 0.075 (wider than the binomial 0.05
+     * of 42 independent day-values: days share a replication's member
+     * rates), lowest 0.71.  Accepted: 0.60 (3.5 sd below) to 1.  A level
+     * 20% off would cover about a fifth (2 sd of daily messages, 3.7 of
+     * daily speakers away), so the check can fail. */
+    ck_assert_msg(cov >= 0.60 && cov <= 1.0, "coverage of the 90%% band %g\n%s", cov, j);
     ck_assert_msg(mape_d < 0.10 && mape_m < 0.10, "MAPE dau %g, messages %g", mape_d, mape_m);
     ck_assert_msg(strstr(j, "\"last_week\"") && strstr(j, "\"exp_decay\""), "baselines missing");
     free(j);

@@ -71,6 +71,11 @@ START_TEST(test_engine_cap)
     /* one fires: room for one more */
     ck_assert_uint_eq(sim_run_until(s, 1.5), 1);
     ck_assert_uint_ne(sim_schedule(s, 1.0, 0, noop, NULL, 0, 0, 0), 0);
+    /* the setter: the same guard on an open engine (3 pending now) */
+    sim_set_max_pending(s, 3);
+    ck_assert_uint_eq(sim_schedule(s, 1.0, 0, noop, NULL, 0, 0, 0), 0);
+    sim_set_max_pending(s, 0);
+    ck_assert_uint_ne(sim_schedule(s, 1.0, 0, noop, NULL, 0, 0, 0), 0);
     sim_close(s);
     /* 0: no limit */
     sim_opts u = {SIM_QUEUE_CALENDAR, 0, 0};
