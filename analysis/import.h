@@ -233,6 +233,12 @@ const imp_opts *imp_options(const imp_ctx *x);
  * Returns 0, or -1 (message set through imp_fail/imp_bad/imp_emit). */
 typedef int (*imp_handler)(imp_ctx *x, const char *path, FILE *f);
 
+/* Read a JSON file (one top-level array or JSON lines) record by record,
+ * counting rows, reporting malformed records through imp_bad and passing
+ * each parsed record to rec.  Returns 0, or -1 as a handler does. */
+typedef int (*imp_json_record_fn)(imp_ctx *x, const char *path, int64_t line, const imp_jval *v);
+int imp_json_each(imp_ctx *x, const char *path, FILE *f, imp_json_record_fn rec);
+
 /* The handlers (import_csv.c, import_wechat.c, import_wecom.c). */
 int imp_read_csv(imp_ctx *x, const char *path, FILE *f);
 int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f);

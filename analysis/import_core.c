@@ -922,3 +922,32 @@ out:
     free(paths);
     return rc;
 }
+
+int imp_json_each(imp_ctx *x, const char *path, FILE *f, imp_json_record_fn rec)
+{
+    imp_json *j;
+    if (imp_json_open(&j, f, 0)) return imp_fail(x, "%s: out of memory", path);
+    const imp_jval *v;
+    int64_t line;
+    int got, rc = 0;
+    while ((got = imp_json_next(j, &v, &line)) != 0) {
+        if (got == -2) { /* the structure itself is broken: stop */
+            rc = imp_fail(x, "%s: %s", path, imp_json_error(j));
+            break;
+        }
+        imp_row(x);
+        if (got == -1) { /* one malformed record: counted, or fatal with --strict */
+            if (imp_bad(x, path, line, "%s", imp_json_error(j))) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        if (rec(x, path, line, v)) {
+            rc = -1;
+            break;
+        }
+    }
+    imp_json_close(j);
+    return rc;
+}

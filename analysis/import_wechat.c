@@ -530,29 +530,5 @@ int imp_read_chatlog(imp_ctx *x, const char *path, FILE *f)
     if (ch == -2) return imp_fail(x, "%s: unexpected bytes at the start (not UTF-8 CSV or JSON)", path);
     if (ch == EOF) return 0;
     if (ch != '[' && ch != '{') return chatlog_csv(x, path, f);
-    imp_json *j;
-    if (imp_json_open(&j, f, 0)) return imp_fail(x, "%s: out of memory", path);
-    const imp_jval *v;
-    int64_t line;
-    int got, rc = 0;
-    while ((got = imp_json_next(j, &v, &line)) != 0) {
-        if (got == -2) {
-            rc = imp_fail(x, "%s: %s", path, imp_json_error(j));
-            break;
-        }
-        imp_row(x);
-        if (got == -1) {
-            if (imp_bad(x, path, line, "%s", imp_json_error(j))) {
-                rc = -1;
-                break;
-            }
-            continue;
-        }
-        if (chatlog_record(x, path, line, v)) {
-            rc = -1;
-            break;
-        }
-    }
-    imp_json_close(j);
-    return rc;
+    return imp_json_each(x, path, f, chatlog_record);
 }

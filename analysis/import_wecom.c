@@ -136,29 +136,5 @@ static int record(imp_ctx *x, const char *path, int64_t line, const imp_jval *v)
 
 int imp_read_wecom(imp_ctx *x, const char *path, FILE *f)
 {
-    imp_json *j;
-    if (imp_json_open(&j, f, 0)) return imp_fail(x, "%s: out of memory", path);
-    const imp_jval *v;
-    int64_t line;
-    int got, rc = 0;
-    while ((got = imp_json_next(j, &v, &line)) != 0) {
-        if (got == -2) {
-            rc = imp_fail(x, "%s: %s", path, imp_json_error(j));
-            break;
-        }
-        imp_row(x);
-        if (got == -1) {
-            if (imp_bad(x, path, line, "%s", imp_json_error(j))) {
-                rc = -1;
-                break;
-            }
-            continue;
-        }
-        if (record(x, path, line, v)) {
-            rc = -1;
-            break;
-        }
-    }
-    imp_json_close(j);
-    return rc;
+    return imp_json_each(x, path, f, record);
 }
