@@ -16,6 +16,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <sqlite3.h>
 
+#include "jsonout.h"
 #include "cmd.h"
 #include "fit.h"
 #include "metrics.h"
@@ -680,17 +681,6 @@ static void json_score(const char *name, const score *s, int bands)
         json_num("coverage90_messages", s->cover_msgs, 0);
     }
     printf("}");
-}
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
-    }
-    putchar('"');
 }
 
 static void pct(char *b, size_t n, double v)

@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "jsonout.h"
 #include "cmd.h"
 #include "cal.h"
 #include "measure.h"
@@ -20,17 +21,6 @@ static void usage(FILE *f)
                "                     [--daily] [--bots] [--format table|csv|json]\n"
                "  the metric catalogue (analysis/METRICS.md) of each run: whole-window values, or with\n"
                "  --daily the daily series; --group takes a group id or name; --bots counts bots as speakers\n");
-}
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
-    }
-    putchar('"');
 }
 
 typedef struct pctx { const char *fmt; int64_t run; const char *arm; int rep; int daily; int n; const msr_window *w; } pctx;

@@ -14,6 +14,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "jsonout.h"
 #include "cmd.h"
 #include "replica.h"
 #include "scenario.h"
@@ -133,17 +134,6 @@ static void target_figure(job *j, const scen_target *x, figure *f)
     free(v);
     f->ok = !isnan(f->model) && (x->is_ratio ? fabs(f->model / x->reported - 1) <= x->tolerance
                                               : fabs(f->model - x->reported) <= x->tolerance);
-}
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
-    }
-    putchar('"');
 }
 
 static void usage(FILE *f)

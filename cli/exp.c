@@ -4,6 +4,7 @@
  * Exit status: 0 done, 2 usage/scenario error, 1 failure, 130/143 stopped
  * by SIGINT/SIGTERM (finished tasks are kept; --resume continues).
  */
+#include "jsonout.h"
 #include "exp.h"
 
 #include <errno.h>
@@ -317,18 +318,6 @@ static void done_fn(void *vctx, int64_t t, const double *v)
 }
 
 /* ---- output -------------------------------------------------------------- */
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') printf("\\%c", ch);
-        else if (ch < 0x20) printf("\\u%04x", ch);
-        else putchar(ch);
-    }
-    putchar('"');
-}
 
 static void csv_str(const char *s)
 {
