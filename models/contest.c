@@ -80,9 +80,23 @@ void contest_day(com_t *m, int64_t day)
     if (!camp_active(c, day)) return;
     if (day == first) camp_expose(m, CAMP_CONTEST);
     int submitting = day < first + p->contest.submit_days;
-    /* contestants so far (for voting) */
+    /* contestants so far and their cumulative vote weights (for voting);
+     * votes cast today land later, so the day's weights are fixed here */
     int ncont = 0;
-    for (int i = 0; i < m->n; i++) if (score[i] > 0 && m->mem[i].state != ST_LEFT) ncont++;
+    int *who = NULL;
+    double *cum = NULL;
+    if (!submitting) {
+        who = malloc(sizeof *who * (size_t)(m->n ? m->n : 1));
+        cum = malloc(sizeof *cum * (size_t)(m->n ? m->n : 1));
+        if (!who || !cum) { free(who); free(cum); com_fail(m, "out of memory"); return; }
+        double acc = 0;
+        for (int i = 0; i < m->n; i++)
+            if (score[i] > 0 && m->mem[i].state != ST_LEFT) {
+                acc += score[i] + 1;
+                who[ncont] = i;
+                cum[ncont++] = acc;
+            }
+    }
     for (int i = 0; i < m->n; i++) {
         member *x = &m->mem[i];
         if (x->state == ST_LEFT || x->role == ROLE_BOT || x->kind != MK_NORMAL) continue;
@@ -96,14 +110,17 @@ void contest_day(com_t *m, int64_t day)
         if (ncont == 0 || x->state == ST_MUTED) continue;
         unsigned v = gsl_ran_poisson(r, p->contest.votes * com_eng(m, i));
         for (unsigned k = 0; k < v; k++) {
-            /* votes go to contestants in proportion to their votes so far + 1 (rich get richer) */
-            double tot = 0;
-            for (int j = 0; j < m->n; j++) if (score[j] > 0 && m->mem[j].state != ST_LEFT) tot += score[j] + 1;
-            double u = gsl_rng_uniform(r) * tot, acc = 0;
-            int target = -1;
-            for (int j = 0; j < m->n && target < 0; j++)
-                if (score[j] > 0 && m->mem[j].state != ST_LEFT && (acc += score[j] + 1) > u) target = j;
-            if (target < 0) continue;
+            /* votes go to contestants in proportion to their votes so far + 1
+             * (rich get richer), as they stood at the start of the day */
+            double u = gsl_rng_uniform(r) * (ncont ? cum[ncont - 1] : 0);
+            int lo = 0, hi = ncont; /* first k with cum[k] > u */
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (cum[mid] > u) hi = mid;
+                else lo = mid + 1;
+            }
+            if (lo >= ncont) continue;
+            int target = who[lo];
             if (!sim_schedule_at(m->sim, camp_time(m, day, r), PRIO_MEMBER, on_vote, m, i, target, 0))
                 com_fail(m, "engine: %s", sim_errmsg(m->sim));
         }
@@ -112,4 +129,6 @@ void contest_day(com_t *m, int64_t day)
             for (unsigned j = 0; j < k; j++) invite_send(m, i, ((uint64_t)day << 20) ^ ((uint64_t)CAMP_CONTEST << 56) ^ j);
         }
     }
+    free(who);
+    free(cum);
 }
