@@ -33,7 +33,8 @@ static int print_row(void *arg, int32_t group, int64_t day, const char *metric, 
     if (day >= 0) cal_ts_date_str(c->w->start_ts + day * 86400, c->w->utc_offset, date);
     if (!strcmp(c->fmt, "csv")) {
         printf("%" PRId64 ",", c->run);
-        printf("\"%s\",%d,%d,%s%s%s,", c->arm, c->rep, group, date, c->daily ? "," : "", metric);
+        csv_str(c->arm);
+        printf(",%d,%d,%s%s%s,", c->rep, group, date, c->daily ? "," : "", metric);
         if (isnan(v)) printf("\n");
         else printf("%.10g\n", v);
     } else if (!strcmp(c->fmt, "json")) {

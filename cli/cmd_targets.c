@@ -87,14 +87,18 @@ static int run_job(job *j, int nthreads)
     }
     j->val = malloc(sizeof(double) * (size_t)j->narms * (size_t)j->nmet * (size_t)j->reps);
     if (!j->val) { snprintf(j->err, sizeof j->err, "out of memory"); return -1; }
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > 64) nthreads = 64;
     j->nthreads = nthreads < j->reps ? nthreads : j->reps;
     pthread_mutex_init(&j->lock, NULL);
     pthread_t th[64];
     worker w[64];
-    int started = 0;
     for (int k = 0; k < j->nthreads; k++) {
         w[k].j = j;
         w[k].id = k;
+    }
+    int started = 0;
+    for (int k = 0; k < j->nthreads; k++) {
         if (pthread_create(&th[k], NULL, work, &w[k]) != 0) break;
         started++;
     }
@@ -201,8 +205,15 @@ int cmd_replay(int argc, char **argv)
                        f.ok ? "yes" : "NO", x->is_ratio ? "+/-" : "+/-", x->is_ratio ? x->tolerance * 100 : x->tolerance * 100,
                        x->is_ratio ? "%" : "pp");
             else if (csv)
-                printf("%s,%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%s,\"%s\"\n", sc->run.name, x->arm, x->metric, x->ratio_to, x->reported,
-                       f.model, f.lo, f.hi, x->tolerance, f.ok ? "yes" : "no", x->source);
+            {
+                csv_str(sc->run.name); putchar(',');
+                csv_str(x->arm); putchar(',');
+                csv_str(x->metric); putchar(',');
+                csv_str(x->ratio_to);
+                printf(",%.6g,%.6g,%.6g,%.6g,%.6g,%s,", x->reported, f.model, f.lo, f.hi, x->tolerance, f.ok ? "yes" : "no");
+                csv_str(x->source);
+                putchar('\n');
+            }
             else {
                 printf("%s\n {\"scenario\": ", nrow ? "," : "");
                 json_str(sc->run.name);
@@ -239,6 +250,7 @@ typedef struct fit_ctx {
     const char *paths[8];
     int npaths, reps, nthreads, evals;
     double lo[8], hi[8];
+    int integer[8];     /* an integer setting: candidates are rounded */
     double last_resid;
     char err[1024];
     int failed;
@@ -246,7 +258,11 @@ typedef struct fit_ctx {
 
 /* Parameters are fitted on [0,1] through a logistic map onto [lo, hi], so
  * the unconstrained simplex never leaves the settings' ranges. */
-static double to_value(const fit_ctx *c, int k, double z) { return c->lo[k] + (c->hi[k] - c->lo[k]) / (1 + exp(-z)); }
+static double to_value(const fit_ctx *c, int k, double z)
+{
+    double v = c->lo[k] + (c->hi[k] - c->lo[k]) / (1 + exp(-z));
+    return c->integer[k] ? round(v) : v;
+}
 static double to_z(const fit_ctx *c, int k, double v)
 {
     double u = (v - c->lo[k]) / (c->hi[k] - c->lo[k]);
@@ -345,6 +361,7 @@ int cmd_calibrate(int argc, char **argv)
             return QS_EXIT_USAGE;
         }
         c.paths[c.npaths] = p;
+        c.integer[c.npaths] = r->type == OPT_INT;
         c.lo[c.npaths] = colon && lo > r->min ? lo : r->min;
         c.hi[c.npaths] = colon && hi < r->max ? hi : r->max;
         c.npaths++;

@@ -319,20 +319,6 @@ static void done_fn(void *vctx, int64_t t, const double *v)
 
 /* ---- output -------------------------------------------------------------- */
 
-static void csv_str(const char *s)
-{
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"') putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static void json_num(double v)
 {
     if (isnan(v) || isinf(v)) printf("null");

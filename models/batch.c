@@ -270,6 +270,7 @@ static int run_threads(const batch_opts *o, batch_result *res, char *err, size_t
             snprintf(err, errlen, "cannot start thread %d: %s", started + 1, strerror(e));
             pthread_mutex_lock(&p.mu);
             p.halt = 1;
+            pthread_cond_broadcast(&p.cv_work); /* wake workers waiting for room */
             pthread_mutex_unlock(&p.mu);
             goto join;
         }

@@ -19,7 +19,7 @@ const opt_row checkin_opts[] = {
     ROW_D("checkin.delay", checkin.delay, 1.5, 0.01, 24, "h", "mean delay from reminder to check-in"),
     ROW_I("checkin.points", checkin.points, 10, 0, 1000000, "points", "points per check-in"),
     ROW_I("checkin.threshold", checkin.threshold, 150, 0, 100000000, "points", "points for the reward (0 = no reward)"),
-    ROW_I("checkin.makeup", checkin.makeup, 1, 0, 100, "days", "missed days allowed without breaking the streak"),
+    ROW_I("checkin.makeup", checkin.makeup, 1, 0, 100, "days", "missed days allowed over the whole challenge without breaking the streak"),
     ROW_D("checkin.base", checkin.base, -2.0, -50, 50, "logit", "participation intercept"),
     ROW_D("checkin.w_engagement", checkin.w_eng, 4.0, -50, 50, "logit", "participation weight of engagement"),
     ROW_D("checkin.w_streak", checkin.w_streak, 1.5, -50, 50, "logit", "weight of the streak (per 7 days, capped at 1)"),

@@ -55,7 +55,8 @@ typedef struct member {
     int32_t violations, invited_joins, coupon;
     uint32_t camp_seen;   /* bit c: took part in campaign id c (< 32) */
     int32_t city;         /* city chapter */
-    int32_t ck_streak, ck_points, ck_missed, ck_done_day, ck_rewarded, ck_count;
+    int64_t ck_points;    /* points x days can pass 2^31 */
+    int32_t ck_streak, ck_missed, ck_done_day, ck_rewarded, ck_count;
 } member;
 
 typedef struct group {

@@ -211,7 +211,14 @@ static int load_targets(scenario *s, const config_t *cfg, const char *path, char
             v = iv;
         }
         x->reported = v;
-        if (config_setting_lookup_float(g, "tolerance", &v)) {
+        const config_setting_t *tol = config_setting_get_member(g, "tolerance");
+        if (tol) {
+            int tt = config_setting_type(tol);
+            if (tt != CONFIG_TYPE_FLOAT && tt != CONFIG_TYPE_INT && tt != CONFIG_TYPE_INT64) {
+                snprintf(err, errlen, "%s:%u: setting \"targets.[%d].tolerance\": expected a number", file, config_setting_source_line(tol), k);
+                return -1;
+            }
+            v = tt == CONFIG_TYPE_FLOAT ? config_setting_get_float(tol) : (double)config_setting_get_int64(tol);
             if (!(v > 0 && v < 10)) {
                 snprintf(err, errlen, "%s:%u: setting \"targets.[%d].tolerance\": must be a positive number", file, config_setting_source_line(g), k);
                 return -1;
@@ -361,7 +368,18 @@ char *scen_settings_text(const scenario *s, int a)
 {
     scen_run run = s->run;
     scen_arm arm = s->arms[a];
+    /* the seed in effect (--seed may override the file's) */
+    int big = s->seed > 2147483647u;
+    if (!big) run.seed = (int)s->seed;
     opt_table t[COM_MAX_TABLES + 1] = {{scen_opts, &run}};
     int nt = 1 + com_tables(&arm.com, t + 1, COM_MAX_TABLES);
-    return opt_format(t, nt);
+    char *text = opt_format(t, nt);
+    if (text && big) { /* beyond libconfig's int: say so in a comment */
+        size_t n = strlen(text);
+        char *more = realloc(text, n + 64);
+        if (!more) { free(text); return NULL; }
+        snprintf(more + n, 64, "# master seed in effect: %llu\n", (unsigned long long)s->seed);
+        text = more;
+    }
+    return text;
 }
