@@ -64,7 +64,7 @@ double *camp_score(com_t *m, int id)
 
 double camp_time(com_t *m, int64_t day, gsl_rng *r)
 {
-    double amax = (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean), t;
+    double amax = m->act_max, t;
     int tries = 0;
     do t = ((double)day + gsl_rng_uniform(r)) * DAY;
     while (gsl_rng_uniform(r) * amax > com_activity(m, t) && ++tries < 200);

@@ -93,6 +93,7 @@ struct com {
     gsl_rng *joins;      /* organic arrivals */
     gsl_rng *talk;       /* reply bursts and answers (group-level stream) */
     double daily_max, weekly_max, daily_mean, weekly_mean;
+    double act_max;      /* max of com_activity(): the thinning bound of time-of-day draws */
     /* activity profile by weekday (0 = Monday) and local hour: the factor
      * D(h)/mean(D) x W(wd)/mean(W), and its integral from midnight to each
      * hour in seconds (act_cum[wd][24]: the whole day), for drawing candidate
@@ -169,10 +170,8 @@ void op_day(com_t *m, int64_t day);
 void op_post(com_t *m, int g, int type, int author);
 int rules_admit(com_t *m, gsl_rng *r, int *kind, double *fit); /* 0 admit, -1 reject */
 void rules_on_message(com_t *m, int i, int64_t id);
-void rules_start(com_t *m);
 void rules_day(com_t *m, int64_t day);
 void invite_day(com_t *m, int64_t day);
-void invite_on_join(com_t *m, int i);
 void culture_day(com_t *m, int64_t day);
 void culture_on_join(com_t *m, int i);
 void ck_day(com_t *m, int64_t day);

@@ -786,6 +786,7 @@ int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
     m->daily_mean = vec_mean(&p->cadence.daily);
     m->weekly_max = vec_max(&p->cadence.weekly);
     m->weekly_mean = vec_mean(&p->cadence.weekly);
+    m->act_max = (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean);
     for (int wd = 0; wd < 7; wd++) {
         m->act_cum[wd][0] = 0;
         for (int h = 0; h < 24; h++) {
@@ -821,22 +822,21 @@ static int start_from(com_t *m, const com_init *in)
     for (int j = 0; j < in->n; j++)
         if (add_member(m, 0, (ev_role)in->m[j].role, (ev_source)in->m[j].source, -1, MK_NORMAL, &in->m[j]) < 0) return -1;
     roles_start(m);
-    rules_start(m);
     return schedule_first(m);
 }
 
 int com_start(com_t *m)
 {
     const com_params *p = &m->p;
-    int a = p->group.admins, k = p->group.kols, h = p->group.helpers, b = p->group.bots;
+    int a = p->group.admins, k = p->group.kols, b = p->group.bots;
     if (p->init) return start_from(m, p->init);
     for (int i = 0; i < p->group.size; i++) {
         ev_role role = i == 0 ? ROLE_OWNER : i <= a ? ROLE_ADMIN : i <= a + k ? ROLE_KOL
                      : i <= a + k + b ? ROLE_BOT : ROLE_MEMBER;
         if (com_add_member(m, 0, role, SRC_SEED, -1, MK_NORMAL) < 0) return -1;
     }
-    /* helpers are ordinary members who answer more: the first h after the staff */
-    (void)h;
+    /* helpers are ordinary members who answer more: the first group.helpers
+     * after the staff (roles.c) */
     /* group.count > 1: more groups at the start, filled with ordinary seed
      * members.  They have no staff of their own, as the groups the live code
      * opens: group 0's owner posts the operator's content and its admins
@@ -847,7 +847,6 @@ int com_start(com_t *m)
             if (com_add_member(m, g, ROLE_MEMBER, SRC_SEED, -1, MK_NORMAL) < 0) return -1;
     }
     roles_start(m);
-    rules_start(m);
     return schedule_first(m);
 }
 

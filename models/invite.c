@@ -108,4 +108,3 @@ static void on_invite_join(sim_t *s, const sim_event *ev)
     }
 }
 
-void invite_on_join(com_t *m, int i) { (void)m; (void)i; }

@@ -99,7 +99,7 @@ void roles_day(com_t *m, int64_t day)
         if (m->mem[k].state == ST_LEFT || p->roles.kol_topics <= 0) continue;
         gsl_rng *r = com_scratch(m, FAM_ROLES, (uint32_t)k, (uint64_t)day + 1);
         unsigned n = gsl_ran_poisson(r, p->roles.kol_topics);
-        double amax = (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean);
+        double amax = m->act_max;
         for (unsigned c = 0; c < n; c++) {
             double t;
             int tries = 0;

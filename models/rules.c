@@ -106,7 +106,6 @@ void rules_on_message(com_t *m, int i, int64_t id)
     }
 }
 
-void rules_start(com_t *m) { (void)m; }
 
 void rules_day(com_t *m, int64_t day)
 {

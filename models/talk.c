@@ -85,7 +85,7 @@ void talk_question(com_t *m, int asker, int g, int64_t qid)
      * and the next candidate uses the new B (a valid, adapted bound); after
      * COM_SAM_TRIES rejections W is summed exactly and thinning goes on by
      * activity alone (the Poisson process is memoryless). */
-    double amax = (m->daily_max / m->daily_mean) * (m->weekly_max / m->weekly_mean);
+    double amax = m->act_max;
     double t = sim_now(m->sim), end = t + p->questions.patience * HOUR;
     double W = 0;
     int exact = 0, tries = 0;
