@@ -11,8 +11,7 @@ static int parse_date(const char *s, int32_t off, int64_t *ts)
 {
     cal c;
     char o[24];
-    snprintf(o, sizeof o, "%c%02d:%02d", off < 0 ? '-' : '+', (off < 0 ? -off : off) / 3600, ((off < 0 ? -off : off) % 3600) / 60);
-    if (cal_init(&c, s, o) != 0) return -1;
+    if (cal_init(&c, s, cal_offset_str(off, o, sizeof o)) != 0) return -1;
     *ts = c.start_ts;
     return 0;
 }

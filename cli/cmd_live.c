@@ -140,11 +140,6 @@ static int parse_date(const char *s, int32_t off, int64_t *ts)
 
 static void date_str(int64_t ts, int32_t off, char *buf) { cal_ts_date_str(ts, off, buf); }
 
-static void offset_str(int32_t off, char *buf, size_t n)
-{
-    int o = off < 0 ? -off : off;
-    snprintf(buf, n, "%c%02d:%02d", off < 0 ? '-' : '+', o / 3600, o % 3600 / 60);
-}
 
 static int open_log(const live_args *a, store_t **st, fit_log **lg)
 {
@@ -349,7 +344,7 @@ static int set_calendar(scenario *sc, int64_t at_ts, int32_t off, int days)
 {
     char d[16], o[16];
     date_str(at_ts, off, d);
-    offset_str(off, o, sizeof o);
+    cal_offset_str(off, o, sizeof o);
     snprintf(sc->run.start, sizeof sc->run.start, "%s", d);
     snprintf(sc->run.utc_offset, sizeof sc->run.utc_offset, "%s", o);
     sc->run.days = days;
@@ -848,7 +843,7 @@ int cmd_backtest(int argc, char **argv)
         printf("},\n  \"daily\": [");
         cal c;
         char o[16];
-        offset_str(lg->utc_offset, o, sizeof o);
+        cal_offset_str(lg->utc_offset, o, sizeof o);
         cal_init(&c, ds, o);
         for (int d = 0; d < H; d++) {
             char day[16];

@@ -1499,8 +1499,7 @@ int fit_write_scenario(const fit_result *r, const fit_log *log, const char *orig
     date_of(r->from_ts, log->utc_offset, d0);
     date_of(r->to_ts - 1, log->utc_offset, d1);
     date_of(r->to_ts, log->utc_offset, start);
-    int o = log->utc_offset < 0 ? -log->utc_offset : log->utc_offset;
-    snprintf(off, sizeof off, "%c%02d:%02d", log->utc_offset < 0 ? '-' : '+', o / 3600, o % 3600 / 60);
+    cal_offset_str(log->utc_offset, off, sizeof off);
     fprintf(f, "# Calibrated from a live log by qunsim calibrate --live (docs/calibration.md).\n");
     if (origin) fprintf(f, "# Log: %s\n", origin);
     fprintf(f, "# Window: %s .. %s (%d days), %lld messages, %d members; own posts %.0f (%s).\n", d0, d1, r->days,

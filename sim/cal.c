@@ -62,6 +62,13 @@ int cal_parse_offset(const char *s, int32_t *out)
     return 0;
 }
 
+char *cal_offset_str(int32_t off, char *buf, size_t n)
+{
+    int32_t o = off < 0 ? -off : off;
+    snprintf(buf, n, "%c%02d:%02d", off < 0 ? '-' : '+', (int)(o / 3600), (int)(o % 3600 / 60));
+    return buf;
+}
+
 int cal_init(cal *c, const char *date, const char *utc_offset)
 {
     int y, m, d;

@@ -9,6 +9,7 @@
 #ifndef QS_CAL_H
 #define QS_CAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct cal {
@@ -25,6 +26,9 @@ int cal_init(cal *c, const char *date, const char *utc_offset);
 /* Parse an offset string ("+HH:MM", "-HH:MM", "Z", "UTC"; |offset| <= 14:00)
  * into seconds east of UTC.  Returns 0, or -1 on error (*out unchanged). */
 int cal_parse_offset(const char *s, int32_t *out);
+/* Write an offset in seconds as "+HH:MM" / "-HH:MM" into buf (>= 7 bytes;
+ * truncated safely if shorter).  Returns buf. */
+char *cal_offset_str(int32_t off, char *buf, size_t n);
 
 /* Days since 1970-01-01 of a civil date, and back (Howard Hinnant's algorithms). */
 int64_t cal_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -111,6 +111,25 @@ END_TEST
 
 /* ---- day, hour, weekday at boundaries ------------------------------------ */
 
+/* cal_offset_str writes what cal_parse_offset reads, for every quarter hour
+ * in -14:00..+14:00, and truncates safely. */
+START_TEST(offset_strings)
+{
+    char buf[16];
+    ck_assert_str_eq(cal_offset_str(28800, buf, sizeof buf), "+08:00");
+    ck_assert_str_eq(cal_offset_str(-19800, buf, sizeof buf), "-05:30");
+    ck_assert_str_eq(cal_offset_str(0, buf, sizeof buf), "+00:00");
+    for (int32_t off = -14 * 3600; off <= 14 * 3600; off += 900) {
+        int32_t back = 1;
+        ck_assert_int_eq(cal_parse_offset(cal_offset_str(off, buf, sizeof buf), &back), 0);
+        ck_assert_int_eq(back, off);
+    }
+    char small[4];
+    cal_offset_str(28800, small, sizeof small);
+    ck_assert_str_eq(small, "+08");
+}
+END_TEST
+
 START_TEST(day_hour_weekday)
 {
     cal c = mk("2024-01-01", "+08:00"); /* Monday */
@@ -301,6 +320,7 @@ static Suite *cal_suite(void)
     tcase_add_test(tc, init_good_dates);
     tcase_add_test(tc, init_bad_dates);
     tcase_add_test(tc, offsets);
+    tcase_add_test(tc, offset_strings);
     suite_add_tcase(s, tc);
     tc = tcase_create("days");
     tcase_set_timeout(tc, 60); /* valgrind; natively well under 1 s */
