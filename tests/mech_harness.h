@@ -82,16 +82,16 @@ static inline int mh_sink_event(void *ctx, const ev_rec *e)
 static inline void mh_defaults(com_params *p)
 {
     memset(p, 0, sizeof *p);
-    opt_table t[16];
-    int nt = com_tables(p, t, 16);
+    opt_table t[COM_MAX_TABLES];
+    int nt = com_tables(p, t, COM_MAX_TABLES);
     opt_defaults(t, nt);
 }
 
 /* Set one setting by path from text; a bad path or value fails the test. */
 static inline void mh_set(com_params *p, const char *path, const char *value)
 {
-    opt_table t[16];
-    int nt = com_tables(p, t, 16);
+    opt_table t[COM_MAX_TABLES];
+    int nt = com_tables(p, t, COM_MAX_TABLES);
     char err[300];
     if (opt_set(t, nt, path, value, err, sizeof err) != 0) ck_abort_msg("mh_set %s=%s: %s", path, value, err);
 }
@@ -99,8 +99,8 @@ static inline void mh_set(com_params *p, const char *path, const char *value)
 /* Set a setting only if the tables have it (settings newer than a test). */
 static inline void mh_set_opt(com_params *p, const char *path, const char *value)
 {
-    opt_table t[16];
-    int nt = com_tables(p, t, 16), tab;
+    opt_table t[COM_MAX_TABLES];
+    int nt = com_tables(p, t, COM_MAX_TABLES), tab;
     if (opt_find(t, nt, path, &tab)) mh_set(p, path, value);
 }
 
