@@ -120,6 +120,9 @@ int64_t com_emit(com_t *m, ev_kind k, int i, int g, int64_t ref, double value);
  * it, counts load and triggers the reply burst with branching multiplier
  * `response`; returns its id */
 int64_t com_message(com_t *m, ev_kind k, int i, int g, int64_t ref, double value, double response);
+/* The one scratch generator, reseeded: a later com_scratch (also inside
+ * camp_decide, camp_took_part, ...) reseeds it again, so draw what you need
+ * from it before calling those. */
 gsl_rng *com_scratch(com_t *m, uint32_t family, uint32_t index, uint64_t counter);
 /* add a member to group g (admission already decided); returns index or -1 */
 int com_add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, int kind);
