@@ -18,6 +18,7 @@
 
 #include "jsonout.h"
 #include "cmd.h"
+#include "live.h"
 #include "fit.h"
 #include "metrics.h"
 #include "replica.h"
@@ -28,17 +29,8 @@
 
 /* ---- options shared by the three commands ------------------------------ */
 
-typedef struct live_args {
-    const char *cmd;        /* "calibrate", "forecast", "backtest" */
-    const char *scenario;   /* forecast: SCENARIO */
-    const char *db, *group, *from, *to, *at, *out, *format;
-    int64_t run;
-    int days, reps, threads, partial, has_seed, quiet;
-    unsigned long long seed;
-    double eng_tau, memory;
-} live_args;
 
-static void usage(FILE *f, const char *cmd)
+void lv_usage(FILE *f, const char *cmd)
 {
     if (!strcmp(cmd, "calibrate"))
         fprintf(f, "usage: qunsim calibrate --live LIVE.db [--run ID] [--group G] [--from D --to D] [--out SCENARIO.cfg]\n"
@@ -55,22 +47,38 @@ static void usage(FILE *f, const char *cmd)
                    "  stores the runs as a batch of kind 'forecast' with a copy of the observed history (arm 'live') in\n"
                    "  DIR/results.db, or in LIVE.db without --out; `qunsim report` shows history then the forecast fan.\n");
     else
-        fprintf(f, "usage: qunsim backtest --live LIVE.db --at DATE --days H [--run ID] [--group G] [--reps R] [--seed S]\n"
-                   "                       [--threads N] [--format table|json] [--partial]\n"
-                   "  calibrates on the log before DATE, forecasts H days, and compares with the log after DATE: MAPE of\n"
-                   "  daily active speakers and messages, 7-day retention error, share of days inside the 90%% band,\n"
-                   "  beside two naive baselines (last week repeated; exponential decay of active members).\n");
+        fprintf(f, "usage: qunsim backtest --live LIVE.db (--at DATE | --origins D1,D2,... | --every Nd) --days H\n"
+                   "                       [--history Nd] [--from D] [--to D] [--run ID] [--group G|all] [--reps R] [--seed S]\n"
+                   "                       [--threads N] [--format table|csv|json] [--classic]\n"
+                   "  calibrates on the log before each origin (the last --history days, default all of it), forecasts H\n"
+                   "  days, and compares with the log after it, beside the forecasts an analyst would make (last week\n"
+                   "  repeated, same weekday over 4 weeks, flat 28-day mean, exponential decay, Holt-Winters): MAPE and\n"
+                   "  MASE of daily active speakers and messages, 90%% band coverage and interval score, 7-day retention\n"
+                   "  error.  --every 28d: rolling origins every 28 days from day --history of each group's log, skipping\n"
+                   "  origins with fewer than 200 messages of history or a logger outage (> 7 days without a row).\n"
+                   "  --group all: every group of the run.  --to D: the log's last day (later quiet days count as zero).\n"
+                   "  --classic: the forecast model of qunsim 0.1, for comparison.\n");
 }
 
 /* Parse argv into *a.  Returns 0, 1 after --help, or an exit status. */
-static int parse(int argc, char **argv, live_args *a)
+int lv_parse(int argc, char **argv, live_args *a)
 {
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end;
-        if (!strcmp(o, "--help") || !strcmp(o, "-h")) { usage(stdout, a->cmd); return 1; }
+        if (!strcmp(o, "--help") || !strcmp(o, "-h")) { lv_usage(stdout, a->cmd); return 1; }
         else if (!strcmp(o, "--partial")) a->partial = 1;
         else if (!strcmp(o, "--quiet")) a->quiet = 1;
+        else if (!strcmp(o, "--classic")) a->classic = 1;
+        else if (!strcmp(o, "--origins") && v) { a->origins = v; i++; }
+        else if ((!strcmp(o, "--every") || !strcmp(o, "--history")) && v) {
+            /* N or Nd: days */
+            long x = strtol(v, &end, 10);
+            i++;
+            if (end == v || (*end && strcmp(end, "d")) || x < 1 || x > 3650) { fprintf(stderr, "qunsim %s: %s wants a number of days (e.g. 28d)\n", a->cmd, o); return QS_EXIT_USAGE; }
+            if (o[2] == 'e') a->every = (int)x;
+            else a->history = (int)x;
+        }
         else if (!strcmp(o, "--live") && v) { a->db = v; i++; }
         else if (!strcmp(o, "--group") && v) { a->group = v; i++; }
         else if (!strcmp(o, "--from") && v) { a->from = v; i++; }
@@ -80,7 +88,7 @@ static int parse(int argc, char **argv, live_args *a)
         else if (!strcmp(o, "--format") && v) {
             a->format = v;
             i++;
-            if (strcmp(v, "table") && strcmp(v, "json")) { fprintf(stderr, "qunsim %s: --format must be table or json\n", a->cmd); return QS_EXIT_USAGE; }
+            if (strcmp(v, "table") && strcmp(v, "json") && (strcmp(v, "csv") || strcmp(a->cmd, "backtest"))) { fprintf(stderr, "qunsim %s: --format must be table%s or json\n", a->cmd, strcmp(a->cmd, "backtest") ? "" : ", csv"); return QS_EXIT_USAGE; }
         } else if (!strcmp(o, "--run") && v) {
             a->run = strtoll(v, &end, 10);
             i++;
@@ -111,7 +119,7 @@ static int parse(int argc, char **argv, live_args *a)
             else a->memory = x;
         } else if (o[0] == '-') {
             fprintf(stderr, "qunsim %s: unknown option or missing value '%s'\n", a->cmd, o);
-            usage(stderr, a->cmd);
+            lv_usage(stderr, a->cmd);
             return QS_EXIT_USAGE;
         } else if (!a->scenario && !strcmp(a->cmd, "forecast")) a->scenario = o;
         else {
@@ -119,12 +127,12 @@ static int parse(int argc, char **argv, live_args *a)
             return QS_EXIT_USAGE;
         }
     }
-    if (!a->db) { fprintf(stderr, "qunsim %s: --live LIVE.db is required\n", a->cmd); usage(stderr, a->cmd); return QS_EXIT_USAGE; }
+    if (!a->db) { fprintf(stderr, "qunsim %s: --live LIVE.db is required\n", a->cmd); lv_usage(stderr, a->cmd); return QS_EXIT_USAGE; }
     return 0;
 }
 
 /* Local midnight (unix seconds) of date "YYYY-MM-DD" at offset off. */
-static int parse_date(const char *s, int32_t off, int64_t *ts)
+int lv_parse_date(const char *s, int32_t off, int64_t *ts)
 {
     int y, m, d;
     char tail;
@@ -138,10 +146,10 @@ static int parse_date(const char *s, int32_t off, int64_t *ts)
     return 0;
 }
 
-static void date_str(int64_t ts, int32_t off, char *buf) { cal_ts_date_str(ts, off, buf); }
+void lv_date_str(int64_t ts, int32_t off, char *buf) { cal_ts_date_str(ts, off, buf); }
 
 
-static int open_log(const live_args *a, store_t **st, fit_log **lg)
+int lv_open_log(const live_args *a, store_t **st, fit_log **lg)
 {
     char err[1024];
     if (access(a->db, R_OK) != 0) { fprintf(stderr, "qunsim %s: %s: %s\n", a->cmd, a->db, strerror(errno)); return QS_EXIT_USAGE; }
@@ -158,7 +166,7 @@ static int open_log(const live_args *a, store_t **st, fit_log **lg)
 /* Stream the observed log (group remapped to 1) into a metrics handle over
  * [start_ts, start_ts + ndays days).  From the database when the log has a
  * run (every event kind), else from the messages the log holds. */
-static int observed(sqlite3 *db, const fit_log *lg, int64_t start_ts, int ndays, met_t **out, char *err, size_t errlen)
+int lv_observed(sqlite3 *db, const fit_log *lg, int64_t start_ts, int ndays, met_t **out, char *err, size_t errlen)
 {
     met_opts mo;
     memset(&mo, 0, sizeof mo);
@@ -211,7 +219,7 @@ met_fail:
     return -1;
 }
 
-static double daily(const met_t *m, int64_t d, const char *metric)
+double lv_daily(const met_t *m, int64_t d, const char *metric)
 {
     double v = NAN;
     if (met_get_daily(m, 0, d, metric, &v) != 0) return NAN;
@@ -220,16 +228,6 @@ static double daily(const met_t *m, int64_t d, const char *metric)
 
 /* ---- the forecast runner ------------------------------------------------- */
 
-typedef struct fc_job {
-    const scenario *sc;
-    int narms, reps, days, nthreads, store_events;
-    double *dau, *msgs, *members;  /* [(arm * reps + rep) * days + day] */
-    double *ret7;                  /* [arm * reps + rep] */
-    rb_t **buf;                    /* per task, or NULL (nothing kept) */
-    int next, failed;
-    char err[1024];
-    pthread_mutex_t lock;
-} fc_job;
 
 static void *fc_work(void *arg)
 {
@@ -256,9 +254,9 @@ static void *fc_work(void *arg)
         }
         for (int d = 0; d < j->days; d++) {
             size_t at = (size_t)t * (size_t)j->days + (size_t)d;
-            j->dau[at] = daily(met, d, "dau");
-            j->msgs[at] = daily(met, d, "messages");
-            j->members[at] = daily(met, d, "members");
+            j->dau[at] = lv_daily(met, d, "dau");
+            j->msgs[at] = lv_daily(met, d, "messages");
+            j->members[at] = lv_daily(met, d, "members");
         }
         double r = NAN;
         met_get(met, 0, "retention_7d", &r);
@@ -267,7 +265,7 @@ static void *fc_work(void *arg)
     }
 }
 
-static int fc_run(fc_job *j)
+int fc_run(fc_job *j)
 {
     size_t n = (size_t)j->narms * (size_t)j->reps;
     j->dau = malloc(n * (size_t)j->days * sizeof(double));
@@ -286,7 +284,7 @@ static int fc_run(fc_job *j)
     return j->failed ? -1 : 0;
 }
 
-static void fc_free(fc_job *j)
+void fc_free(fc_job *j)
 {
     free(j->dau);
     free(j->msgs);
@@ -295,7 +293,7 @@ static void fc_free(fc_job *j)
 }
 
 /* Quantiles of x[0..n) (NaNs left out) at p (sorted copy in tmp). */
-static double quant(const double *x, int n, double p, double *tmp)
+double lv_quant(const double *x, int n, double p, double *tmp)
 {
     int m = 0;
     for (int i = 0; i < n; i++)
@@ -308,13 +306,15 @@ static double quant(const double *x, int n, double p, double *tmp)
 /* Set every arm of sc to start from the observed state at at_ts (one
  * com_init per arm, its prior from the arm's settings).  inits[] gets the
  * states (caller frees them).  Returns 0 or an exit status. */
-static int apply_state(const char *cmd, scenario *sc, const fit_log *lg, int64_t at_ts, const live_args *a, com_init **inits,
+int lv_apply_state(const char *cmd, scenario *sc, const fit_log *lg, int64_t at_ts, const live_args *a, com_init **inits,
                        state_info *info0)
 {
     state_opts so;
     state_opts_init(&so);
     if (a->eng_tau > 0) so.eng_tau = a->eng_tau;
     if (a->memory >= 0) so.memory = a->memory;
+    so.classic = a->classic;
+    so.from_ts = a->hist_from;
     for (int k = 0; k < sc->narms; k++) {
         com_params *p = &sc->arms[k].com;
         state_prior pr;
@@ -340,10 +340,10 @@ static int apply_state(const char *cmd, scenario *sc, const fit_log *lg, int64_t
     return 0;
 }
 
-static int set_calendar(scenario *sc, int64_t at_ts, int32_t off, int days)
+int lv_set_calendar(scenario *sc, int64_t at_ts, int32_t off, int days)
 {
     char d[16], o[16];
-    date_str(at_ts, off, d);
+    lv_date_str(at_ts, off, d);
     cal_offset_str(off, o, sizeof o);
     snprintf(sc->run.start, sizeof sc->run.start, "%s", d);
     snprintf(sc->run.utc_offset, sizeof sc->run.utc_offset, "%s", o);
@@ -351,7 +351,7 @@ static int set_calendar(scenario *sc, int64_t at_ts, int32_t off, int days)
     return cal_init(&sc->cal, d, o);
 }
 
-static int default_threads(const live_args *a)
+int lv_threads(const live_args *a)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return a->threads > 0 ? a->threads : n < 1 ? 1 : n > 64 ? 64 : (int)n;
@@ -371,13 +371,14 @@ static void print_fit(FILE *f, const fit_result *r)
     }
 }
 
-static int calibrate_window(const char *cmd, const live_args *a, const fit_log *lg, int64_t from, int64_t to, fit_result *r)
+int lv_calibrate(const char *cmd, const live_args *a, const fit_log *lg, int64_t from, int64_t to, fit_result *r)
 {
     fit_opts o;
     fit_opts_init(&o);
     o.from_ts = from;
     o.to_ts = to;
     o.partial = a->partial;
+    o.classic = a->classic;
     if (a->eng_tau > 0) o.eng_tau = a->eng_tau;
     char err[1024];
     int rc = fit_run(lg, &o, r, err, sizeof err);
@@ -389,7 +390,7 @@ static int calibrate_window(const char *cmd, const live_args *a, const fit_log *
     return 0;
 }
 
-static void origin_text(const live_args *a, const fit_log *lg, char *buf, size_t n)
+void lv_origin_text(const live_args *a, const fit_log *lg, char *buf, size_t n)
 {
     snprintf(buf, n, "%s, run %lld (source %s), group %d \"%s\"", a->db, (long long)lg->run_id, lg->source, lg->group_id, lg->name);
 }
@@ -401,13 +402,13 @@ int cmd_calibrate_live(int argc, char **argv)
     a.cmd = "calibrate";
     a.memory = -1;
     a.days = 28;
-    int rc = parse(argc, argv, &a);
+    int rc = lv_parse(argc, argv, &a);
     if (rc) return rc == 1 ? QS_EXIT_OK : rc;
     store_t *st = NULL;
     fit_log *lg = NULL;
-    if ((rc = open_log(&a, &st, &lg)) != 0) return rc;
+    if ((rc = lv_open_log(&a, &st, &lg)) != 0) return rc;
     int64_t from = 0, to = 0;
-    if ((a.from && parse_date(a.from, lg->utc_offset, &from) != 0) || (a.to && parse_date(a.to, lg->utc_offset, &to) != 0)) {
+    if ((a.from && lv_parse_date(a.from, lg->utc_offset, &from) != 0) || (a.to && lv_parse_date(a.to, lg->utc_offset, &to) != 0)) {
         fprintf(stderr, "qunsim calibrate: --from/--to want a date YYYY-MM-DD\n");
         rc = QS_EXIT_USAGE;
         goto out;
@@ -415,9 +416,9 @@ int cmd_calibrate_live(int argc, char **argv)
     if (to) to += 86400; /* --to is inclusive */
     fit_result *r = malloc(sizeof *r);
     if (!r) { rc = QS_EXIT_FAIL; goto out; }
-    if ((rc = calibrate_window("calibrate", &a, lg, from, to, r)) != 0) { free(r); goto out; }
+    if ((rc = lv_calibrate("calibrate", &a, lg, from, to, r)) != 0) { free(r); goto out; }
     char origin[512];
-    origin_text(&a, lg, origin, sizeof origin);
+    lv_origin_text(&a, lg, origin, sizeof origin);
     FILE *f = a.out ? fopen(a.out, "w") : stdout;
     if (!f) {
         fprintf(stderr, "qunsim calibrate: %s: %s\n", a.out, strerror(errno));
@@ -435,8 +436,8 @@ int cmd_calibrate_live(int argc, char **argv)
     }
     if (!a.quiet) {
         char d0[16], d1[16];
-        date_str(r->from_ts, lg->utc_offset, d0);
-        date_str(r->to_ts - 1, lg->utc_offset, d1);
+        lv_date_str(r->from_ts, lg->utc_offset, d0);
+        lv_date_str(r->to_ts - 1, lg->utc_offset, d1);
         fprintf(stderr, "calibrated on %s .. %s (%d days, %lld messages, %d members)%s%s\n", d0, d1, r->days, (long long)r->messages,
                 r->members_used, a.out ? ": " : "", a.out ? a.out : "");
         if (r->hawkes_days < r->days)
@@ -472,7 +473,7 @@ static int store_history(store_t *out, int64_t batch, sqlite3 *src, const fit_lo
 {
     char err[512], settings[1024];
     met_t *m = NULL;
-    if (observed(src, lg, lg->start_ts, lg->days, &m, err, sizeof err) != 0) {
+    if (lv_observed(src, lg, lg->start_ts, lg->days, &m, err, sizeof err) != 0) {
         fprintf(stderr, "qunsim forecast: observed history: %s\n", err);
         return -1;
     }
@@ -520,11 +521,11 @@ int cmd_forecast(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.cmd = "forecast";
     a.memory = -1;
-    int rc = parse(argc, argv, &a);
+    int rc = lv_parse(argc, argv, &a);
     if (rc) return rc == 1 ? QS_EXIT_OK : rc;
     if (!a.scenario || !a.at || !a.days) {
         fprintf(stderr, "qunsim forecast: SCENARIO, --at DATE and --days H are required\n");
-        usage(stderr, a.cmd);
+        lv_usage(stderr, a.cmd);
         return QS_EXIT_USAGE;
     }
     scenario *sc = NULL;
@@ -536,13 +537,13 @@ int cmd_forecast(int argc, char **argv)
     fc_job j;
     memset(&j, 0, sizeof j);
     char *cmdline = NULL;
-    if ((rc = open_log(&a, &src, &lg)) != 0) goto done;
+    if ((rc = lv_open_log(&a, &src, &lg)) != 0) goto done;
     int64_t at;
-    if (parse_date(a.at, lg->utc_offset, &at) != 0) { fprintf(stderr, "qunsim forecast: --at wants a date YYYY-MM-DD\n"); rc = QS_EXIT_USAGE; goto done; }
+    if (lv_parse_date(a.at, lg->utc_offset, &at) != 0) { fprintf(stderr, "qunsim forecast: --at wants a date YYYY-MM-DD\n"); rc = QS_EXIT_USAGE; goto done; }
     if (at <= lg->start_ts || at > lg->start_ts + (int64_t)lg->days * 86400) {
         char d0[16], d1[16];
-        date_str(lg->start_ts + 86400, lg->utc_offset, d0);
-        date_str(lg->start_ts + (int64_t)lg->days * 86400, lg->utc_offset, d1);
+        lv_date_str(lg->start_ts + 86400, lg->utc_offset, d0);
+        lv_date_str(lg->start_ts + (int64_t)lg->days * 86400, lg->utc_offset, d1);
         fprintf(stderr, "qunsim forecast: --at %s is outside the log (%s .. %s)\n", a.at, d0, d1);
         rc = QS_EXIT_USAGE;
         goto done;
@@ -550,9 +551,9 @@ int cmd_forecast(int argc, char **argv)
     if (a.has_seed) sc->seed = a.seed;
     if (a.reps) sc->run.reps = a.reps;
     if (sc->run.reps < 2) sc->run.reps = 2;
-    if (set_calendar(sc, at, lg->utc_offset, a.days) != 0) { fprintf(stderr, "qunsim forecast: bad date\n"); rc = QS_EXIT_USAGE; goto done; }
+    if (lv_set_calendar(sc, at, lg->utc_offset, a.days) != 0) { fprintf(stderr, "qunsim forecast: bad date\n"); rc = QS_EXIT_USAGE; goto done; }
     state_info info;
-    if ((rc = apply_state("forecast", sc, lg, at, &a, inits, &info)) != 0) goto done;
+    if ((rc = lv_apply_state("forecast", sc, lg, at, &a, inits, &info)) != 0) goto done;
 
     /* the results database: DIR/results.db, or the live database itself */
     char path[4200];
@@ -572,7 +573,7 @@ int cmd_forecast(int argc, char **argv)
     j.narms = sc->narms;
     j.reps = sc->run.reps;
     j.days = a.days;
-    j.nthreads = default_threads(&a);
+    j.nthreads = lv_threads(&a);
     j.store_events = sc->run.events;
     j.buf = calloc((size_t)j.narms * (size_t)j.reps, sizeof *j.buf);
     if (!j.buf) { rc = QS_EXIT_FAIL; goto done; }
@@ -601,7 +602,7 @@ int cmd_forecast(int argc, char **argv)
         double *tmp = malloc(sizeof(double) * (size_t)j.reps), *mean = malloc(sizeof(double) * 3 * (size_t)j.reps);
         if (tmp && mean) {
             char d0[16];
-            date_str(at, lg->utc_offset, d0);
+            lv_date_str(at, lg->utc_offset, d0);
             printf("forecast of %s (run %lld, group %d): %d members at %s, %d arm(s) x %d replications, %d days\n", lg->name,
                    (long long)lg->run_id, lg->group_id, info.members, d0, j.narms, j.reps, j.days);
             printf("%-20s %-28s %-28s %s\n", "arm", "speakers/day: median [90%]", "messages/day: median [90%]", "members at the end");
@@ -615,11 +616,11 @@ int cmd_forecast(int argc, char **argv)
                     mean[2 * j.reps + r] = j.members[base + (size_t)j.days - 1];
                 }
                 char c1[64], c2[64], c3[64];
-                snprintf(c1, sizeof c1, "%.1f [%.1f, %.1f]", quant(mean, j.reps, 0.5, tmp), quant(mean, j.reps, 0.05, tmp), quant(mean, j.reps, 0.95, tmp));
-                snprintf(c2, sizeof c2, "%.1f [%.1f, %.1f]", quant(mean + j.reps, j.reps, 0.5, tmp), quant(mean + j.reps, j.reps, 0.05, tmp),
-                         quant(mean + j.reps, j.reps, 0.95, tmp));
-                snprintf(c3, sizeof c3, "%.0f [%.0f, %.0f]", quant(mean + 2 * j.reps, j.reps, 0.5, tmp), quant(mean + 2 * j.reps, j.reps, 0.05, tmp),
-                         quant(mean + 2 * j.reps, j.reps, 0.95, tmp));
+                snprintf(c1, sizeof c1, "%.1f [%.1f, %.1f]", lv_quant(mean, j.reps, 0.5, tmp), lv_quant(mean, j.reps, 0.05, tmp), lv_quant(mean, j.reps, 0.95, tmp));
+                snprintf(c2, sizeof c2, "%.1f [%.1f, %.1f]", lv_quant(mean + j.reps, j.reps, 0.5, tmp), lv_quant(mean + j.reps, j.reps, 0.05, tmp),
+                         lv_quant(mean + j.reps, j.reps, 0.95, tmp));
+                snprintf(c3, sizeof c3, "%.0f [%.0f, %.0f]", lv_quant(mean + 2 * j.reps, j.reps, 0.5, tmp), lv_quant(mean + 2 * j.reps, j.reps, 0.05, tmp),
+                         lv_quant(mean + 2 * j.reps, j.reps, 0.95, tmp));
                 printf("%-20.20s %-28s %-28s %s\n", sc->arms[k].name, c1, c2, c3);
             }
             printf("stored in %s: batch %lld (kind 'forecast'), observed history as run %lld (arm 'live')\n", path, (long long)batch,
@@ -643,256 +644,3 @@ done:
     return rc;
 }
 
-/* ---- qunsim backtest ---------------------------------------------------- */
-
-typedef struct score {
-    double mape_dau, mape_msgs, ret_err, cover, cover_dau, cover_msgs;
-} score;
-
-static double mape(const double *f, const double *y, int n)
-{
-    double s = 0;
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (y[i] > 0 && isfinite(f[i])) { s += fabs(f[i] - y[i]) / y[i]; k++; }
-    return k ? s / k : NAN;
-}
-
-static void json_num(const char *key, double v, int comma)
-{
-    if (isfinite(v)) printf("\"%s\": %.6g%s", key, v, comma ? ", " : "");
-    else printf("\"%s\": null%s", key, comma ? ", " : "");
-}
-
-static void json_score(const char *name, const score *s, int bands)
-{
-    printf("  \"%s\": {", name);
-    json_num("dau_mape", s->mape_dau, 1);
-    json_num("messages_mape", s->mape_msgs, 1);
-    json_num("retention_7d_error", s->ret_err, bands);
-    if (bands) {
-        json_num("coverage90", s->cover, 1);
-        json_num("coverage90_dau", s->cover_dau, 1);
-        json_num("coverage90_messages", s->cover_msgs, 0);
-    }
-    printf("}");
-}
-
-static void pct(char *b, size_t n, double v)
-{
-    if (isfinite(v)) snprintf(b, n, "%.1f%%", 100 * v);
-    else snprintf(b, n, "n/a");
-}
-
-int cmd_backtest(int argc, char **argv)
-{
-    live_args a;
-    memset(&a, 0, sizeof a);
-    a.cmd = "backtest";
-    a.memory = -1;
-    a.format = "table";
-    a.reps = 100;
-    int rc = parse(argc, argv, &a);
-    if (rc) return rc == 1 ? QS_EXIT_OK : rc;
-    if (!a.at || !a.days) { fprintf(stderr, "qunsim backtest: --at DATE and --days H are required\n"); usage(stderr, a.cmd); return QS_EXIT_USAGE; }
-    store_t *src = NULL;
-    fit_log *lg = NULL;
-    scenario *sc = NULL;
-    fit_result *fr = NULL;
-    met_t *obs = NULL, *hist = NULL;
-    com_init *inits[SCEN_MAX_ARMS] = {0};
-    fc_job j;
-    memset(&j, 0, sizeof j);
-    double *tmp = NULL, *med = NULL;
-    char err[1024], tpath[512] = "";
-    if ((rc = open_log(&a, &src, &lg)) != 0) goto done;
-    int64_t at, end = lg->start_ts + (int64_t)lg->days * 86400;
-    if (parse_date(a.at, lg->utc_offset, &at) != 0) { fprintf(stderr, "qunsim backtest: --at wants a date YYYY-MM-DD\n"); rc = QS_EXIT_USAGE; goto done; }
-    if (at <= lg->start_ts || at >= end) {
-        fprintf(stderr, "qunsim backtest: --at %s leaves no log before or after it\n", a.at);
-        rc = QS_EXIT_USAGE;
-        goto done;
-    }
-    int H = a.days, Hobs = (int)((end - at) / 86400);
-    if (Hobs < H) {
-        fprintf(stderr, "qunsim backtest: note: the log has %d day(s) after %s; comparing those\n", Hobs, a.at);
-        H = Hobs;
-    }
-    int64_t from = 0;
-    if (a.from && parse_date(a.from, lg->utc_offset, &from) != 0) { fprintf(stderr, "qunsim backtest: bad --from\n"); rc = QS_EXIT_USAGE; goto done; }
-
-    /* calibrate on the log before the date; the scenario goes through a file, as a user's would */
-    if (!(fr = malloc(sizeof *fr))) { rc = QS_EXIT_FAIL; goto done; }
-    if ((rc = calibrate_window("backtest", &a, lg, from, at, fr)) != 0) goto done;
-    const char *tdir = getenv("TMPDIR");
-    snprintf(tpath, sizeof tpath, "%s/qunsim-backtest-XXXXXX", tdir && tdir[0] ? tdir : "/tmp");
-    int fd = mkstemp(tpath);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) { fprintf(stderr, "qunsim backtest: temporary scenario: %s\n", strerror(errno)); tpath[0] = 0; rc = QS_EXIT_FAIL; goto done; }
-    char origin[512];
-    origin_text(&a, lg, origin, sizeof origin);
-    int wrc = fit_write_scenario(fr, lg, origin, H, f);
-    if (fclose(f) != 0 || wrc != 0) { fprintf(stderr, "qunsim backtest: temporary scenario: write error\n"); rc = QS_EXIT_FAIL; goto done; }
-    if (scen_load(&sc, tpath, err, sizeof err) != 0) { fprintf(stderr, "qunsim backtest: the calibrated scenario: %s\n", err); rc = QS_EXIT_FAIL; goto done; }
-    if (a.has_seed) sc->seed = a.seed;
-    if (set_calendar(sc, at, lg->utc_offset, H) != 0) { rc = QS_EXIT_FAIL; goto done; }
-    if ((rc = apply_state("backtest", sc, lg, at, &a, inits, NULL)) != 0) goto done;
-    j.sc = sc;
-    j.narms = 1;
-    j.reps = a.reps;
-    j.days = H;
-    j.nthreads = default_threads(&a);
-    if (fc_run(&j) != 0) { fprintf(stderr, "qunsim backtest: %s\n", j.err); rc = QS_EXIT_FAIL; goto done; }
-
-    /* what the log shows after the date, and before it */
-    int hd = (int)((at - (from ? from : lg->start_ts)) / 86400);
-    if (observed(store_db(src), lg, at, H, &obs, err, sizeof err) != 0 ||
-        observed(store_db(src), lg, from ? from : lg->start_ts, hd, &hist, err, sizeof err) != 0) {
-        fprintf(stderr, "qunsim backtest: %s\n", err);
-        rc = QS_EXIT_FAIL;
-        goto done;
-    }
-    tmp = malloc(sizeof(double) * (size_t)(j.reps > 8 ? j.reps : 8));
-    med = calloc((size_t)H * 12, sizeof(double));
-    if (!tmp || !med) { rc = QS_EXIT_FAIL; goto done; }
-    double *y_dau = med, *y_msg = med + H, *m_dau = med + 2 * H, *m_msg = med + 3 * H, *lw_dau = med + 4 * H, *lw_msg = med + 5 * H;
-    double *ed_dau = med + 6 * H, *ed_msg = med + 7 * H, *lo = med + 8 * H, *hi = med + 9 * H, *mlo = med + 10 * H, *mhi = med + 11 * H;
-    double *col = malloc(sizeof(double) * (size_t)j.reps);
-    if (!col) { rc = QS_EXIT_FAIL; goto done; }
-    int in_dau = 0, in_msg = 0, nd_dau = 0, nd_msg = 0;
-    for (int d = 0; d < H; d++) {
-        y_dau[d] = daily(obs, d, "dau");
-        y_msg[d] = daily(obs, d, "messages");
-        for (int pass = 0; pass < 2; pass++) {
-            const double *src_v = pass ? j.msgs : j.dau;
-            for (int r = 0; r < j.reps; r++) col[r] = src_v[(size_t)r * (size_t)H + (size_t)d];
-            double q05 = quant(col, j.reps, 0.05, tmp), q50 = quant(col, j.reps, 0.5, tmp), q95 = quant(col, j.reps, 0.95, tmp);
-            double y = pass ? y_msg[d] : y_dau[d];
-            (pass ? m_msg : m_dau)[d] = q50;
-            if (!pass) { lo[d] = q05; hi[d] = q95; }
-            else { mlo[d] = q05; mhi[d] = q95; }
-            if (isfinite(y)) {
-                int in = y >= q05 && y <= q95;
-                if (pass) { in_msg += in; nd_msg++; } else { in_dau += in; nd_dau++; }
-            }
-        }
-    }
-    /* baselines on the same split */
-    double h_dau[7], h_msg[7];
-    for (int k = 0; k < 7; k++) {
-        int d = hd - 7 + k;
-        h_dau[k] = d >= 0 ? daily(hist, d, "dau") : NAN;
-        h_msg[k] = d >= 0 ? daily(hist, d, "messages") : NAN;
-    }
-    for (int d = 0; d < H; d++) { lw_dau[d] = h_dau[d % 7]; lw_msg[d] = h_msg[d % 7]; }
-    /* exponential decay of active members: log(dau) on day, least squares over the last 28 history days */
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, n = 0;
-    for (int d = hd - 28 < 0 ? 0 : hd - 28; d < hd; d++) {
-        double v = daily(hist, d, "dau");
-        if (!(v > 0)) continue;
-        sx += d; sy += log(v); sxx += (double)d * d; sxy += d * log(v); n++;
-    }
-    double slope = n > 1 && n * sxx - sx * sx > 0 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0, icpt = n > 0 ? (sy - slope * sx) / n : NAN;
-    double per = 0, pd = 0;
-    for (int k = 0; k < 7; k++)
-        if (isfinite(h_dau[k]) && isfinite(h_msg[k])) { per += h_msg[k]; pd += h_dau[k]; }
-    per = pd > 0 ? per / pd : NAN;
-    for (int d = 0; d < H; d++) {
-        ed_dau[d] = exp(icpt + slope * (hd + d));
-        ed_msg[d] = ed_dau[d] * per;
-    }
-    /* retention: observed over the horizon (needs 8 days), the model's mean over replications,
-     * the baselines the history's last 7 cohorts with a complete week of follow-up */
-    double y_ret = NAN, m_ret = 0, b_ret = NAN, num = 0, den = 0;
-    met_get(obs, 0, "retention_7d", &y_ret);
-    int nr = 0;
-    for (int r = 0; r < j.reps; r++)
-        if (isfinite(j.ret7[r])) { m_ret += j.ret7[r]; nr++; }
-    m_ret = nr ? m_ret / nr : NAN;
-    for (int d = hd - 14; d <= hd - 8; d++) {
-        if (d < 0) continue;
-        double rr = daily(hist, d, "retention_7d"), c = daily(hist, d, "dau");
-        if (isfinite(rr) && c > 0) { num += rr * c; den += c; }
-    }
-    b_ret = den > 0 ? num / den : NAN;
-    score sm = {mape(m_dau, y_dau, H), mape(m_msg, y_msg, H), m_ret - y_ret, (double)(in_dau + in_msg) / (nd_dau + nd_msg),
-                nd_dau ? (double)in_dau / nd_dau : NAN, nd_msg ? (double)in_msg / nd_msg : NAN};
-    score slw = {mape(lw_dau, y_dau, H), mape(lw_msg, y_msg, H), b_ret - y_ret, NAN, NAN, NAN};
-    score sed = {mape(ed_dau, y_dau, H), mape(ed_msg, y_msg, H), b_ret - y_ret, NAN, NAN, NAN};
-    char d0[16], d1[16], ds[16];
-    date_str(from ? from : lg->start_ts, lg->utc_offset, d0);
-    date_str(at - 1, lg->utc_offset, d1);
-    date_str(at, lg->utc_offset, ds);
-    double oy_dau = 0, oy_msg = 0;
-    for (int d = 0; d < H; d++) { oy_dau += y_dau[d] / H; oy_msg += y_msg[d] / H; }
-    if (!strcmp(a.format, "json")) {
-        printf("{\n  \"live\": ");
-        json_str(a.db);
-        printf(", \"run\": %lld, \"group\": %d, \"group_name\": ", (long long)lg->run_id, lg->group_id);
-        json_str(lg->name);
-        printf(",\n  \"calibrated_from\": \"%s\", \"calibrated_to\": \"%s\", \"at\": \"%s\", \"days\": %d, \"reps\": %d,\n", d0, d1, ds, H, j.reps);
-        json_score("model", &sm, 1);
-        printf(",\n");
-        json_score("last_week", &slw, 0);
-        printf(",\n");
-        json_score("exp_decay", &sed, 0);
-        printf(",\n  \"observed\": {");
-        json_num("dau_mean", oy_dau, 1);
-        json_num("messages_per_day", oy_msg, 1);
-        json_num("retention_7d", y_ret, 0);
-        printf("},\n  \"daily\": [");
-        cal c;
-        char o[16];
-        cal_offset_str(lg->utc_offset, o, sizeof o);
-        cal_init(&c, ds, o);
-        for (int d = 0; d < H; d++) {
-            char day[16];
-            cal_date_str(&c, d, day);
-            printf("%s\n    {\"day\": \"%s\", ", d ? "," : "", day);
-            json_num("dau", y_dau[d], 1);
-            json_num("dau_median", m_dau[d], 1);
-            json_num("dau_lo90", lo[d], 1);
-            json_num("dau_hi90", hi[d], 1);
-            json_num("messages", y_msg[d], 1);
-            json_num("messages_median", m_msg[d], 1);
-            json_num("messages_lo90", mlo[d], 1);
-            json_num("messages_hi90", mhi[d], 0);
-            printf("}");
-        }
-        printf("\n  ]\n}\n");
-    } else {
-        printf("backtest of %s (run %lld, group %d): calibrated on %s .. %s (%d days), forecast %d days from %s, %d replications\n",
-               lg->name, (long long)lg->run_id, lg->group_id, d0, d1, hd, H, ds, j.reps);
-        printf("%-26s %10s %14s %19s  %s\n", "", "dau MAPE", "messages MAPE", "retention_7d error", "in 90% band (dau, messages)");
-        const score *s3[3] = {&sm, &slw, &sed};
-        const char *nm[3] = {"model (median of runs)", "last week repeated", "exp. decay of speakers"};
-        for (int k = 0; k < 3; k++) {
-            char a1[32], a2[32], a3[32], a4[64];
-            pct(a1, sizeof a1, s3[k]->mape_dau);
-            pct(a2, sizeof a2, s3[k]->mape_msgs);
-            if (isfinite(s3[k]->ret_err)) snprintf(a3, sizeof a3, "%+.1f pp", 100 * s3[k]->ret_err);
-            else snprintf(a3, sizeof a3, "n/a");
-            if (k == 0) snprintf(a4, sizeof a4, "%.0f%% (%.0f%%, %.0f%%)", 100 * sm.cover, 100 * sm.cover_dau, 100 * sm.cover_msgs);
-            else snprintf(a4, sizeof a4, "-");
-            printf("%-26s %10s %14s %19s  %s\n", nm[k], a1, a2, a3, a4);
-        }
-        printf("observed after %s: %.1f speakers/day, %.1f messages/day, retention_7d ", ds, oy_dau, oy_msg);
-        if (isfinite(y_ret)) printf("%.3f\n", y_ret);
-        else printf("n/a (needs 8 days after the date)\n");
-    }
-    free(col);
-    rc = QS_EXIT_OK;
-done:
-    if (tpath[0]) unlink(tpath);
-    fc_free(&j);
-    free(tmp);
-    free(med);
-    free(fr);
-    met_close(obs);
-    met_close(hist);
-    for (int k = 0; k < SCEN_MAX_ARMS; k++) state_free(inits[k]);
-    scen_free(sc);
-    fit_log_free(lg);
-    store_close(src);
-    return rc;
-}

@@ -57,6 +57,7 @@ typedef struct member {
     int32_t city;         /* city chapter */
     int64_t ck_points;    /* points x days can pass 2^31 */
     int32_t ck_streak, ck_missed, ck_done_day, ck_rewarded, ck_count;
+    double drop_p;        /* probability of going quiet for good after a day of speaking */
 } member;
 
 typedef struct group {
@@ -74,6 +75,14 @@ typedef struct group {
     double *ub;                  /* 2 per position: reply bound, answer bound */
     double *fw;                  /* 2 trees of cap + 1 (1-based): reply, answer */
     int dirty;                   /* 1: ub is exact but the trees are stale (bulk update) */
+    /* the conversation: the last TALK_RECENT distinct speakers, newest first
+     * (replies.conversation draws from them), and when each spoke */
+#define TALK_RECENT 4
+    int32_t recent[TALK_RECENT];
+    double recent_t[TALK_RECENT];
+    int nrecent;
+    double lvl;                  /* the daily level of day lvl_day (cadence.day_cv) */
+    int64_t lvl_day;             /* -1: none yet */
 } group;
 
 struct com {
@@ -92,6 +101,7 @@ struct com {
     gsl_rng *scratch;    /* reseeded per (family, index, counter) */
     gsl_rng *joins;      /* organic arrivals */
     gsl_rng *talk;       /* reply bursts and answers (group-level stream) */
+    gsl_rng *level;      /* daily levels of the groups (cadence.day_cv > 0 only) */
     double daily_max, weekly_max, daily_mean, weekly_mean;
     double act_max;      /* max of com_activity(): the thinning bound of time-of-day draws */
     /* activity profile by weekday (0 = Monday) and local hour: the factor
@@ -158,6 +168,10 @@ double com_weight_total(com_t *m, int g, int not, int by_answer);
 #define COM_SAM_TRIES 32
 /* start the posting process of a member added by a mechanism */
 void com_start_posting(com_t *m, int i);
+/* member i goes quiet for good (silent attrition): no more posts or replies */
+void com_go_quiet(com_t *m, int i);
+/* the daily level of group g on day `day` (1 unless cadence.day_cv > 0) */
+double com_level(com_t *m, int g, int64_t day);
 /* the time-of-day x weekday activity factor at time t, in [0, max] */
 double com_activity(const com_t *m, double t);
 

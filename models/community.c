@@ -41,10 +41,14 @@ const opt_row com_core_opts[] = {
     ROW_D("members.mute_rate", members.mute_rate, 0.2, 0, 100, "1/day", "muting hazard per unit of relative overload"),
     ROW_D("members.overload_leave", members.overload_leave, 0.02, 0, 100, "1/day", "extra leaving hazard per unit of relative overload"),
     ROW_D("members.muted_post", members.muted_post, 0.2, 0, 1, "", "posting factor of a member who muted the group"),
+    ROW_D("members.dropout_a", members.drop_a, 0, 0, 1e6, "", "silent attrition: Beta a of the probability of going quiet for good after a day of speaking (0: off)"),
+    ROW_D("members.dropout_b", members.drop_b, 1, 0.01, 1e6, "", "silent attrition: Beta b of that probability"),
+    ROW_D("members.first_post", members.first_post, 0, 0, 1, "", "probability a newcomer speaks on joining (a greeting)"),
     ROW_V("cadence.daily", cadence.daily,
           "0.2,0.1,0.05,0.05,0.05,0.1,0.3,0.8,1.2,1.2,1.1,1.1,1.3,1.2,1.0,1.0,1.0,1.1,1.2,1.4,1.8,2.0,1.6,0.8",
           24, 0, 1000, "", "relative activity by local hour 0..23"),
     ROW_V("cadence.weekly", cadence.weekly, "1,1,1,1,1,1.1,1.1", 7, 0, 1000, "", "relative activity Monday..Sunday"),
+    ROW_D("cadence.day_cv", cadence.day_cv, 0, 0, 10, "", "day-to-day variation of a group's activity: coefficient of variation of a gamma daily level of mean 1 (0: none)"),
     ROW_D("joins.rate", joins.rate, 1.0, 0, 10000, "1/day", "organic joins per day (Poisson)"),
     ROW_D("joins.qr_share", joins.qr_share, 0.5, 0, 1, "", "share of organic joiners who come by QR code (the rest: search/links)"),
     ROW_END,
@@ -223,6 +227,16 @@ int64_t com_message(com_t *m, ev_kind k, int i, int g, int64_t ref, double value
     m->grp[g].load_today++;
     x->sent_today++;
     if (x->role != ROLE_BOT && m->spoke_day[i] != (uint32_t)(m->day + 1)) m->spoke_day[i] = (uint32_t)(m->day + 1);
+    if (x->role != ROLE_BOT) { /* the conversation's recent speakers: i to the front */
+        group *G = &m->grp[g];
+        int q = 0;
+        while (q < G->nrecent && G->recent[q] != i) q++;
+        if (q == G->nrecent && G->nrecent < TALK_RECENT) G->nrecent++;
+        if (q == TALK_RECENT) q = TALK_RECENT - 1;
+        for (; q > 0; q--) { G->recent[q] = G->recent[q - 1]; G->recent_t[q] = G->recent_t[q - 1]; }
+        G->recent[0] = i;
+        G->recent_t[0] = sim_now(m->sim);
+    }
     rules_on_message(m, i, id);
     if (x->state != ST_LEFT) talk_burst(m, i, g, id, response);
     return id;
@@ -287,6 +301,7 @@ static void schedule_post(com_t *m, int i, double t0)
     double t = t0;
     for (int look = 0; look < POST_LOOKAHEAD; look++) {
         int64_t day = (int64_t)floor(t / DAY);
+        if (m->level) mean = DAY / (x->rate * com_level(m, x->group, day)); /* the group's level that day */
         if (day != x->post_day) {
             rng_reseed(&r, rng_seed(m->seed, m->rep, RNG_STREAM(FAM_POST, (uint32_t)i)), (uint64_t)day, 0);
             x->post_day = day;
@@ -401,6 +416,7 @@ static int new_group(com_t *m)
     }
     group *G = &m->grp[m->ngrp];
     memset(G, 0, sizeof *G);
+    G->lvl_day = -1;
     G->qr_valid_until = sim_now(m->sim) + m->p.rules.qr_valid_days * DAY;
     m->st.groups++;
     return m->ngrp++;
@@ -465,6 +481,9 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
         x->reply_w = 0;
         x->invite_p = 0;
     }
+    if (s ? s->drop_a > 0 : p->members.drop_a > 0) /* silent attrition: counter 2 of the attribute stream */
+        x->drop_p = gsl_ran_beta(com_scratch(m, FAM_ATTR, (uint32_t)i, 2), s && s->drop_a > 0 ? s->drop_a : p->members.drop_a,
+                                 s && s->drop_a > 0 ? s->drop_b : p->members.drop_b);
     if (s) {
         /* posting rate at this engagement from the member's own posterior
          * (counter 1 of its attribute stream: shared by the arms) */
@@ -475,6 +494,8 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
         if (s->reply > 0) x->reply_w = s->reply / e;
         x->eng = x->bel = e;
         if (s->joined < x->joined) x->joined = s->joined;
+        /* already gone quiet for good (counter 3: shared by the arms) */
+        if (s->gone > 0 && gsl_rng_uniform(com_scratch(m, FAM_ATTR, (uint32_t)i, 3)) < s->gone) x->rate = x->reply_w = x->post_factor = 0;
     }
     if (group_add(m, g, i) != 0) { com_fail(m, "out of memory"); return -1; }
     m->present++;
@@ -691,6 +712,8 @@ static void on_join(sim_t *s, const sim_event *ev)
             roles_on_join(m, i);
             culture_on_join(m, i);
             schedule_post(m, i, ev->t);
+            if (p->members.first_post > 0 && gsl_rng_uniform(m->joins) < p->members.first_post && m->mem[i].state != ST_LEFT)
+                com_message(m, EV_MESSAGE, i, -1, -1, 0, 1.0); /* says hello */
         }
     }
     if (!sim_schedule(s, gsl_ran_exponential(m->joins, DAY / p->joins.rate), PRIO_MEMBER, on_join, m, 0, 0, 0))
@@ -698,6 +721,48 @@ static void on_join(sim_t *s, const sim_event *ev)
 }
 
 void com_start_posting(com_t *m, int i) { schedule_post(m, i, sim_now(m->sim)); }
+
+/* --- silent attrition ---
+ *
+ * Real groups rarely record leaves: members go quiet.  As in the BG/NBD
+ * model (Fader, Hardie and Lee 2005), after each day on which a member
+ * spoke it goes quiet for good with its own probability drop_p (Beta across
+ * members); a quiet member stays a member, reads, and no longer posts or
+ * replies.  Forecasts start members that may already have gone quiet
+ * (com_init_member.gone, models/state.c). */
+
+void com_go_quiet(com_t *m, int i)
+{
+    member *x = &m->mem[i];
+    x->rate = x->reply_w = x->post_factor = 0;
+    if (x->next_post) sim_cancel(m->sim, x->next_post);
+    x->next_post = 0;
+    if (x->state != ST_LEFT) com_touch(m, i);
+}
+
+static void attrition_day(com_t *m, int64_t day)
+{
+    for (int i = 0; i < m->n; i++) {
+        member *x = &m->mem[i];
+        if (x->drop_p <= 0 || x->state == ST_LEFT || x->rate <= 0 || m->spoke_day[i] != (uint32_t)day) continue; /* spoke on day-1 */
+        if (gsl_rng_uniform(com_scratch(m, FAM_ATTRITION, (uint32_t)i, (uint64_t)day)) < x->drop_p) com_go_quiet(m, i);
+    }
+}
+
+/* A group's level on a day: Gamma(1/cv^2, cv^2), mean 1, from (group, day)
+ * (shared by the arms), kept for the day's later posts. */
+double com_level(com_t *m, int g, int64_t day)
+{
+    group *G = &m->grp[g];
+    if (!m->level) return 1;
+    if (G->lvl_day != day) {
+        double cv = m->p.cadence.day_cv, k = 1 / (cv * cv);
+        rng_reseed(m->level, rng_seed(m->seed, m->rep, RNG_STREAM(FAM_LEVEL, (uint32_t)g)), (uint64_t)(day < 0 ? 0 : day), 0);
+        G->lvl = gsl_ran_gamma(m->level, k, 1 / k);
+        G->lvl_day = day;
+    }
+    return G->lvl;
+}
 
 /* --- the day tick --- */
 
@@ -744,6 +809,7 @@ static void on_day(sim_t *s, const sim_event *ev)
             com_emit(m, EV_SILENT, i, x->group, -1, e);
         }
     }
+    if (p->members.drop_a > 0 || m->p.init) attrition_day(m, day);
     rules_day(m, day);
     invite_day(m, day);
     culture_day(m, day);
@@ -775,9 +841,10 @@ int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
     m->mem = malloc((size_t)m->cap * sizeof *m->mem);
     m->spoke_day = malloc((size_t)m->cap * sizeof *m->spoke_day);
     m->scratch = gsl_rng_alloc(gsl_rng_taus2);
+    if (p->cadence.day_cv > 0) m->level = gsl_rng_alloc(gsl_rng_taus2);
     m->joins = rng_new(NULL, seed, rep, RNG_STREAM(FAM_JOIN, 0));
     m->talk = rng_new(NULL, seed, rep, RNG_STREAM(FAM_REPLY, 0));
-    if (!m->mem || !m->spoke_day || !m->scratch || !m->joins || !m->talk || new_group(m) < 0) {
+    if (!m->mem || !m->spoke_day || !m->scratch || !m->joins || !m->talk || (p->cadence.day_cv > 0 && !m->level) || new_group(m) < 0) {
         com_free(m);
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -866,6 +933,7 @@ void com_free(com_t *m)
     free(m->mem);
     free(m->spoke_day);
     gsl_rng_free(m->scratch);
+    if (m->level) gsl_rng_free(m->level);
     gsl_rng_free(m->joins);
     gsl_rng_free(m->talk);
     free(m);

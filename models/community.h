@@ -39,7 +39,9 @@ enum {
     FAM_RULES = 9,    /* moderation, by member and counter */
     FAM_INVITE = 10,  /* invitations, by member and day */
     FAM_CULTURE = 11, /* rituals and conflicts, by group and day */
-    FAM_ROLES = 12    /* role behaviour, by member and day */
+    FAM_ROLES = 12,   /* role behaviour, by member and day */
+    FAM_ATTRITION = 13, /* silent attrition, by member and day */
+    FAM_LEVEL = 14    /* a group's daily level (cadence.day_cv), by group and day */
 };
 
 /* Content types of posts (operator.*, content.*). */
@@ -86,6 +88,9 @@ typedef struct com_init_member {
     double reply;           /* its weight as a responder, reply propensity x
                                engagement (newcomers average the mean
                                engagement); <= 0: drawn as for newcomers */
+    double gone;            /* probability it has already gone quiet for good (silent attrition) */
+    double drop_a, drop_b;  /* Beta of its probability of going quiet after a day of
+                               speaking (drop_a <= 0: the arm's members.dropout_a/b) */
 } com_init_member;
 
 typedef struct com_init {
@@ -115,15 +120,21 @@ typedef struct com_params {
         double mute_rate;              /* muting hazard/day per unit of relative overload */
         double overload_leave;         /* extra leaving hazard/day per unit of overload */
         double muted_post;             /* posting factor of a member who muted the group */
+        double drop_a, drop_b;         /* silent attrition (attrition.c): Beta of the probability of going
+                                          quiet for good after a day of speaking; drop_a 0: off */
+        double first_post;             /* probability a newcomer speaks on joining */
     } members;
     struct {
         opt_vec daily, weekly;
+        double day_cv;                 /* coefficient of variation of a group's daily level (gamma, mean 1; 0 off) */
     } cadence;
     struct {
         double branching;  /* mean replies a message triggers (Hawkes ratio, < 1) */
         double decay;      /* mean reply delay, minutes (exponential kernel) */
         double boost;      /* engagement boost to the author of an answered message */
         double join_boost; /* engagement boost to the responder */
+        double self;       /* share of replies the author writes itself (a continuation) */
+        double conversation; /* share of the other replies from the conversation's recent speakers */
     } replies;
     struct {
         double answer_rate; /* answers/hour an ordinary engaged member gives to an open question, per member */

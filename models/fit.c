@@ -1032,6 +1032,116 @@ int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, dou
     return 0;
 }
 
+/* Set a value: replace the setting if written already, else insert it after
+ * the last one of its group (the writer opens each group once). */
+static fit_value *setv(fit_result *r, const char *path, double v, double se, int kind, const char *note)
+{
+    fit_value *x = NULL;
+    for (int i = 0; i < r->nval; i++)
+        if (!strcmp(r->val[i].path, path)) x = &r->val[i];
+    if (!x) {
+        if (r->nval == FIT_MAX_VALUES) return NULL;
+        size_t plen = (size_t)(strchr(path, '.') - path);
+        int at = r->nval;
+        for (int i = 0; i < r->nval; i++)
+            if (!strncmp(r->val[i].path, path, plen) && r->val[i].path[plen] == '.') at = i + 1;
+        memmove(&r->val[at + 1], &r->val[at], (size_t)(r->nval - at) * sizeof *r->val);
+        r->nval++;
+        x = &r->val[at];
+        x->integer = 0;
+    }
+    x->path = path;
+    x->v = v;
+    x->se = se;
+    x->kind = kind;
+    snprintf(x->note, sizeof x->note, "%s", note ? note : "");
+    return x;
+}
+
+/* Own posts a day of a member speaking on a share q of days: the model's own
+ * posts are Poisson, so q = 1 - exp(-rate) (q capped at 0.95). */
+static double own_rate(double q) { return -log1p(-(q < 0.95 ? q : 0.95)); }
+
+/* The second forecast model (docs/calibration.md, "Silent attrition and
+ * conversations"): who speaks is each member's share of active days, going
+ * quiet for good as in BG/NBD; how much is the conversation its posts
+ * start, carried by their author and the recent speakers; the group's level
+ * varies from day to day.  Overrides the classic values it replaces. */
+static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t last, int hk_failed, fit_result *r, char *err,
+                      size_t errlen)
+{
+    int nm = log->nmem, nd = w->nd;
+    int *d1 = malloc(((size_t)nm + 1) * sizeof *d1), *dl = malloc(((size_t)nm + 1) * sizeof *dl), *na = calloc((size_t)nm + 1, sizeof *na);
+    double *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx), *A = calloc((size_t)nd + 1, sizeof *A), *wk = malloc(((size_t)nd + 1) * sizeof *wk);
+    unsigned char *seen = calloc((size_t)nm + 1, 1);
+    int rc = -1;
+    char note[240];
+    if (!d1 || !dl || !na || !bx || !A || !wk || !seen) { snprintf(err, errlen, "out of memory"); goto out; }
+    for (int i = 0; i < nm; i++) d1[i] = dl[i] = -1;
+    /* members seen before the window are not newcomers */
+    for (int64_t k = 0; k < first; k++) seen[log->msg[k].mem] = 1;
+    int recent = nd < 28 ? nd : 28;
+    double newcomers = 0;
+    for (int64_t k = first; k < last; k++) {
+        const fit_msg *x = &log->msg[k];
+        int i = x->mem;
+        if (log->mem[i].role == ROLE_BOT) continue;
+        int d = win_day(w, x->ts);
+        if (d1[i] < 0) {
+            d1[i] = d;
+            if (!seen[i] && d >= nd - recent) newcomers += 1;
+        }
+        if (dl[i] != d) { dl[i] = d; na[i]++; A[d] += 1; }
+    }
+    size_t n = 0;
+    double own = 0;
+    for (int i = 0; i < nm; i++) {
+        if (d1[i] < 0) continue;
+        double x = na[i] - 1, tx = dl[i] - d1[i], T = nd - d1[i];
+        bx[n] = x;
+        bx[nm + 1 + n] = tx;
+        bx[2 * (nm + 1) + n] = T;
+        own += own_rate((x + 1) / T) * T;
+        n++;
+    }
+    if (fit_bgnbd(bx, bx + nm + 1, bx + 2 * (nm + 1), n, &r->bg) != 0) {
+        snprintf(err, errlen, "setting \"members.dropout_a\": cannot be identified: fewer than 5 members spoke in the window");
+        rc = FIT_EIDENT;
+        goto out;
+    }
+    const fit_bg *bg = &r->bg;
+    double e = r->eng_mean > 0 ? r->eng_mean : 1;
+    snprintf(note, sizeof note, "newcomers speak on %.3g of days (BG/NBD rate Gamma(r %.3g, alpha %.3g) over %d members), as own posts, / engagement %.3g",
+             bg->r / bg->alpha, bg->r, bg->alpha, bg->units, e);
+    setv(r, "members.rate_mean", own_rate(bg->r / bg->alpha) / e, NAN, FIT_V_DERIVED, note);
+    setv(r, "members.rate_shape", bg->r > 100 ? 100 : bg->r < 0.01 ? 0.01 : bg->r, bg->se_r, FIT_V_FITTED, "BG/NBD r: gamma shape of the active-day rates");
+    snprintf(note, sizeof note, "BG/NBD a: after a day of speaking a member goes quiet for good with p ~ Beta(a, b), mean %.3g", bg->a / (bg->a + bg->b));
+    setv(r, "members.dropout_a", bg->a > 1e6 ? 1e6 : bg->a, bg->se_a, FIT_V_FITTED, note);
+    setv(r, "members.dropout_b", bg->b > 1e6 ? 1e6 : bg->b < 0.01 ? 0.01 : bg->b, bg->se_b, FIT_V_FITTED, "BG/NBD b");
+    setv(r, "members.first_post", 1, NAN, FIT_V_FIXED, "newcomers are counted when they first speak");
+    r->new_speakers = newcomers / recent;
+    snprintf(note, sizeof note, "%.0f members spoke for the first time in the last %d days (Poisson MLE; first speakers, not join notices)",
+             newcomers, recent);
+    setv(r, "joins.rate", r->new_speakers, newcomers > 0 ? sqrt(newcomers) / recent : NAN, FIT_V_FITTED, note);
+    double nb = r->messages > 0 ? 1 - own / (double)r->messages : 0;
+    nb = nb < 0 ? 0 : nb > 0.95 ? 0.95 : nb;
+    snprintf(note, sizeof note, "1 - own posts / messages: %.0f own posts (one per member's active day, Poisson) of %lld messages%s", own,
+             (long long)r->messages, nb >= 0.95 ? " (capped at 0.95)" : "");
+    setv(r, "replies.branching", nb, NAN, FIT_V_DERIVED, note);
+    double decay = hk_failed || !(r->hawkes.beta > 0) ? 10 : 1 / r->hawkes.beta / 60;
+    if (hk_failed) setv(r, "replies.decay", 10, NAN, FIT_V_DEFAULT, "the self-exciting process could not be fitted: the model's default");
+    if (fit_talk_shares(log, w->from, w->to, 3 * decay * 60, &r->talk_self, &r->talk_conv) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
+    setv(r, "replies.self", r->talk_self, NAN, FIT_V_FITTED, "messages within 3 reply delays of the previous one by its author");
+    setv(r, "replies.conversation", r->talk_conv, NAN, FIT_V_FITTED,
+         "of the others, by one of the 3 other latest speakers beyond chance (moments)");
+    for (int d = 0; d < nd; d++) wk[d] = r->weekly[win_wd(w, d)];
+    r->day_cv = fit_day_cv(A, wk, nd);
+    rc = 0;
+out:
+    free(d1); free(dl); free(na); free(bx); free(A); free(wk); free(seen);
+    return rc;
+}
+
 int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, size_t errlen)
 {
     fit_opts od;
@@ -1160,6 +1270,7 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
      * two rounds only, n came out 2% low on simulated logs. */
     const double OMEGA = 1.5;
     double nprev = -1, bprev = -1;
+    int hk_failed = 0;
     int final = 0;
     for (int round = 0; round < 60; round++) {
         double Lsum = 0;
@@ -1183,6 +1294,12 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
                             round == 0 || final ? 0 : 3};
         char herr[200];
         if (fit_hawkes_mle(&in, &r->hawkes, p, herr, sizeof herr) != 0) {
+            if (!opt->classic) { /* the second model needs the Hawkes fit for the reply delay only */
+                memset(&r->hawkes, 0, sizeof r->hawkes);
+                r->hawkes.se_n = r->hawkes.se_beta = NAN;
+                hk_failed = 1;
+                break;
+            }
             rc = ident_fail(opt, err, errlen, "replies.branching", "the self-exciting process could not be fitted (%s)", herr);
             goto out;
         }
@@ -1387,11 +1504,11 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
 
     /* replies */
     int excitation = hk->n >= 0.01 && isfinite(hk->se_n) && hk->n >= 2 * hk->se_n;
-    if (hk->n >= 0.99) {
+    if (hk->n >= 0.99 && opt->classic) {
         rc = ident_fail(opt, err, errlen, "replies.branching", "the fitted branching ratio %.3g is explosive (>= 0.99)", hk->n);
         goto out;
     }
-    if (!excitation && !opt->partial) {
+    if (!excitation && !opt->partial && opt->classic) {
         rc = ident_fail(opt, err, errlen, "replies.decay",
                         "no reply structure in the log (branching ratio %.3g +/- %.2g): the delay of replies is not identified "
                         "(--partial keeps the model's default)",
@@ -1408,7 +1525,7 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
         double qm = 0;
         for (size_t j = 0; j < nn; j++) qm += kind[j] == EV_QUESTION;
         double f = nn > qm ? (double)nn / ((double)nn - qm) : 1;
-        if (hk->n * f >= 0.99) {
+        if (hk->n * f >= 0.99 && opt->classic) {
             rc = ident_fail(opt, err, errlen, "replies.branching", "the fitted branching ratio %.3g is explosive (>= 0.99)", hk->n * f);
             goto out;
         }
@@ -1454,6 +1571,7 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
     put(r, "roles.welcome_prob", 0, NAN, FIT_V_FIXED, "staff messages are in the observed rates");
     put(r, "roles.kol_topics", 0, NAN, FIT_V_FIXED, NULL);
     put(r, "roles.bot_stats_hour", -1, NAN, FIT_V_FIXED, NULL);
+    if (!opt->classic && (rc = fit_second(log, &w, first, last, hk_failed, r, err, errlen)) != 0) goto out;
     rc = 0;
 out:
     free(t); free(a); free(p); free(seg); free(dayof); free(hour); free(count); free(kind);
@@ -1543,6 +1661,11 @@ int fit_write_scenario(const fit_result *r, const fit_log *log, const char *orig
           "  # from the messages the Hawkes fit takes for immigrants; +/- clustered by day\n", f);
     vec(f, "daily", r->daily, r->daily_se, 24);
     vec(f, "weekly", r->weekly, r->weekly_se, 7);
+    if (r->day_cv > 0) {
+        fprintf(f, "  day_cv = ");
+        num(f, r->day_cv > 10 ? 10 : r->day_cv, 0);
+        fprintf(f, ";  # day-to-day variation of the level of active speakers beyond chance (moments)\n");
+    }
     fputs("};\n\noperator = {\n  hours = [];  # the operator's posts are in the observed rates\n  types = [];\n};\n", f);
     fputs("\narms = (\n  { name = \"baseline\"; }\n);\n", f);
     return ferror(f) ? -1 : 0;

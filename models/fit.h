@@ -158,6 +158,37 @@ typedef struct fit_leave {
 } fit_leave;
 int fit_leaving(const fit_log *log, int64_t from, int64_t to, double eng_tau, double *npres, fit_leave *out);
 
+/* BG/NBD (Fader, Hardie and Lee 2005) on active days: member i spoke on
+ * x[i] + 1 days, the last tx[i] days after its first, observed for T[i]
+ * days from its first; while "alive" it speaks at a rate ~ Gamma(r, alpha)
+ * (per day) and after each day it spoke goes quiet for good with a
+ * probability ~ Beta(a, b).  Maximum likelihood (GSL nmsimplex2 over log
+ * parameters, restarted), standard errors from the observed information by
+ * central differences (NaN if singular).  Returns 0, or -1 (fewer than 5
+ * members, no finite likelihood, ENOMEM). */
+typedef struct fit_bg {
+    double r, alpha, a, b;
+    double se_r, se_alpha, se_a, se_b;
+    double loglik;
+    int units;
+} fit_bg;
+int fit_bgnbd(const double *x, const double *tx, const double *T, size_t n, fit_bg *out);
+/* P(still speaking | x, tx, T) under the fitted model (1 for x = 0). */
+double fit_bg_alive(const fit_bg *b, double x, double tx, double T);
+
+/* Who carries a conversation, over the messages of [from, to) that follow
+ * another within window_s seconds: *self the share by the previous
+ * message's author, *conv the share of the others written by one of the 3
+ * other latest distinct speakers beyond what chance (members drawn by their
+ * share of messages) gives: the model's replies.self / replies.conversation.
+ * Returns 0, or -1 (ENOMEM). */
+int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s, double *self, double *conv);
+
+/* Coefficient of variation of a gamma daily level over a count series
+ * y[0..nd) with relative weekday factors wk[d] (moments; 0 when the counts
+ * vary no more than Poisson). */
+double fit_day_cv(const double *y, const double *wk, int nd);
+
 /* ---- the whole calibration ---------------------------------------------- */
 
 typedef struct fit_opts {
@@ -165,6 +196,7 @@ typedef struct fit_opts {
     double eng_tau;          /* time constant of the engagement proxy, days (default 14) */
     int64_t hawkes_max;      /* fit the Hawkes process on a subsample of whole weeks above this many messages (default 2e6) */
     int partial;             /* 1: a setting that cannot be identified keeps the model's default (noted) instead of failing */
+    int classic;             /* 1: the first forecast model (no silent attrition, conversations, daily level) */
 } fit_opts;
 void fit_opts_init(fit_opts *o);
 
@@ -200,6 +232,8 @@ typedef struct fit_result {
     fit_leave leave;          /* the leaving fit */
     double joins;
     int present_end, admins, kols, bots, has_owner;
+    fit_bg bg;                /* silent attrition (not classic) */
+    double talk_self, talk_conv, day_cv, new_speakers; /* not classic: replies.self/.conversation, cadence.day_cv, joins/day */
     int nval;
     fit_value val[FIT_MAX_VALUES]; /* settings in the order written */
 } fit_result;

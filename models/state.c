@@ -16,6 +16,8 @@ void state_opts_init(state_opts *o)
     o->memory = 56;
     o->eng_floor = 0.05;
     o->engagement = STATE_ENG_AUTO;
+    o->classic = 0;
+    o->from_ts = 0;
 }
 
 void state_prior_from(const com_params *p, state_prior *out)
@@ -26,6 +28,8 @@ void state_prior_from(const com_params *p, state_prior *out)
     out->branching = p->replies.branching;
     out->reply_shape = p->members.reply_shape;
     out->eng_mean = ea + eb > 0 ? ea / (ea + eb) : 0.5;
+    out->drop_a = p->members.drop_a;
+    out->drop_b = p->members.drop_b;
     for (int h = 0; h < 24; h++) out->daily[h] = h < p->cadence.daily.n ? p->cadence.daily.v[h] : 1;
     for (int k = 0; k < 7; k++) out->weekly[k] = k < p->cadence.weekly.n ? p->cadence.weekly.v[k] : 1;
 }
@@ -100,6 +104,8 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     double *R = calloc((size_t)nm + 1, sizeof *R);
     slot *sl = malloc(((size_t)nm + 1) * sizeof *sl);
     com_init *ci = calloc(1, sizeof *ci);
+    int *sfirst = NULL;
+    unsigned char *spoke_before = NULL;
     com_init_member *cm = calloc((size_t)nm + 1, sizeof *cm);
     int rc = -1;
     if (!k || !E || !S || !R || !sl || !ci || !cm) { snprintf(err, errlen, "out of memory"); goto out; }
@@ -146,11 +152,37 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         if (log->mem[i].role != ROLE_BOT) { Rsum += R[i]; Esum += E[i]; }
     double rshape = prior->reply_shape > 0 ? prior->reply_shape : 1, rmean = Esum > 0 && Rsum > 0 ? Rsum / Esum : 1;
 
+    /* Silent attrition (the second model, docs/calibration.md): active days
+     * of each member over the history, BG/NBD at the prior's parameters */
+    int second = !o->classic && prior->drop_a > 0;
+    int64_t W0 = o->from_ts > log->start_ts ? o->from_ts : log->start_ts;
+    int nd = (int)((at_ts - W0) / 86400);
+    if (second && !(sfirst = malloc(((size_t)nm + 1) * 3 * sizeof *sfirst))) { snprintf(err, errlen, "out of memory"); goto out; }
+    int *d1 = sfirst, *dl = sfirst ? sfirst + nm + 1 : NULL, *na = sfirst ? sfirst + 2 * (nm + 1) : NULL;
+    unsigned char *spoke_after = NULL;
+    if (second) {
+        if (!(spoke_before = calloc((size_t)nm + 1, 2))) { snprintf(err, errlen, "out of memory"); goto out; }
+        spoke_after = spoke_before + nm + 1;
+        for (int i = 0; i < nm; i++) d1[i] = dl[i] = -1, na[i] = 0;
+        for (int64_t j = 0; j < log->nmsg; j++) {
+            const fit_msg *x = &log->msg[j];
+            if (x->ts >= at_ts) { spoke_after[x->mem] = 1; continue; }
+            spoke_before[x->mem] = 1;
+            if (x->ts < W0) continue;
+            int d = (int)((x->ts - W0) / 86400);
+            if (d1[x->mem] < 0) d1[x->mem] = d;
+            if (dl[x->mem] != d) { dl[x->mem] = d; na[x->mem]++; }
+        }
+    }
+
     /* the members present, in the model's layout */
     int n = 0, owner = -1;
     for (int i = 0; i < nm; i++) {
         const fit_member *x = &log->mem[i];
         if (x->joined_ts >= at_ts || (x->left_ts >= 0 && x->left_ts < at_ts)) continue;
+        /* a log that knows members only when they speak (seed members of an
+         * import): one first seen after the date is not known at the date */
+        if (second && x->source == SRC_SEED && strcmp(log->source, "sim") && !spoke_before[i] && spoke_after[i]) continue;
         sl[n].idx = i;
         sl[n].rank = layout_rank(x->role);
         sl[n].joined = x->joined_ts;
@@ -210,6 +242,35 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     }
     for (int j = 0; j < n; j++)
         if (cm[j].role != ROLE_BOT && psum > 0) cm[j].reply *= esum2 / psum;
+    if (second) {
+        /* who still speaks and how often: P(alive) and the rate posterior of
+         * BG/NBD, as own posts a day (1 - exp(-rate) = share of days) */
+        double r = prior->shape, q0 = -expm1(-prior->mean), al = q0 > 0 ? r / q0 : 1;
+        fit_bg bg = {r, al, prior->drop_a, prior->drop_b, NAN, NAN, NAN, NAN, 0, 0};
+        info->rate_sum = 0;
+        for (int j = 0; j < n; j++) {
+            com_init_member *c = &cm[j];
+            if (c->role == ROLE_BOT) continue;
+            int i = sl[j].idx;
+            double x = 0, T, ra = r;
+            if (d1[i] >= 0) {
+                x = na[i] - 1;
+                T = nd - d1[i];
+                c->gone = 1 - fit_bg_alive(&bg, x, dl[i] - d1[i], T);
+                ra = r + x;
+            } else {
+                int64_t s0 = log->mem[i].joined_ts > W0 ? log->mem[i].joined_ts : W0;
+                T = (double)(at_ts - s0) / 86400;
+                if (T < 0) T = 0;
+            }
+            double q = ra / (al + T), own = -log1p(-(q < 0.95 ? q : 0.95));
+            c->rate_a = ra;
+            c->rate_b = own > 0 ? ra / own : 1e9;
+            c->drop_a = prior->drop_a;
+            c->drop_b = prior->drop_b + x;
+            info->rate_sum += (1 - c->gone) * own;
+        }
+    }
     ci->n = n;
     ci->m = cm;
     cm = NULL;
@@ -217,6 +278,8 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     ci = NULL;
     rc = 0;
 out:
+    free(sfirst);
+    free(spoke_before);
     free(k);
     free(E);
     free(S);

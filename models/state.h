@@ -17,6 +17,8 @@ typedef struct state_opts {
     double eng_floor; /* least engagement given to a member (0.05) */
     int engagement;   /* STATE_ENG_AUTO: the proxy if the history shows quiet
                          members leaving more, else the mean; or always one */
+    int classic;      /* 1: the first model's state even when the prior has silent attrition */
+    int64_t from_ts;  /* the history's start for silent attrition (0: the log's) */
 } state_opts;
 enum { STATE_ENG_AUTO = 0, STATE_ENG_PROXY, STATE_ENG_MEAN };
 void state_opts_init(state_opts *o);
@@ -28,6 +30,7 @@ typedef struct state_prior {
     double reply_shape;          /* members.reply_shape: gamma prior of reply propensities */
     double eng_mean;             /* mean of the engagement Beta (a newcomer's engagement) */
     double daily[24], weekly[7]; /* activity profile (any positive scale) */
+    double drop_a, drop_b;       /* members.dropout_a/b: silent attrition (drop_a 0: the first model) */
 } state_prior;
 
 /* The prior of arm settings p: shape = members.rate_shape, mean =

@@ -22,6 +22,8 @@ const opt_row talk_opts[] = {
     ROW_D("replies.decay", replies.decay, 10, 0.01, 10000, "min", "mean delay of a reply (exponential kernel)"),
     ROW_D("replies.boost", replies.boost, 0.05, 0, 1, "", "engagement boost to the author of a message that gets a reply"),
     ROW_D("replies.responder_boost", replies.join_boost, 0.01, 0, 1, "", "engagement boost to the member who replies"),
+    ROW_D("replies.self", replies.self, 0, 0, 1, "", "share of replies the author of the message writes itself (a continuation)"),
+    ROW_D("replies.conversation", replies.conversation, 0, 0, 1, "", "share of the other replies written by the conversation's recent speakers (the rest: anyone, by reply propensity)"),
     ROW_D("questions.answer_rate", questions.answer_rate, 0.01, 0, 1000, "1/h", "answer hazard of one engaged member (weight 1) for an open question"),
     ROW_D("questions.patience", questions.patience, 24, 0.01, 10000, "h", "a question not answered within this stays unanswered"),
     ROW_D("questions.boost", questions.boost, 0.08, 0, 1, "", "engagement boost to the asker when answered"),
@@ -51,12 +53,40 @@ void talk_burst(com_t *m, int author, int g, int64_t msg, double response)
     }
 }
 
+/* Who replies.  Real conversations are carried by few people: with
+ * probability replies.self the author goes on (a second line, a
+ * correction), else with probability replies.conversation one of the
+ * group's last TALK_RECENT distinct speakers who spoke within three mean
+ * reply delays (uniformly), else anyone present by reply propensity x
+ * engagement.  Both shares 0: the draw of the first model, untouched. */
+static int responder(com_t *m, int g, int author)
+{
+    const com_params *p = &m->p;
+    if (p->replies.self > 0 || p->replies.conversation > 0) {
+        double u = gsl_rng_uniform(m->talk);
+        const member *a = &m->mem[author];
+        if (u < p->replies.self) {
+            if (a->state != ST_LEFT && a->state != ST_MUTED && a->post_factor > 0 && !a->muted_by_admin) return author;
+        } else if ((u - p->replies.self) < p->replies.conversation * (1 - p->replies.self)) {
+            const group *G = &m->grp[g];
+            int cand[TALK_RECENT], nc = 0;
+            double since = sim_now(m->sim) - 3 * p->replies.decay * 60.0;
+            for (int k = 0; k < G->nrecent; k++) {
+                int j = G->recent[k];
+                if (j != author && G->recent_t[k] >= since && com_weight(m, j, 0) > 0) cand[nc++] = j;
+            }
+            if (nc) return cand[nc == 1 ? 0 : (int)gsl_rng_uniform_int(m->talk, (unsigned long)nc)];
+        }
+    }
+    return com_pick(m, g, author, 0, m->talk);
+}
+
 static void on_reply(sim_t *s, const sim_event *ev)
 {
     com_t *m = ev->ctx;
     int author = (int)ev->a, g = (int)ev->x;
     (void)s;
-    int j = com_pick(m, g, author, 0, m->talk);
+    int j = responder(m, g, author);
     if (j < 0) return;
     m->st.replies++;
     if (m->mem[author].state != ST_LEFT) com_boost(m, author, m->p.replies.boost);

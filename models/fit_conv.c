@@ -1,0 +1,208 @@
+/* fit_conv.c -- the estimators of the second forecast model (fit.h):
+ * silent attrition as in the BG/NBD model (Fader, Hardie and Lee 2005) on
+ * members' active days, who carries a conversation (the author going on,
+ * the recent speakers), and the day-to-day variation of a group's level.
+ * fit_run (fit.c) calls them unless fit_opts.classic; docs/calibration.md
+ * says what each estimates and why. */
+#include "fit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_sf_gamma.h>
+
+/* ---- BG/NBD -------------------------------------------------------------- */
+
+typedef struct bg_ctx {
+    const double *x, *tx, *T;
+    size_t n;
+} bg_ctx;
+
+/* log-likelihood of one member (FHL 2005, eq. 6) */
+static double bg_ll1(double r, double al, double a, double b, double x, double tx, double T)
+{
+    double l1 = gsl_sf_lngamma(r + x) - gsl_sf_lngamma(r) + r * log(al);
+    double l2 = gsl_sf_lnbeta(a, b + x) - gsl_sf_lnbeta(a, b);
+    double l3 = -(r + x) * log(al + T);
+    if (x <= 0) return l1 + l2 + l3;
+    double l4 = log(a) - log(b + x - 1) - (r + x) * log(al + tx);
+    double mx = l3 > l4 ? l3 : l4;
+    return l1 + l2 + mx + log(exp(l3 - mx) + exp(l4 - mx));
+}
+
+static double bg_nll(const double *th, const bg_ctx *c)
+{
+    double r = exp(th[0]), al = exp(th[1]), a = exp(th[2]), b = exp(th[3]), s = 0;
+    if (!(r < 1e6 && al < 1e8 && a < 1e6 && b < 1e6)) return GSL_POSINF;
+    for (size_t i = 0; i < c->n; i++) s += bg_ll1(r, al, a, b, c->x[i], c->tx[i], c->T[i]);
+    return isfinite(s) ? -s : GSL_POSINF;
+}
+
+static double bg_f(const gsl_vector *v, void *p) { return bg_nll(v->data, p); }
+
+int fit_bgnbd(const double *x, const double *tx, const double *T, size_t n, fit_bg *out)
+{
+    memset(out, 0, sizeof *out);
+    out->se_r = out->se_alpha = out->se_a = out->se_b = NAN;
+    if (n < 5) return -1;
+    bg_ctx c = {x, tx, T, n};
+    double sx = 0, sT = 0;
+    for (size_t i = 0; i < n; i++) { sx += x[i] + 1; sT += T[i]; }
+    /* start: rate at the mean active days per day, shape 1, dropout mean 0.2 */
+    double best[4] = {0, log(sT / sx > 0.1 ? sT / sx : 0.1), log(1.0), log(4.0)}, fbest = bg_nll(best, &c);
+    const gsl_multimin_fminimizer_type *ty = gsl_multimin_fminimizer_nmsimplex2;
+    gsl_multimin_fminimizer *mz = gsl_multimin_fminimizer_alloc(ty, 4);
+    gsl_vector *v = gsl_vector_alloc(4), *step = gsl_vector_alloc(4);
+    if (!mz || !v || !step) {
+        gsl_multimin_fminimizer_free(mz);
+        gsl_vector_free(v);
+        gsl_vector_free(step);
+        return -1;
+    }
+    gsl_multimin_function fn = {bg_f, 4, &c};
+    /* two restarts of the simplex from the best point: Nelder-Mead stalls on ridges */
+    for (int round = 0; round < 3; round++) {
+        for (int k = 0; k < 4; k++) gsl_vector_set(v, k, best[k]);
+        gsl_vector_set_all(step, round ? 0.3 : 1.0);
+        if (gsl_multimin_fminimizer_set(mz, &fn, v, step) != GSL_SUCCESS) break;
+        for (int it = 0; it < 4000; it++) {
+            if (gsl_multimin_fminimizer_iterate(mz) != GSL_SUCCESS) break;
+            if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz), 1e-7) == GSL_SUCCESS) break;
+        }
+        if (mz->fval < fbest) {
+            fbest = mz->fval;
+            for (int k = 0; k < 4; k++) best[k] = gsl_vector_get(mz->x, k);
+        }
+    }
+    gsl_multimin_fminimizer_free(mz);
+    gsl_vector_free(v);
+    gsl_vector_free(step);
+    if (!isfinite(fbest)) return -1;
+    out->r = exp(best[0]);
+    out->alpha = exp(best[1]);
+    out->a = exp(best[2]);
+    out->b = exp(best[3]);
+    out->loglik = -fbest;
+    out->units = (int)n;
+    /* standard errors: the observed information in log parameters by
+     * central differences, inverted (Cholesky), then the delta method */
+    double H[16], h = 1e-4;
+    for (int i = 0; i < 4; i++)
+        for (int j = i; j < 4; j++) {
+            double t[4], f4[4];
+            for (int s = 0; s < 4; s++) {
+                memcpy(t, best, sizeof t);
+                t[i] += (s & 1 ? -h : h);
+                t[j] += (s & 2 ? -h : h);
+                f4[s] = bg_nll(t, &c);
+            }
+            H[i * 4 + j] = H[j * 4 + i] = (f4[0] - f4[1] - f4[2] + f4[3]) / (4 * h * h);
+        }
+    gsl_matrix_view Hm = gsl_matrix_view_array(H, 4, 4);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int ok = gsl_linalg_cholesky_decomp1(&Hm.matrix) == GSL_SUCCESS && gsl_linalg_cholesky_invert(&Hm.matrix) == GSL_SUCCESS;
+    gsl_set_error_handler(old);
+    if (ok) {
+        double est[4] = {out->r, out->alpha, out->a, out->b}, *se[4] = {&out->se_r, &out->se_alpha, &out->se_a, &out->se_b};
+        for (int k = 0; k < 4; k++) {
+            double var = gsl_matrix_get(&Hm.matrix, k, k);
+            *se[k] = var > 0 ? est[k] * sqrt(var) : NAN;
+        }
+    }
+    return 0;
+}
+
+double fit_bg_alive(const fit_bg *b, double x, double tx, double T)
+{
+    if (x <= 0) return 1;
+    double lr = log(b->a) - log(b->b + x - 1) + (b->r + x) * (log(b->alpha + T) - log(b->alpha + tx));
+    return lr > 700 ? 0 : 1 / (1 + exp(lr));
+}
+
+/* ---- who carries a conversation -------------------------------------------- */
+
+int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s, double *self, double *conv)
+{
+    *self = *conv = 0;
+    int nm = lg->nmem;
+    double *w = calloc((size_t)nm + 1, sizeof *w);
+    if (!w) return -1;
+    double wsum = 0;
+    for (int64_t j = 0; j < lg->nmsg; j++) {
+        const fit_msg *x = &lg->msg[j];
+        if (x->ts >= from && x->ts < to && lg->mem[x->mem].role != ROLE_BOT) { w[x->mem] += 1; wsum += 1; }
+    }
+    /* the last TALK distinct speakers before each message, newest first */
+    enum { TALK = 4 };
+    int rec[TALK], nrec = 0;
+    int64_t prev_ts = -1;
+    double close = 0, same = 0, other = 0, in_conv = 0, chance = 0;
+    for (int64_t j = 0; j < lg->nmsg; j++) {
+        const fit_msg *x = &lg->msg[j];
+        if (x->ts >= to) break;
+        if (lg->mem[x->mem].role == ROLE_BOT) continue;
+        int i = x->mem;
+        if (x->ts >= from && nrec > 0 && prev_ts >= 0 && (double)(x->ts - prev_ts) <= window_s) {
+            close += 1;
+            if (rec[0] == i) same += 1;
+            else {
+                /* the candidates the model would draw from: the recent speakers but the author (rec[0]) */
+                double cw = 0;
+                int hit = 0;
+                for (int k = 1; k < nrec; k++) {
+                    cw += w[rec[k]];
+                    hit |= rec[k] == i;
+                }
+                other += 1;
+                in_conv += hit;
+                chance += wsum > 0 ? cw / wsum : 0;
+            }
+        }
+        int k = 0;
+        while (k < nrec && rec[k] != i) k++;
+        if (k == nrec && nrec < TALK) nrec++;
+        if (k == TALK) k = TALK - 1;
+        for (; k > 0; k--) rec[k] = rec[k - 1];
+        rec[0] = i;
+        prev_ts = x->ts;
+    }
+    free(w);
+    if (close > 0) *self = same / close;
+    if (other > 0) {
+        /* the mixture s 1{in the conversation} + (1 - s) chance, by moments */
+        double o = in_conv / other, c = chance / other;
+        *conv = c < 1 ? (o - c) / (1 - c) : 0;
+        if (*conv < 0) *conv = 0;
+    }
+    if (*self > 0.95) *self = 0.95;
+    if (*conv > 1) *conv = 1;
+    return 0;
+}
+
+/* ---- the day-to-day level -------------------------------------------------- */
+
+double fit_day_cv(const double *y, const double *wk, int nd)
+{
+    /* each day against the weekday-adjusted mean of the 3 days before and
+     * after (itself left out): Var(y) = mu + cv^2 mu^2 for a gamma level of
+     * coefficient of variation cv over Poisson-like counts; the local mean
+     * of 6 days adds about 1/6 of the day's own variance, taken out */
+    double num = 0, den = 0;
+    for (int d = 0; d < nd; d++) {
+        double s = 0;
+        int c = 0;
+        for (int e = d - 3; e <= d + 3; e++)
+            if (e >= 0 && e < nd && e != d && wk[e] > 0) { s += y[e] / wk[e]; c++; }
+        if (c < 3) continue;
+        double mu = s / c * wk[d];
+        if (!(mu > 0)) continue;
+        double dev = (y[d] - mu) * (y[d] - mu) / (1 + 1.0 / c);
+        num += dev - mu;
+        den += mu * mu;
+    }
+    double cv2 = den > 0 ? num / den : 0;
+    return cv2 > 0 ? sqrt(cv2) : 0;
+}
