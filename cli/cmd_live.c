@@ -328,7 +328,8 @@ int lv_apply_state(const char *cmd, scenario *sc, const fit_log *lg, int64_t at_
         if (k == 0 && info0) *info0 = info;
         p->init = inits[k];
         p->group.size = info.members < 2 ? 2 : info.members;
-        if (p->group.cap < p->group.size) p->group.cap = p->group.size;
+        if (p->group.cap < p->group.size) /* a log beyond the platform's cap (not WeChat): joiners still get in */
+            p->group.cap = a->classic ? p->group.size : 2 * p->group.size + 1000;
         p->group.admins = info.admins;
         p->group.kols = info.kols;
         p->group.bots = info.bots;

@@ -81,6 +81,8 @@ typedef struct group {
     int32_t recent[TALK_RECENT];
     double recent_t[TALK_RECENT];
     int nrecent;
+    int32_t *today;              /* members who spoke today (replies.today), ntoday of captoday */
+    int ntoday, captoday;
     double lvl;                  /* the daily level of day lvl_day (cadence.day_cv) */
     int64_t lvl_day;             /* -1: none yet */
 } group;

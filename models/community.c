@@ -51,6 +51,7 @@ const opt_row com_core_opts[] = {
     ROW_D("cadence.day_cv", cadence.day_cv, 0, 0, 10, "", "day-to-day variation of a group's activity: coefficient of variation of a gamma daily level of mean 1 (0: none)"),
     ROW_D("joins.rate", joins.rate, 1.0, 0, 10000, "1/day", "organic joins per day (Poisson)"),
     ROW_D("joins.qr_share", joins.qr_share, 0.5, 0, 1, "", "share of organic joiners who come by QR code (the rest: search/links)"),
+    ROW_I("joins.profile", joins.profile, 0, 0, 1, "", "1: joins follow the activity profile by hour and weekday (0: uniform in time)"),
     ROW_END,
 };
 
@@ -226,7 +227,20 @@ int64_t com_message(com_t *m, ev_kind k, int i, int g, int64_t ref, double value
     m->grp[g].msgs_today++;
     m->grp[g].load_today++;
     x->sent_today++;
-    if (x->role != ROLE_BOT && m->spoke_day[i] != (uint32_t)(m->day + 1)) m->spoke_day[i] = (uint32_t)(m->day + 1);
+    if (x->role != ROLE_BOT && m->spoke_day[i] != (uint32_t)(m->day + 1)) {
+        m->spoke_day[i] = (uint32_t)(m->day + 1);
+        group *G = &m->grp[g];
+        if (m->p.replies.today > 0) { /* today's speakers of the group */
+            if (G->ntoday == G->captoday) {
+                int nc = G->captoday ? 2 * G->captoday : 64;
+                int32_t *t = realloc(G->today, (size_t)nc * sizeof *t);
+                if (!t) { com_fail(m, "out of memory"); return id; }
+                G->today = t;
+                G->captoday = nc;
+            }
+            G->today[G->ntoday++] = i;
+        }
+    }
     if (x->role != ROLE_BOT) { /* the conversation's recent speakers: i to the front */
         group *G = &m->grp[g];
         int q = 0;
@@ -685,10 +699,23 @@ int com_pick(com_t *m, int g, int not, int by_answer, gsl_rng *r)
 
 /* --- arrivals --- */
 
+/* Time to the next join candidate: Poisson at joins.rate, or with
+ * joins.profile at rate x the activity's maximum, thinned in on_join by
+ * the activity then (a Poisson process following the profile). */
+static double join_gap(com_t *m)
+{
+    const com_params *p = &m->p;
+    return gsl_ran_exponential(m->joins, DAY / (p->joins.profile ? p->joins.rate * m->act_max : p->joins.rate));
+}
+
 static void on_join(sim_t *s, const sim_event *ev)
 {
     com_t *m = ev->ctx;
     const com_params *p = &m->p;
+    if (p->joins.profile && gsl_rng_uniform(m->joins) * m->act_max >= com_activity(m, ev->t)) {
+        if (!sim_schedule(s, join_gap(m), PRIO_MEMBER, on_join, m, 0, 0, 0)) com_fail(m, "engine: %s", sim_errmsg(s));
+        return;
+    }
     int g = com_join_target(m, m->ngrp - 1);
     double uqr = gsl_rng_uniform(m->joins);
     int kind;
@@ -716,7 +743,7 @@ static void on_join(sim_t *s, const sim_event *ev)
                 com_message(m, EV_MESSAGE, i, -1, -1, 0, 1.0); /* says hello */
         }
     }
-    if (!sim_schedule(s, gsl_ran_exponential(m->joins, DAY / p->joins.rate), PRIO_MEMBER, on_join, m, 0, 0, 0))
+    if (!sim_schedule(s, join_gap(m), PRIO_MEMBER, on_join, m, 0, 0, 0))
         com_fail(m, "engine: %s", sim_errmsg(s));
 }
 
@@ -778,6 +805,7 @@ static void on_day(sim_t *s, const sim_event *ev)
     for (int g = 0; g < m->ngrp; g++) {
         group *G = &m->grp[g];
         G->msgs_prev = G->msgs_today;
+        G->ntoday = 0;
         G->load_prev = G->load_today;
         G->msgs_today = G->load_today = 0;
         int sp = 0;
@@ -876,7 +904,7 @@ static int schedule_first(com_t *m)
     for (int i = 0; i < m->n; i++) schedule_post(m, i, 0.0);
     if (!sim_schedule_at(m->sim, 0.0, PRIO_DAY, on_day, m, 0, 0, 0)) return com_fail(m, "engine: %s", sim_errmsg(m->sim));
     if (p->joins.rate > 0 &&
-        !sim_schedule(m->sim, gsl_ran_exponential(m->joins, DAY / p->joins.rate), PRIO_MEMBER, on_join, m, 0, 0, 0))
+        !sim_schedule(m->sim, join_gap(m), PRIO_MEMBER, on_join, m, 0, 0, 0))
         return com_fail(m, "engine: %s", sim_errmsg(m->sim));
     return m->failed ? -1 : 0;
 }
@@ -927,6 +955,7 @@ void com_free(com_t *m)
         free(m->grp[g].idx);
         free(m->grp[g].ub);
         free(m->grp[g].fw);
+        free(m->grp[g].today);
     }
     for (int c = 0; c < CAMP_MAX; c++) free(m->score[c]);
     free(m->grp);

@@ -135,6 +135,7 @@ typedef struct com_params {
         double join_boost; /* engagement boost to the responder */
         double self;       /* share of replies the author writes itself (a continuation) */
         double conversation; /* share of the other replies from the conversation's recent speakers */
+        double today;      /* share of the rest from the members who spoke that day */
     } replies;
     struct {
         double answer_rate; /* answers/hour an ordinary engaged member gives to an open question, per member */
@@ -166,6 +167,7 @@ typedef struct com_params {
     struct {
         double rate;              /* organic joins per day (Poisson) */
         double qr_share;          /* share of organic joiners who come by QR code */
+        int profile;              /* 1: joins follow the activity profile (hour x weekday) */
     } joins;
     struct {
         int admission;            /* 0 open (invite/QR), 1 questionnaire screening */

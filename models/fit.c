@@ -1123,17 +1123,30 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     snprintf(note, sizeof note, "%.0f members spoke for the first time in the last %d days (Poisson MLE; first speakers, not join notices)",
              newcomers, recent);
     setv(r, "joins.rate", r->new_speakers, newcomers > 0 ? sqrt(newcomers) / recent : NAN, FIT_V_FITTED, note);
-    double nb = r->messages > 0 ? 1 - own / (double)r->messages : 0;
+    fit_value *jp = setv(r, "joins.profile", 1, NAN, FIT_V_FIXED, "newcomers arrive when the group is active");
+    if (jp) jp->integer = 1;
+    /* questions are own posts that start no burst (their follow-up is the
+     * answer process): their share of own posts q, then the others' bursts
+     * make up the messages, M / own = q + (1 - q) / (1 - n) */
+    double qm = 0;
+    for (int64_t k = first; k < last; k++) qm += log->msg[k].kind == EV_QUESTION && log->mem[log->msg[k].mem].role != ROLE_BOT;
+    double q = own > 0 ? qm / (double)r->messages : 0, ratio = own > 0 ? (double)r->messages / own : 1;
+    if (q > 0.5) q = 0.5;
+    double per = ratio > q ? (ratio - q) / (1 - q) : 1, nb = 1 - 1 / (per > 1 ? per : 1);
     nb = nb < 0 ? 0 : nb > 0.95 ? 0.95 : nb;
-    snprintf(note, sizeof note, "1 - own posts / messages: %.0f own posts (one per member's active day, Poisson) of %lld messages%s", own,
+    snprintf(note, sizeof note, "messages per own post: %.0f own posts (a member's active days, Poisson) of %lld messages%s", own,
              (long long)r->messages, nb >= 0.95 ? " (capped at 0.95)" : "");
     setv(r, "replies.branching", nb, NAN, FIT_V_DERIVED, note);
+    setv(r, "members.question_share", q, NAN, FIT_V_FITTED, "questions / messages (at most 0.5)");
     double decay = hk_failed || !(r->hawkes.beta > 0) ? 10 : 1 / r->hawkes.beta / 60;
     if (hk_failed) setv(r, "replies.decay", 10, NAN, FIT_V_DEFAULT, "the self-exciting process could not be fitted: the model's default");
-    if (fit_talk_shares(log, w->from, w->to, 3 * decay * 60, &r->talk_self, &r->talk_conv) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (fit_talk_shares(log, w->from, w->to, 3 * decay * 60, &r->talk_self, &r->talk_conv, &r->talk_today) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
     setv(r, "replies.self", r->talk_self, NAN, FIT_V_FITTED, "messages within 3 reply delays of the previous one by its author");
     setv(r, "replies.conversation", r->talk_conv, NAN, FIT_V_FITTED,
          "of the others, by one of the 3 other latest speakers beyond chance (moments)");
+    snprintf(note, sizeof note, "who speaks on a day is the members' own active days, which already hold the days they were drawn "
+             "into talk (the log: %.2f of the rest beyond chance)", r->talk_today);
+    setv(r, "replies.today", 1, NAN, FIT_V_FIXED, note);
     for (int d = 0; d < nd; d++) wk[d] = r->weekly[win_wd(w, d)];
     r->day_cv = fit_day_cv(A, wk, nd);
     rc = 0;

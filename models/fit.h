@@ -180,9 +180,10 @@ double fit_bg_alive(const fit_bg *b, double x, double tx, double T);
  * another within window_s seconds: *self the share by the previous
  * message's author, *conv the share of the others written by one of the 3
  * other latest distinct speakers beyond what chance (members drawn by their
- * share of messages) gives: the model's replies.self / replies.conversation.
+ * share of messages) gives, and *today the share of the rest by a member who
+ * already spoke that day beyond chance: replies.self, .conversation, .today.
  * Returns 0, or -1 (ENOMEM). */
-int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s, double *self, double *conv);
+int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s, double *self, double *conv, double *today);
 
 /* Coefficient of variation of a gamma daily level over a count series
  * y[0..nd) with relative weekday factors wk[d] (moments; 0 when the counts
@@ -233,7 +234,7 @@ typedef struct fit_result {
     double joins;
     int present_end, admins, kols, bots, has_owner;
     fit_bg bg;                /* silent attrition (not classic) */
-    double talk_self, talk_conv, day_cv, new_speakers; /* not classic: replies.self/.conversation, cadence.day_cv, joins/day */
+    double talk_self, talk_conv, talk_today, day_cv, new_speakers; /* not classic: replies.self/.conversation, cadence.day_cv, joins/day */
     int nval;
     fit_value val[FIT_MAX_VALUES]; /* settings in the order written */
 } fit_result;

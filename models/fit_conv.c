@@ -7,6 +7,7 @@
 #include "fit.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,12 +125,16 @@ double fit_bg_alive(const fit_bg *b, double x, double tx, double T)
 
 /* ---- who carries a conversation -------------------------------------------- */
 
-int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s, double *self, double *conv)
+int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s, double *self, double *conv, double *today)
 {
-    *self = *conv = 0;
+    *self = *conv = *today = 0;
     int nm = lg->nmem;
     double *w = calloc((size_t)nm + 1, sizeof *w);
-    if (!w) return -1;
+    int64_t *lastday = malloc(((size_t)nm + 1) * sizeof *lastday);
+    if (!w || !lastday) { free(w); free(lastday); return -1; }
+    for (int i = 0; i < nm; i++) lastday[i] = INT64_MIN;
+    int64_t curday = INT64_MIN;
+    double wtoday = 0, rest = 0, in_today = 0, chance_today = 0;
     double wsum = 0;
     for (int64_t j = 0; j < lg->nmsg; j++) {
         const fit_msg *x = &lg->msg[j];
@@ -145,6 +150,8 @@ int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s
         if (x->ts >= to) break;
         if (lg->mem[x->mem].role == ROLE_BOT) continue;
         int i = x->mem;
+        int64_t day = (x->ts + lg->utc_offset) / 86400;
+        if (day != curday) { curday = day; wtoday = 0; }
         if (x->ts >= from && nrec > 0 && prev_ts >= 0 && (double)(x->ts - prev_ts) <= window_s) {
             close += 1;
             if (rec[0] == i) same += 1;
@@ -159,8 +166,14 @@ int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s
                 other += 1;
                 in_conv += hit;
                 chance += wsum > 0 ? cw / wsum : 0;
+                if (!hit) { /* the rest: someone who already spoke today? */
+                    rest += 1;
+                    in_today += lastday[i] == day;
+                    chance_today += wsum > 0 ? wtoday / wsum : 0;
+                }
             }
         }
+        if (lastday[i] != day) { lastday[i] = day; wtoday += w[i]; }
         int k = 0;
         while (k < nrec && rec[k] != i) k++;
         if (k == nrec && nrec < TALK) nrec++;
@@ -170,6 +183,13 @@ int fit_talk_shares(const fit_log *lg, int64_t from, int64_t to, double window_s
         prev_ts = x->ts;
     }
     free(w);
+    free(lastday);
+    if (rest > 0) {
+        double o = in_today / rest, c = chance_today / rest;
+        *today = c < 1 ? (o - c) / (1 - c) : 0;
+        if (*today < 0) *today = 0;
+        if (*today > 1) *today = 1;
+    }
     if (close > 0) *self = same / close;
     if (other > 0) {
         /* the mixture s 1{in the conversation} + (1 - s) chance, by moments */

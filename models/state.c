@@ -269,6 +269,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
             c->drop_a = prior->drop_a;
             c->drop_b = prior->drop_b + x;
             info->rate_sum += (1 - c->gone) * own;
+            if (getenv("QS_DEBUG_STATE")) fprintf(stderr, "state %d x %.0f T %.0f tx %d gone %.3f own %.3f q %.3f\n", i, x, T, d1[i] >= 0 ? dl[i] - d1[i] : -1, c->gone, own, (1 - c->gone) * -expm1(-own));
         }
     }
     ci->n = n;

@@ -24,6 +24,7 @@ const opt_row talk_opts[] = {
     ROW_D("replies.responder_boost", replies.join_boost, 0.01, 0, 1, "", "engagement boost to the member who replies"),
     ROW_D("replies.self", replies.self, 0, 0, 1, "", "share of replies the author of the message writes itself (a continuation)"),
     ROW_D("replies.conversation", replies.conversation, 0, 0, 1, "", "share of the other replies written by the conversation's recent speakers (the rest: anyone, by reply propensity)"),
+    ROW_D("replies.today", replies.today, 0, 0, 1, "", "share of the remaining replies written by a member who already spoke that day (uniformly; the rest: anyone)"),
     ROW_D("questions.answer_rate", questions.answer_rate, 0.01, 0, 1000, "1/h", "answer hazard of one engaged member (weight 1) for an open question"),
     ROW_D("questions.patience", questions.patience, 24, 0.01, 10000, "h", "a question not answered within this stays unanswered"),
     ROW_D("questions.boost", questions.boost, 0.08, 0, 1, "", "engagement boost to the asker when answered"),
@@ -57,8 +58,9 @@ void talk_burst(com_t *m, int author, int g, int64_t msg, double response)
  * probability replies.self the author goes on (a second line, a
  * correction), else with probability replies.conversation one of the
  * group's last TALK_RECENT distinct speakers who spoke within three mean
- * reply delays (uniformly), else anyone present by reply propensity x
- * engagement.  Both shares 0: the draw of the first model, untouched. */
+ * reply delays (uniformly), else with probability replies.today someone who
+ * already spoke that day, else anyone present by reply propensity x
+ * engagement.  All shares 0: the draw of the first model, untouched. */
 static int responder(com_t *m, int g, int author)
 {
     const com_params *p = &m->p;
@@ -76,6 +78,14 @@ static int responder(com_t *m, int g, int author)
                 if (j != author && G->recent_t[k] >= since && com_weight(m, j, 0) > 0) cand[nc++] = j;
             }
             if (nc) return cand[nc == 1 ? 0 : (int)gsl_rng_uniform_int(m->talk, (unsigned long)nc)];
+        }
+    }
+    if (p->replies.today > 0 && gsl_rng_uniform(m->talk) < p->replies.today) {
+        /* someone already in today's talk: a few uniform tries, else anyone */
+        const group *G = &m->grp[g];
+        for (int t = 0; t < 8 && G->ntoday > 1; t++) {
+            int j = G->today[gsl_rng_uniform_int(m->talk, (unsigned long)G->ntoday)];
+            if (j != author && com_weight(m, j, 0) > 0) return j;
         }
     }
     return com_pick(m, g, author, 0, m->talk);
