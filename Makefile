@@ -6,6 +6,7 @@
 #   make valgrind   the test suite under valgrind memcheck
 #   make bench      benchmarks, one figure a line: `name value unit`
 #   make replay     the seed's case table: model vs reported figures (REPLAY_FLAGS="--format csv")
+#   make validate   rolling-origin backtests on real logs (CORPUS=DIR, VALIDATE_FLAGS=...)
 #   make fuzz       libFuzzer targets (fuzz/) under ASan+UBSan, FUZZ_SECONDS each (needs clang)
 #   make clean
 VERSION := 0.1.0
@@ -66,7 +67,7 @@ ifeq ($(MPI),1)
 MPI_TARGET := $(MPI_BIN)
 endif
 
-.PHONY: all deps demo test test-quick valgrind bench clean replay fuzz fuzz-build
+.PHONY: all deps demo test test-quick valgrind bench clean replay validate fuzz fuzz-build
 all: $(BIN) $(MPI_TARGET)
 
 deps:
@@ -133,6 +134,13 @@ CASES := reading_club parenting fitness education beauty enterprise alumni quiz 
 replay: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@$(BIN) replay $(CASES:%=scenarios/%.cfg) --reps 100 $(REPLAY_FLAGS)
+
+# Forecasts against the analyst's forecasts on real logs, rolling origins
+# (docs/calibration.md): a benchmark, not part of `make test` or CI.
+CORPUS ?= ../shared/corpus
+validate: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@sh scripts/validate.sh $(BIN) $(CORPUS) $(BUILD)/validate
 
 # Fuzzing: every fuzz/fuzz_*.c is a libFuzzer target, built with clang under
 # ASan+UBSan in $(FUZZ_BUILD) and run FUZZ_SECONDS each from its seed corpus

@@ -41,8 +41,10 @@ const opt_row com_core_opts[] = {
     ROW_D("members.mute_rate", members.mute_rate, 0.2, 0, 100, "1/day", "muting hazard per unit of relative overload"),
     ROW_D("members.overload_leave", members.overload_leave, 0.02, 0, 100, "1/day", "extra leaving hazard per unit of relative overload"),
     ROW_D("members.muted_post", members.muted_post, 0.2, 0, 1, "", "posting factor of a member who muted the group"),
-    ROW_D("members.dropout_a", members.drop_a, 0, 0, 1e6, "", "silent attrition: Beta a of the probability of going quiet for good after a day of speaking (0: off)"),
-    ROW_D("members.dropout_b", members.drop_b, 1, 0.01, 1e6, "", "silent attrition: Beta b of that probability"),
+    ROW_D("members.activity_a", members.act_a, 0, 0, 1e6, "", "Beta a of the probability of speaking on a day; > 0: a member's own-post rate is -log(1 - p) / engagement (rate_mean and rate_shape unused)"),
+    ROW_D("members.activity_b", members.act_b, 1, 1e-6, 1e6, "", "Beta b of that probability"),
+    ROW_D("members.dropout_a", members.drop_a, 0, 0, 1e6, "", "silent attrition: Beta a of the daily probability of going quiet for good (0: off)"),
+    ROW_D("members.dropout_b", members.drop_b, 1, 1e-6, 1e6, "", "silent attrition: Beta b of that probability"),
     ROW_D("members.first_post", members.first_post, 0, 0, 1, "", "probability a newcomer speaks on joining (a greeting)"),
     ROW_V("cadence.daily", cadence.daily,
           "0.2,0.1,0.05,0.05,0.05,0.1,0.3,0.8,1.2,1.2,1.1,1.1,1.3,1.2,1.0,1.0,1.0,1.1,1.2,1.4,1.8,2.0,1.6,0.8",
@@ -470,7 +472,11 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
     m->n++;
     const com_params *p = &m->p;
     gsl_rng *r = com_scratch(m, FAM_ATTR, (uint32_t)i, 0);
-    x->rate = gsl_ran_gamma(r, p->members.rate_shape, p->members.rate_mean / p->members.rate_shape);
+    if (p->members.act_a > 0) { /* a share p of days: own posts Poisson(-log(1 - p)) a day, at the mean engagement */
+        double q = gsl_ran_beta(r, p->members.act_a, p->members.act_b), em = p->members.eng_a / (p->members.eng_a + p->members.eng_b);
+        x->rate = -log1p(-(q < 0.99 ? q : 0.99)) / (em > 1e-6 ? em : 1e-6);
+    } else
+        x->rate = gsl_ran_gamma(r, p->members.rate_shape, p->members.rate_mean / p->members.rate_shape);
     x->eng = gsl_ran_beta(r, p->members.eng_a, p->members.eng_b);
     x->sens = gsl_ran_beta(r, p->members.sens_a, p->members.sens_b);
     x->reply_w = gsl_ran_gamma(r, p->members.reply_shape, 1.0 / p->members.reply_shape);
@@ -751,9 +757,9 @@ void com_start_posting(com_t *m, int i) { schedule_post(m, i, sim_now(m->sim)); 
 
 /* --- silent attrition ---
  *
- * Real groups rarely record leaves: members go quiet.  As in the BG/NBD
- * model (Fader, Hardie and Lee 2005), after each day on which a member
- * spoke it goes quiet for good with its own probability drop_p (Beta across
+ * Real groups rarely record leaves: members go quiet.  As in the BG/BB
+ * model (Fader, Hardie and Shang 2010), at the start of each day a member
+ * goes quiet for good with its own probability drop_p (Beta across
  * members); a quiet member stays a member, reads, and no longer posts or
  * replies.  Forecasts start members that may already have gone quiet
  * (com_init_member.gone, models/state.c). */
@@ -771,7 +777,7 @@ static void attrition_day(com_t *m, int64_t day)
 {
     for (int i = 0; i < m->n; i++) {
         member *x = &m->mem[i];
-        if (x->drop_p <= 0 || x->state == ST_LEFT || x->rate <= 0 || m->spoke_day[i] != (uint32_t)day) continue; /* spoke on day-1 */
+        if (x->drop_p <= 0 || x->state == ST_LEFT || x->rate <= 0) continue;
         if (gsl_rng_uniform(com_scratch(m, FAM_ATTRITION, (uint32_t)i, (uint64_t)day)) < x->drop_p) com_go_quiet(m, i);
     }
 }

@@ -89,8 +89,8 @@ typedef struct com_init_member {
                                engagement (newcomers average the mean
                                engagement); <= 0: drawn as for newcomers */
     double gone;            /* probability it has already gone quiet for good (silent attrition) */
-    double drop_a, drop_b;  /* Beta of its probability of going quiet after a day of
-                               speaking (drop_a <= 0: the arm's members.dropout_a/b) */
+    double drop_a, drop_b;  /* Beta of its daily probability of going quiet for good
+                               (drop_a <= 0: the arm's members.dropout_a/b) */
 } com_init_member;
 
 typedef struct com_init {
@@ -120,8 +120,10 @@ typedef struct com_params {
         double mute_rate;              /* muting hazard/day per unit of relative overload */
         double overload_leave;         /* extra leaving hazard/day per unit of overload */
         double muted_post;             /* posting factor of a member who muted the group */
-        double drop_a, drop_b;         /* silent attrition (attrition.c): Beta of the probability of going
-                                          quiet for good after a day of speaking; drop_a 0: off */
+        double act_a, act_b;           /* > 0: the own-post rate is -log(1 - p) / engagement, p ~ Beta(act_a,
+                                          act_b) the probability of speaking on a day (rate_mean/shape unused) */
+        double drop_a, drop_b;         /* silent attrition: Beta of the daily probability of going quiet for
+                                          good; drop_a 0: off */
         double first_post;             /* probability a newcomer speaks on joining */
     } members;
     struct {

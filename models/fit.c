@@ -1072,7 +1072,8 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
 {
     int nm = log->nmem, nd = w->nd;
     int *d1 = malloc(((size_t)nm + 1) * sizeof *d1), *dl = malloc(((size_t)nm + 1) * sizeof *dl), *na = calloc((size_t)nm + 1, sizeof *na);
-    double *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx), *A = calloc((size_t)nd + 1, sizeof *A), *wk = malloc(((size_t)nd + 1) * sizeof *wk);
+    int *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx);
+    double *A = calloc((size_t)nd + 1, sizeof *A), *wk = malloc(((size_t)nd + 1) * sizeof *wk);
     unsigned char *seen = calloc((size_t)nm + 1, 1);
     int rc = -1;
     char note[240];
@@ -1097,27 +1098,34 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     double own = 0;
     for (int i = 0; i < nm; i++) {
         if (d1[i] < 0) continue;
-        double x = na[i] - 1, tx = dl[i] - d1[i], T = nd - d1[i];
-        bx[n] = x;
-        bx[nm + 1 + n] = tx;
-        bx[2 * (nm + 1) + n] = T;
-        own += own_rate((x + 1) / T) * T;
+        /* days observed after the first active one (to a recorded leave:
+         * leaving is members.leave_rate, not silent attrition), active days
+         * among them, the last */
+        int end = nd;
+        const fit_member *mb = &log->mem[i];
+        if (mb->left_ts >= w->from && mb->left_ts < w->to) end = win_day(w, mb->left_ts);
+        if (end <= dl[i]) end = dl[i] + 1;
+        bx[n] = na[i] - 1;
+        bx[nm + 1 + n] = dl[i] - d1[i];
+        bx[2 * (nm + 1) + n] = end - 1 - d1[i];
+        own += own_rate((double)na[i] / (end - d1[i])) * (end - d1[i]);
         n++;
     }
-    if (fit_bgnbd(bx, bx + nm + 1, bx + 2 * (nm + 1), n, &r->bg) != 0) {
+    if (fit_bgbb(bx, bx + nm + 1, bx + 2 * (nm + 1), n, &r->bg) != 0) {
         snprintf(err, errlen, "setting \"members.dropout_a\": cannot be identified: fewer than 5 members spoke in the window");
         rc = FIT_EIDENT;
         goto out;
     }
     const fit_bg *bg = &r->bg;
-    double e = r->eng_mean > 0 ? r->eng_mean : 1;
-    snprintf(note, sizeof note, "newcomers speak on %.3g of days (BG/NBD rate Gamma(r %.3g, alpha %.3g) over %d members), as own posts, / engagement %.3g",
-             bg->r / bg->alpha, bg->r, bg->alpha, bg->units, e);
-    setv(r, "members.rate_mean", own_rate(bg->r / bg->alpha) / e, NAN, FIT_V_DERIVED, note);
-    setv(r, "members.rate_shape", bg->r > 100 ? 100 : bg->r < 0.01 ? 0.01 : bg->r, bg->se_r, FIT_V_FITTED, "BG/NBD r: gamma shape of the active-day rates");
-    snprintf(note, sizeof note, "BG/NBD a: after a day of speaking a member goes quiet for good with p ~ Beta(a, b), mean %.3g", bg->a / (bg->a + bg->b));
-    setv(r, "members.dropout_a", bg->a > 1e6 ? 1e6 : bg->a, bg->se_a, FIT_V_FITTED, note);
-    setv(r, "members.dropout_b", bg->b > 1e6 ? 1e6 : bg->b < 0.01 ? 0.01 : bg->b, bg->se_b, FIT_V_FITTED, "BG/NBD b");
+    double cap = 1e6;
+    snprintf(note, sizeof note, "BG/BB over %d members: a member speaks on a day with p ~ Beta(a, b), mean %.3g", bg->units,
+             bg->alpha / (bg->alpha + bg->beta));
+    setv(r, "members.activity_a", bg->alpha > cap ? cap : bg->alpha, bg->se_alpha, FIT_V_FITTED, note);
+    setv(r, "members.activity_b", bg->beta > cap ? cap : bg->beta, bg->se_beta, FIT_V_FITTED, "BG/BB");
+    snprintf(note, sizeof note, "BG/BB: each day a member goes quiet for good with probability ~ Beta(a, b), mean %.3g",
+             bg->gamma / (bg->gamma + bg->delta));
+    setv(r, "members.dropout_a", bg->gamma > cap ? cap : bg->gamma, bg->se_gamma, FIT_V_FITTED, note);
+    setv(r, "members.dropout_b", bg->delta > cap ? cap : bg->delta, bg->se_delta, FIT_V_FITTED, "BG/BB");
     setv(r, "members.first_post", 1, NAN, FIT_V_FIXED, "newcomers are counted when they first speak");
     r->new_speakers = newcomers / recent;
     snprintf(note, sizeof note, "%.0f members spoke for the first time in the last %d days (Poisson MLE; first speakers, not join notices)",

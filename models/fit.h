@@ -158,23 +158,25 @@ typedef struct fit_leave {
 } fit_leave;
 int fit_leaving(const fit_log *log, int64_t from, int64_t to, double eng_tau, double *npres, fit_leave *out);
 
-/* BG/NBD (Fader, Hardie and Lee 2005) on active days: member i spoke on
- * x[i] + 1 days, the last tx[i] days after its first, observed for T[i]
- * days from its first; while "alive" it speaks at a rate ~ Gamma(r, alpha)
- * (per day) and after each day it spoke goes quiet for good with a
- * probability ~ Beta(a, b).  Maximum likelihood (GSL nmsimplex2 over log
- * parameters, restarted), standard errors from the observed information by
- * central differences (NaN if singular).  Returns 0, or -1 (fewer than 5
- * members, no finite likelihood, ENOMEM). */
+/* BG/BB (Fader, Hardie and Shang 2010), the discrete-time sibling of the
+ * BG/NBD model (Fader, Hardie and Lee 2005), on active days: member i is
+ * observed for n[i] days after its first active day, active on x[i] of them,
+ * the last on day tx[i] (0: none).  While "alive" it is active on a day with
+ * probability p ~ Beta(alpha, beta); at the start of each day it goes quiet
+ * for good with probability theta ~ Beta(gamma, delta).  Maximum likelihood
+ * (GSL nmsimplex2 over log parameters, restarted; one term per distinct
+ * record), standard errors from the observed information by central
+ * differences (NaN if singular).  Returns 0, or -1 (fewer than 5 members, no
+ * finite likelihood, ENOMEM). */
 typedef struct fit_bg {
-    double r, alpha, a, b;
-    double se_r, se_alpha, se_a, se_b;
+    double alpha, beta, gamma, delta;
+    double se_alpha, se_beta, se_gamma, se_delta;
     double loglik;
     int units;
 } fit_bg;
-int fit_bgnbd(const double *x, const double *tx, const double *T, size_t n, fit_bg *out);
-/* P(still speaking | x, tx, T) under the fitted model (1 for x = 0). */
-double fit_bg_alive(const fit_bg *b, double x, double tx, double T);
+int fit_bgbb(const int *x, const int *tx, const int *n, size_t units, fit_bg *out);
+/* P(still alive on the day after the record) under the fitted model. */
+double fit_bg_alive(const fit_bg *b, int x, int tx, int n);
 
 /* Who carries a conversation, over the messages of [from, to) that follow
  * another within window_s seconds: *self the share by the previous

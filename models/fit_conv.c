@@ -1,6 +1,6 @@
 /* fit_conv.c -- the estimators of the second forecast model (fit.h):
- * silent attrition as in the BG/NBD model (Fader, Hardie and Lee 2005) on
- * members' active days, who carries a conversation (the author going on,
+ * silent attrition on members' active days as in the BG/BB model (Fader,
+ * Hardie and Shang 2010: the discrete-time sibling of BG/NBD), who carries a conversation (the author going on,
  * the recent speakers), and the day-to-day variation of a group's level.
  * fit_run (fit.c) calls them unless fit_opts.classic; docs/calibration.md
  * says what each estimates and why. */
@@ -15,79 +15,103 @@
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_sf_gamma.h>
 
-/* ---- BG/NBD -------------------------------------------------------------- */
+/* ---- BG/BB ---------------------------------------------------------------- */
+
+/* A member's record in days after its first active day ("birth"): n days
+ * observed after it, active on x of them, the last on day t_x (0: none). */
+typedef struct bg_rec {
+    int x, tx, n;
+    double count;  /* members with this record */
+} bg_rec;
 
 typedef struct bg_ctx {
-    const double *x, *tx, *T;
+    const bg_rec *r;
     size_t n;
 } bg_ctx;
 
-/* log-likelihood of one member (FHL 2005, eq. 6) */
-static double bg_ll1(double r, double al, double a, double b, double x, double tx, double T)
+/* log-likelihood of one record (Fader, Hardie and Shang 2010, eq. 5) */
+static double bg_ll1(double al, double be, double ga, double de, const bg_rec *q)
 {
-    double l1 = gsl_sf_lngamma(r + x) - gsl_sf_lngamma(r) + r * log(al);
-    double l2 = gsl_sf_lnbeta(a, b + x) - gsl_sf_lnbeta(a, b);
-    double l3 = -(r + x) * log(al + T);
-    if (x <= 0) return l1 + l2 + l3;
-    double l4 = log(a) - log(b + x - 1) - (r + x) * log(al + tx);
-    double mx = l3 > l4 ? l3 : l4;
-    return l1 + l2 + mx + log(exp(l3 - mx) + exp(l4 - mx));
+    double lb_ab = gsl_sf_lnbeta(al, be), lb_gd = gsl_sf_lnbeta(ga, de);
+    double t0 = gsl_sf_lnbeta(al + q->x, be + q->n - q->x) - lb_ab + gsl_sf_lnbeta(ga, de + q->n) - lb_gd, mx = t0;
+    int m = q->n - q->tx;
+    double terms[4096];
+    if (m > 4096) m = 4096;
+    for (int i = 0; i < m; i++) {
+        terms[i] = gsl_sf_lnbeta(al + q->x, be + q->tx - q->x + i) - lb_ab + gsl_sf_lnbeta(ga + 1, de + q->tx + i) - lb_gd;
+        if (terms[i] > mx) mx = terms[i];
+    }
+    double s = exp(t0 - mx);
+    for (int i = 0; i < m; i++) s += exp(terms[i] - mx);
+    return mx + log(s);
 }
 
 static double bg_nll(const double *th, const bg_ctx *c)
 {
-    double r = exp(th[0]), al = exp(th[1]), a = exp(th[2]), b = exp(th[3]), s = 0;
-    if (!(r < 1e6 && al < 1e8 && a < 1e6 && b < 1e6)) return GSL_POSINF;
-    for (size_t i = 0; i < c->n; i++) s += bg_ll1(r, al, a, b, c->x[i], c->tx[i], c->T[i]);
+    double al = exp(th[0]), be = exp(th[1]), ga = exp(th[2]), de = exp(th[3]), s = 0;
+    if (!(al > 1e-6 && be > 1e-6 && ga > 1e-6 && de > 1e-6 && al < 1e6 && be < 1e6 && ga < 1e6 && de < 1e6)) return GSL_POSINF;
+    for (size_t i = 0; i < c->n; i++) s += c->r[i].count * bg_ll1(al, be, ga, de, &c->r[i]);
     return isfinite(s) ? -s : GSL_POSINF;
 }
 
 static double bg_f(const gsl_vector *v, void *p) { return bg_nll(v->data, p); }
 
-int fit_bgnbd(const double *x, const double *tx, const double *T, size_t n, fit_bg *out)
+static int cmp_rec(const void *a, const void *b)
+{
+    const bg_rec *x = a, *y = b;
+    if (x->n != y->n) return x->n < y->n ? -1 : 1;
+    if (x->x != y->x) return x->x < y->x ? -1 : 1;
+    return (x->tx > y->tx) - (x->tx < y->tx);
+}
+
+int fit_bgbb(const int *x, const int *tx, const int *n, size_t units, fit_bg *out)
 {
     memset(out, 0, sizeof *out);
-    out->se_r = out->se_alpha = out->se_a = out->se_b = NAN;
-    if (n < 5) return -1;
-    bg_ctx c = {x, tx, T, n};
-    double sx = 0, sT = 0;
-    for (size_t i = 0; i < n; i++) { sx += x[i] + 1; sT += T[i]; }
-    /* start: rate at the mean active days per day, shape 1, dropout mean 0.2 */
-    double best[4] = {0, log(sT / sx > 0.1 ? sT / sx : 0.1), log(1.0), log(4.0)}, fbest = bg_nll(best, &c);
-    const gsl_multimin_fminimizer_type *ty = gsl_multimin_fminimizer_nmsimplex2;
-    gsl_multimin_fminimizer *mz = gsl_multimin_fminimizer_alloc(ty, 4);
-    gsl_vector *v = gsl_vector_alloc(4), *step = gsl_vector_alloc(4);
-    if (!mz || !v || !step) {
-        gsl_multimin_fminimizer_free(mz);
-        gsl_vector_free(v);
-        gsl_vector_free(step);
-        return -1;
+    out->se_alpha = out->se_beta = out->se_gamma = out->se_delta = NAN;
+    if (units < 5) return -1;
+    /* the likelihood depends on (x, t_x, n) only: one term per distinct record */
+    bg_rec *r = malloc(units * sizeof *r);
+    if (!r) return -1;
+    for (size_t i = 0; i < units; i++) r[i] = (bg_rec){x[i], tx[i], n[i], 1};
+    qsort(r, units, sizeof *r, cmp_rec);
+    size_t k = 0;
+    double sx = 0, sn = 0;
+    for (size_t i = 0; i < units; i++) {
+        sx += x[i];
+        sn += n[i];
+        if (k && !cmp_rec(&r[k - 1], &r[i])) r[k - 1].count += 1;
+        else r[k++] = r[i];
     }
+    bg_ctx c = {r, k};
+    double p0 = sn > 0 ? (sx + 0.5) / (sn + 1) : 0.5;
+    /* start: activity ~ Beta with mean p0 and concentration 2, dropout mean 1% a day */
+    double best[4] = {log(2 * p0), log(2 * (1 - p0)), log(0.5), log(50.0)}, fbest = bg_nll(best, &c);
+    gsl_multimin_fminimizer *mz = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 4);
+    gsl_vector *v = gsl_vector_alloc(4), *step = gsl_vector_alloc(4);
+    int rc = -1;
+    if (!mz || !v || !step) goto done;
     gsl_multimin_function fn = {bg_f, 4, &c};
-    /* two restarts of the simplex from the best point: Nelder-Mead stalls on ridges */
+    /* restarts of the simplex from the best point: Nelder-Mead stalls on ridges */
     for (int round = 0; round < 3; round++) {
-        for (int k = 0; k < 4; k++) gsl_vector_set(v, k, best[k]);
+        for (int j = 0; j < 4; j++) gsl_vector_set(v, j, best[j]);
         gsl_vector_set_all(step, round ? 0.3 : 1.0);
         if (gsl_multimin_fminimizer_set(mz, &fn, v, step) != GSL_SUCCESS) break;
-        for (int it = 0; it < 4000; it++) {
+        for (int it = 0; it < 3000; it++) {
             if (gsl_multimin_fminimizer_iterate(mz) != GSL_SUCCESS) break;
             if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz), 1e-7) == GSL_SUCCESS) break;
         }
         if (mz->fval < fbest) {
             fbest = mz->fval;
-            for (int k = 0; k < 4; k++) best[k] = gsl_vector_get(mz->x, k);
+            for (int j = 0; j < 4; j++) best[j] = gsl_vector_get(mz->x, j);
         }
     }
-    gsl_multimin_fminimizer_free(mz);
-    gsl_vector_free(v);
-    gsl_vector_free(step);
-    if (!isfinite(fbest)) return -1;
-    out->r = exp(best[0]);
-    out->alpha = exp(best[1]);
-    out->a = exp(best[2]);
-    out->b = exp(best[3]);
+    if (!isfinite(fbest)) goto done;
+    out->alpha = exp(best[0]);
+    out->beta = exp(best[1]);
+    out->gamma = exp(best[2]);
+    out->delta = exp(best[3]);
     out->loglik = -fbest;
-    out->units = (int)n;
+    out->units = (int)units;
     /* standard errors: the observed information in log parameters by
      * central differences, inverted (Cholesky), then the delta method */
     double H[16], h = 1e-4;
@@ -107,20 +131,30 @@ int fit_bgnbd(const double *x, const double *tx, const double *T, size_t n, fit_
     int ok = gsl_linalg_cholesky_decomp1(&Hm.matrix) == GSL_SUCCESS && gsl_linalg_cholesky_invert(&Hm.matrix) == GSL_SUCCESS;
     gsl_set_error_handler(old);
     if (ok) {
-        double est[4] = {out->r, out->alpha, out->a, out->b}, *se[4] = {&out->se_r, &out->se_alpha, &out->se_a, &out->se_b};
-        for (int k = 0; k < 4; k++) {
-            double var = gsl_matrix_get(&Hm.matrix, k, k);
-            *se[k] = var > 0 ? est[k] * sqrt(var) : NAN;
+        double est[4] = {out->alpha, out->beta, out->gamma, out->delta};
+        double *se[4] = {&out->se_alpha, &out->se_beta, &out->se_gamma, &out->se_delta};
+        for (int j = 0; j < 4; j++) {
+            double var = gsl_matrix_get(&Hm.matrix, j, j);
+            *se[j] = var > 0 ? est[j] * sqrt(var) : NAN;
         }
     }
-    return 0;
+    rc = 0;
+done:
+    gsl_multimin_fminimizer_free(mz);
+    gsl_vector_free(v);
+    gsl_vector_free(step);
+    free(r);
+    return rc;
 }
 
-double fit_bg_alive(const fit_bg *b, double x, double tx, double T)
+double fit_bg_alive(const fit_bg *b, int x, int tx, int n)
 {
-    if (x <= 0) return 1;
-    double lr = log(b->a) - log(b->b + x - 1) + (b->r + x) * (log(b->alpha + T) - log(b->alpha + tx));
-    return lr > 700 ? 0 : 1 / (1 + exp(lr));
+    bg_rec q = {x, tx, n, 1};
+    double l = bg_ll1(b->alpha, b->beta, b->gamma, b->delta, &q);
+    double a = gsl_sf_lnbeta(b->alpha + x, b->beta + n - x) - gsl_sf_lnbeta(b->alpha, b->beta) + gsl_sf_lnbeta(b->gamma, b->delta + n + 1) -
+               gsl_sf_lnbeta(b->gamma, b->delta);
+    double p = exp(a - l);
+    return p > 1 ? 1 : p < 0 ? 0 : p;
 }
 
 /* ---- who carries a conversation -------------------------------------------- */

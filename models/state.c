@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_sf_psi.h>
+
 void state_opts_init(state_opts *o)
 {
     o->eng_tau = 14;
@@ -28,6 +30,8 @@ void state_prior_from(const com_params *p, state_prior *out)
     out->branching = p->replies.branching;
     out->reply_shape = p->members.reply_shape;
     out->eng_mean = ea + eb > 0 ? ea / (ea + eb) : 0.5;
+    out->act_a = p->members.act_a;
+    out->act_b = p->members.act_b;
     out->drop_a = p->members.drop_a;
     out->drop_b = p->members.drop_b;
     for (int h = 0; h < 24; h++) out->daily[h] = h < p->cadence.daily.n ? p->cadence.daily.v[h] : 1;
@@ -154,7 +158,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
 
     /* Silent attrition (the second model, docs/calibration.md): active days
      * of each member over the history, BG/NBD at the prior's parameters */
-    int second = !o->classic && prior->drop_a > 0;
+    int second = !o->classic && prior->drop_a > 0 && prior->act_a > 0;
     int64_t W0 = o->from_ts > log->start_ts ? o->from_ts : log->start_ts;
     int nd = (int)((at_ts - W0) / 86400);
     if (second && !(sfirst = malloc(((size_t)nm + 1) * 3 * sizeof *sfirst))) { snprintf(err, errlen, "out of memory"); goto out; }
@@ -243,33 +247,38 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     for (int j = 0; j < n; j++)
         if (cm[j].role != ROLE_BOT && psum > 0) cm[j].reply *= esum2 / psum;
     if (second) {
-        /* who still speaks and how often: P(alive) and the rate posterior of
-         * BG/NBD, as own posts a day (1 - exp(-rate) = share of days) */
-        double r = prior->shape, q0 = -expm1(-prior->mean), al = q0 > 0 ? r / q0 : 1;
-        fit_bg bg = {r, al, prior->drop_a, prior->drop_b, NAN, NAN, NAN, NAN, 0, 0};
+        /* who still speaks and how often (BG/BB at the prior's parameters):
+         * P(alive), the posterior Beta of its daily activity p, turned into
+         * own posts a day -log(1 - p) as a gamma of the same mean and
+         * variance (digamma and trigamma of the Beta), and the posterior of
+         * its daily dropout given that it survived the days seen */
+        fit_bg bg = {prior->act_a, prior->act_b, prior->drop_a, prior->drop_b, NAN, NAN, NAN, NAN, 0, 0};
         info->rate_sum = 0;
         for (int j = 0; j < n; j++) {
             com_init_member *c = &cm[j];
             if (c->role == ROLE_BOT) continue;
-            int i = sl[j].idx;
-            double x = 0, T, ra = r;
+            int i = sl[j].idx, x = 0, days;
+            double a1 = prior->act_a, b1 = prior->act_b;
             if (d1[i] >= 0) {
                 x = na[i] - 1;
-                T = nd - d1[i];
-                c->gone = 1 - fit_bg_alive(&bg, x, dl[i] - d1[i], T);
-                ra = r + x;
-            } else {
+                days = nd - 1 - d1[i];
+                c->gone = 1 - fit_bg_alive(&bg, x, dl[i] - d1[i], days);
+                a1 += x;
+                b1 += days - x;
+            } else { /* present and silent all through the history: as if born at its start, never active since */
                 int64_t s0 = log->mem[i].joined_ts > W0 ? log->mem[i].joined_ts : W0;
-                T = (double)(at_ts - s0) / 86400;
-                if (T < 0) T = 0;
+                days = at_ts > s0 ? (int)((at_ts - s0) / 86400) : 0;
+                c->gone = 1 - fit_bg_alive(&bg, 0, 0, days);
+                b1 += days;
             }
-            double q = ra / (al + T), own = -log1p(-(q < 0.95 ? q : 0.95));
-            c->rate_a = ra;
-            c->rate_b = own > 0 ? ra / own : 1e9;
+            double mean = gsl_sf_psi(a1 + b1) - gsl_sf_psi(b1), var = gsl_sf_psi_1(b1) - gsl_sf_psi_1(a1 + b1);
+            if (!(var > 0)) var = mean * mean * 1e-6 + 1e-12;
+            c->rate_a = mean * mean / var;
+            c->rate_b = mean / var;
             c->drop_a = prior->drop_a;
-            c->drop_b = prior->drop_b + x;
-            info->rate_sum += (1 - c->gone) * own;
-            if (getenv("QS_DEBUG_STATE")) fprintf(stderr, "state %d x %.0f T %.0f tx %d gone %.3f own %.3f q %.3f\n", i, x, T, d1[i] >= 0 ? dl[i] - d1[i] : -1, c->gone, own, (1 - c->gone) * -expm1(-own));
+            c->drop_b = prior->drop_b + days;
+            info->rate_sum += (1 - c->gone) * mean;
+            if (getenv("QS_DEBUG_STATE")) fprintf(stderr, "state %d x %d n %d tx %d gone %.3f own %.3f q %.3f\n", i, x, days, d1[i] >= 0 ? dl[i] - d1[i] : -1, c->gone, mean, (1 - c->gone) * -expm1(-mean));
         }
     }
     ci->n = n;

@@ -30,7 +30,8 @@ typedef struct state_prior {
     double reply_shape;          /* members.reply_shape: gamma prior of reply propensities */
     double eng_mean;             /* mean of the engagement Beta (a newcomer's engagement) */
     double daily[24], weekly[7]; /* activity profile (any positive scale) */
-    double drop_a, drop_b;       /* members.dropout_a/b: silent attrition (drop_a 0: the first model) */
+    double act_a, act_b;         /* members.activity_a/b: Beta of the daily probability of speaking */
+    double drop_a, drop_b;       /* members.dropout_a/b: silent attrition (drop_a or act_a 0: the first model) */
 } state_prior;
 
 /* The prior of arm settings p: shape = members.rate_shape, mean =

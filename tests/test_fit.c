@@ -132,6 +132,15 @@ static fit_log *simulate_as(const scenario *sc, int unlinked)
 
 static fit_log *simulate(const scenario *sc) { return simulate_as(sc, 0); }
 
+/* The first model's estimators (fit_opts.classic): what these tests check. */
+static const fit_opts *classic_opts(void)
+{
+    static fit_opts o;
+    fit_opts_init(&o);
+    o.classic = 1;
+    return &o;
+}
+
 static void within(const char *what, double est, double se, double truth_v, double k)
 {
     ck_assert_msg(isfinite(est) && isfinite(se) && se > 0, "%s: estimate %g, se %g", what, est, se);
@@ -277,6 +286,7 @@ START_TEST(test_recover_settings)
     fit_result *r = malloc(sizeof *r);
     fit_opts o;
     fit_opts_init(&o);
+    o.classic = 1; /* the first model's estimators */
     char err[512];
     ck_assert_msg(fit_run(lg, &o, r, err, sizeof err) == 0, "%s", err);
     ck_assert_int_gt(r->messages, 20000);
@@ -302,7 +312,7 @@ START_TEST(test_recover_unlinked)
     fit_log *lg = simulate_as(sc, 1);
     fit_result *r = malloc(sizeof *r);
     char err[512];
-    ck_assert_msg(fit_run(lg, NULL, r, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(fit_run(lg, classic_opts(), r, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(r->replies_marked, 0);
     const com_params *p = &sc->arms[0].com;
     within("rate_mean (observed own posts/day)", r->rates.mean, r->rates.se_mean, p->members.rate_mean, 3);
@@ -385,7 +395,7 @@ START_TEST(test_churn)
     fit_log *lg = simulate(sc);
     fit_result *r = malloc(sizeof *r);
     char err[512];
-    ck_assert_msg(fit_run(lg, NULL, r, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(fit_run(lg, classic_opts(), r, err, sizeof err) == 0, "%s", err);
     const fit_value *j = fit_get(r, "joins.rate"), *l = fit_get(r, "members.leave_rate");
     within("joins.rate", j->v, j->se, 3.0, 3);
     /* a constant hazard fits at least as well as the proxy's: chosen, and
@@ -411,7 +421,7 @@ START_TEST(test_not_identified)
     /* too short: 5 days */
     scenario *sc = truth(5, 1, 100, 1.0, 0.3);
     fit_log *lg = simulate(sc);
-    ck_assert_int_eq(fit_run(lg, NULL, r, err, sizeof err), FIT_EIDENT);
+    ck_assert_int_eq(fit_run(lg, classic_opts(), r, err, sizeof err), FIT_EIDENT);
     ck_assert_msg(strstr(err, "setting \"cadence.weekly\"") && strstr(err, "5 day"), "%s", err);
     fit_log_free(lg);
     scen_free(sc);
@@ -419,18 +429,19 @@ START_TEST(test_not_identified)
     sc = truth(14, 1, 10, 0.2, 0.3);
     lg = simulate(sc);
     ck_assert_int_lt(lg->nmsg, 50);
-    ck_assert_int_eq(fit_run(lg, NULL, r, err, sizeof err), FIT_EIDENT);
+    ck_assert_int_eq(fit_run(lg, classic_opts(), r, err, sizeof err), FIT_EIDENT);
     ck_assert_msg(strstr(err, "setting \"members.rate_mean\"") && strstr(err, "at least 50"), "%s", err);
     fit_log_free(lg);
     scen_free(sc);
     /* no reply structure: branching 0 */
     sc = truth(28, 2, 200, 1.0, 0.0);
     lg = simulate(sc);
-    ck_assert_int_eq(fit_run(lg, NULL, r, err, sizeof err), FIT_EIDENT);
+    ck_assert_int_eq(fit_run(lg, classic_opts(), r, err, sizeof err), FIT_EIDENT);
     ck_assert_msg(strstr(err, "setting \"replies.decay\"") && strstr(err, "no reply structure"), "%s", err);
     /* --partial: the model's default for the delay, noted */
     fit_opts o;
     fit_opts_init(&o);
+    o.classic = 1; /* the first model's estimators */
     o.partial = 1;
     ck_assert_msg(fit_run(lg, &o, r, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(fit_get(r, "replies.decay")->kind, FIT_V_DEFAULT);
@@ -449,7 +460,7 @@ START_TEST(test_scenario_file)
     fit_log *lg = simulate(sc);
     fit_result *r = malloc(sizeof *r);
     char err[1024], path[600];
-    ck_assert_msg(fit_run(lg, NULL, r, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(fit_run(lg, classic_opts(), r, err, sizeof err) == 0, "%s", err);
     tmp_path(path, sizeof path, "scen");
     FILE *f = fopen(path, "w");
     ck_assert_int_eq(fit_write_scenario(r, lg, "test \"log\"", 14, f), 0);
