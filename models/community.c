@@ -57,6 +57,41 @@ const opt_row com_core_opts[] = {
     ROW_END,
 };
 
+int com_open_day(const double *w, int wd)
+{
+    double m = 0;
+    for (int k = 0; k < 7; k++) m += w[k] / 7;
+    return m > 0 && w[wd] / m >= COM_OPEN_DAY;
+}
+
+double com_own_rate(double p, const double *w)
+{
+    double m = 0, r[7];
+    int n = 0;
+    for (int k = 0; k < 7; k++) m += w[k] / 7;
+    if (!(p > 0) || !(m > 0)) return 0;
+    for (int k = 0; k < 7; k++)
+        if (w[k] / m >= COM_OPEN_DAY) r[n++] = w[k] / m;
+    if (p > 0.99) p = 0.99;
+    /* the share reached at rate x: increasing and concave in x; bisection on
+     * x in (0, hi] with hi doubled until it is passed */
+    double lo = 0, hi = -log1p(-p);
+    for (;;) {
+        double s = 0;
+        for (int k = 0; k < n; k++) s += -expm1(-hi * r[k]) / n;
+        if (s >= p || hi > 1e6) break;
+        lo = hi;
+        hi *= 2;
+    }
+    for (int it = 0; it < 60; it++) {
+        double mid = 0.5 * (lo + hi), s = 0;
+        for (int k = 0; k < n; k++) s += -expm1(-mid * r[k]) / n;
+        if (s < p) lo = mid;
+        else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
 int com_tables(com_params *p, opt_table *out, int max)
 {
     const opt_row *rows[] = {com_core_opts, talk_opts, roles_opts, content_opts, op_opts,
@@ -472,9 +507,9 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
     m->n++;
     const com_params *p = &m->p;
     gsl_rng *r = com_scratch(m, FAM_ATTR, (uint32_t)i, 0);
-    if (p->members.act_a > 0) { /* a share p of days: own posts Poisson(-log(1 - p)) a day, at the mean engagement */
+    if (p->members.act_a > 0) { /* speaks on a share q of the open days, at the mean engagement */
         double q = gsl_ran_beta(r, p->members.act_a, p->members.act_b), em = p->members.eng_a / (p->members.eng_a + p->members.eng_b);
-        x->rate = -log1p(-(q < 0.99 ? q : 0.99)) / (em > 1e-6 ? em : 1e-6);
+        x->rate = com_own_rate(q, p->cadence.weekly.v) / (em > 1e-6 ? em : 1e-6);
     } else
         x->rate = gsl_ran_gamma(r, p->members.rate_shape, p->members.rate_mean / p->members.rate_shape);
     x->eng = gsl_ran_beta(r, p->members.eng_a, p->members.eng_b);
@@ -775,6 +810,7 @@ void com_go_quiet(com_t *m, int i)
 
 static void attrition_day(com_t *m, int64_t day)
 {
+    if (!com_open_day(m->p.cadence.weekly.v, (int)(((day + m->cal->start_wday) % 7 + 7) % 7))) return; /* a day the group rests */
     for (int i = 0; i < m->n; i++) {
         member *x = &m->mem[i];
         if (x->drop_p <= 0 || x->state == ST_LEFT || x->rate <= 0) continue;

@@ -307,6 +307,18 @@ int com_tables(com_params *p, opt_table *out, int max);
  * or -1 with `setting "x": reason` in err. */
 int com_validate(const com_params *p, char *err, size_t errlen);
 
+/* Silent attrition and activity (members.activity_*, members.dropout_*)
+ * count days on which the group talks at all: weekdays whose relative
+ * activity (cadence.weekly over its mean) is at least COM_OPEN_DAY. */
+#define COM_OPEN_DAY 0.05
+/* 1 if weekday wd (0 = Monday) is such a day under the weekly profile w[7]. */
+int com_open_day(const double *w, int wd);
+/* The own posts a day (averaged over the week) at which a member speaks on
+ * a share p of the open days: with Poisson posts at rate x w[wd] / mean(w),
+ * the mean over open weekdays of 1 - exp(-rate w / mean w) is p.  p is
+ * capped at 0.99 of what any rate reaches; 0 for p <= 0. */
+double com_own_rate(double p, const double *w);
+
 typedef struct com com_t;
 
 /* Create the model on engine `sim`, calendar `c`, streams (seed, rep),

@@ -5,6 +5,8 @@
  * approximations: docs/calibration.md. */
 #include "fit.h"
 
+#include "community.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1058,9 +1060,6 @@ static fit_value *setv(fit_result *r, const char *path, double v, double se, int
     return x;
 }
 
-/* Own posts a day of a member speaking on a share q of days: the model's own
- * posts are Poisson, so q = 1 - exp(-rate) (q capped at 0.95). */
-static double own_rate(double q) { return -log1p(-(q < 0.95 ? q : 0.95)); }
 
 /* The second forecast model (docs/calibration.md, "Silent attrition and
  * conversations"): who speaks is each member's share of active days, going
@@ -1072,13 +1071,18 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
 {
     int nm = log->nmem, nd = w->nd;
     int *d1 = malloc(((size_t)nm + 1) * sizeof *d1), *dl = malloc(((size_t)nm + 1) * sizeof *dl), *na = calloc((size_t)nm + 1, sizeof *na);
-    int *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx);
+    int *lastday = malloc(((size_t)nm + 1) * sizeof *lastday);
+    int *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx), *oi = malloc(((size_t)nd + 1) * sizeof *oi);
     double *A = calloc((size_t)nd + 1, sizeof *A), *wk = malloc(((size_t)nd + 1) * sizeof *wk);
     unsigned char *seen = calloc((size_t)nm + 1, 1);
     int rc = -1;
     char note[240];
-    if (!d1 || !dl || !na || !bx || !A || !wk || !seen) { snprintf(err, errlen, "out of memory"); goto out; }
-    for (int i = 0; i < nm; i++) d1[i] = dl[i] = -1;
+    if (!d1 || !dl || !na || !lastday || !bx || !oi || !A || !wk || !seen) { snprintf(err, errlen, "out of memory"); goto out; }
+    /* BG/BB counts the days the group talks at all (com_open_day): oi[d] =
+     * open days before day d; na and dl count open days only */
+    oi[0] = 0;
+    for (int d = 0; d < nd; d++) oi[d + 1] = oi[d] + com_open_day(r->weekly, win_wd(w, d));
+    for (int i = 0; i < nm; i++) d1[i] = dl[i] = lastday[i] = -1;
     /* members seen before the window are not newcomers */
     for (int64_t k = 0; k < first; k++) seen[log->msg[k].mem] = 1;
     int recent = nd < 28 ? nd : 28;
@@ -1092,7 +1096,8 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
             d1[i] = d;
             if (!seen[i] && d >= nd - recent) newcomers += 1;
         }
-        if (dl[i] != d) { dl[i] = d; na[i]++; A[d] += 1; }
+        if (dl[i] != d && oi[d + 1] > oi[d]) { dl[i] = d; na[i]++; }
+        if (d != lastday[i]) { lastday[i] = d; A[d] += 1; }
     }
     size_t n = 0;
     double own = 0;
@@ -1104,11 +1109,15 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         int end = nd;
         const fit_member *mb = &log->mem[i];
         if (mb->left_ts >= w->from && mb->left_ts < w->to) end = win_day(w, mb->left_ts);
-        if (end <= dl[i]) end = dl[i] + 1;
-        bx[n] = na[i] - 1;
-        bx[nm + 1 + n] = dl[i] - d1[i];
-        bx[2 * (nm + 1) + n] = end - 1 - d1[i];
-        own += own_rate((double)na[i] / (end - d1[i])) * (end - d1[i]);
+        if (end <= d1[i]) end = d1[i] + 1;
+        int b = oi[d1[i]], x = na[i] > 0 ? na[i] - 1 : 0, tx = dl[i] >= 0 ? oi[dl[i]] - b : 0, nn = oi[end] - 1 - b;
+        if (tx < 0) tx = 0;
+        if (nn < tx) nn = tx;
+        if (x > nn) x = nn;
+        bx[n] = x;
+        bx[nm + 1 + n] = tx;
+        bx[2 * (nm + 1) + n] = nn;
+        own += com_own_rate((double)(x + 1) / (nn + 1), r->weekly) * (end - d1[i]);
         n++;
     }
     if (fit_bgbb(bx, bx + nm + 1, bx + 2 * (nm + 1), n, &r->bg) != 0) {
@@ -1159,7 +1168,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     r->day_cv = fit_day_cv(A, wk, nd);
     rc = 0;
 out:
-    free(d1); free(dl); free(na); free(bx); free(A); free(wk); free(seen);
+    free(d1); free(dl); free(na); free(lastday); free(bx); free(oi); free(A); free(wk); free(seen);
     return rc;
 }
 

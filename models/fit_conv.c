@@ -29,29 +29,35 @@ typedef struct bg_ctx {
     size_t n;
 } bg_ctx;
 
-/* log-likelihood of one record (Fader, Hardie and Shang 2010, eq. 5) */
+/* log-likelihood of one record (Fader, Hardie and Shang 2010, eq. 5):
+ *   B(al+x, be+n-x) B(ga, de+n) + sum_{i<n-tx} B(al+x, be+tx-x+i) B(ga+1, de+tx+i),
+ * over B(al, be) B(ga, de).  The sum's terms by the recurrence
+ * B(a, b+1) = B(a, b) b / (a + b): two log-beta calls per record. */
 static double bg_ll1(double al, double be, double ga, double de, const bg_rec *q)
 {
-    double lb_ab = gsl_sf_lnbeta(al, be), lb_gd = gsl_sf_lnbeta(ga, de);
-    double t0 = gsl_sf_lnbeta(al + q->x, be + q->n - q->x) - lb_ab + gsl_sf_lnbeta(ga, de + q->n) - lb_gd, mx = t0;
+    double lb = gsl_sf_lnbeta(al, be) + gsl_sf_lnbeta(ga, de);
+    double t0 = gsl_sf_lnbeta(al + q->x, be + q->n - q->x) + gsl_sf_lnbeta(ga, de + q->n) - lb;
     int m = q->n - q->tx;
-    double terms[4096];
-    if (m > 4096) m = 4096;
-    for (int i = 0; i < m; i++) {
-        terms[i] = gsl_sf_lnbeta(al + q->x, be + q->tx - q->x + i) - lb_ab + gsl_sf_lnbeta(ga + 1, de + q->tx + i) - lb_gd;
-        if (terms[i] > mx) mx = terms[i];
+    if (m <= 0) return t0;
+    double b1 = be + q->tx - q->x, d1 = de + q->tx;
+    double l1 = gsl_sf_lnbeta(al + q->x, b1) + gsl_sf_lnbeta(ga + 1, d1) - lb;
+    /* sum of the terms relative to the first, then log-sum with t0 */
+    double s = 1, term = 1;
+    for (int i = 1; i < m; i++) {
+        double bb = b1 + i - 1, dd = d1 + i - 1;
+        term *= bb / (al + q->x + bb) * dd / (ga + 1 + dd);
+        s += term;
     }
-    double s = exp(t0 - mx);
-    for (int i = 0; i < m; i++) s += exp(terms[i] - mx);
-    return mx + log(s);
+    double ls = l1 + log(s), mx = ls > t0 ? ls : t0;
+    return mx + log(exp(ls - mx) + exp(t0 - mx));
 }
 
 static double bg_nll(const double *th, const bg_ctx *c)
 {
     double al = exp(th[0]), be = exp(th[1]), ga = exp(th[2]), de = exp(th[3]), s = 0;
-    if (!(al > 1e-6 && be > 1e-6 && ga > 1e-6 && de > 1e-6 && al < 1e6 && be < 1e6 && ga < 1e6 && de < 1e6)) return GSL_POSINF;
+    if (!(al > 1e-6 && be > 1e-6 && ga > 1e-6 && de > 1e-6 && al < 1e6 && be < 1e6 && ga < 1e6 && de < 1e6)) return 1e300; /* finite: the simplex refuses non-finite values */
     for (size_t i = 0; i < c->n; i++) s += c->r[i].count * bg_ll1(al, be, ga, de, &c->r[i]);
-    return isfinite(s) ? -s : GSL_POSINF;
+    return isfinite(s) ? -s : 1e300;
 }
 
 static double bg_f(const gsl_vector *v, void *p) { return bg_nll(v->data, p); }
@@ -105,7 +111,7 @@ int fit_bgbb(const int *x, const int *tx, const int *n, size_t units, fit_bg *ou
             for (int j = 0; j < 4; j++) best[j] = gsl_vector_get(mz->x, j);
         }
     }
-    if (!isfinite(fbest)) goto done;
+    if (!(fbest < 1e300)) goto done;
     out->alpha = exp(best[0]);
     out->beta = exp(best[1]);
     out->gamma = exp(best[2]);

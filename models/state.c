@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_sf_psi.h>
 
 void state_opts_init(state_opts *o)
 {
@@ -161,8 +160,19 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     int second = !o->classic && prior->drop_a > 0 && prior->act_a > 0;
     int64_t W0 = o->from_ts > log->start_ts ? o->from_ts : log->start_ts;
     int nd = (int)((at_ts - W0) / 86400);
-    if (second && !(sfirst = malloc(((size_t)nm + 1) * 3 * sizeof *sfirst))) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (second && !(sfirst = malloc(((size_t)nm + 1) * 3 * sizeof *sfirst + ((size_t)nd + 2) * sizeof *sfirst))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
     int *d1 = sfirst, *dl = sfirst ? sfirst + nm + 1 : NULL, *na = sfirst ? sfirst + 2 * (nm + 1) : NULL;
+    /* the days the group talks at all (com_open_day), as calibrate counts
+     * them: oi[d] = open days before day d of the history */
+    int *oi = sfirst ? sfirst + 3 * (nm + 1) : NULL;
+    if (second) {
+        int64_t D0 = eday(W0, off);
+        oi[0] = 0;
+        for (int d = 0; d < nd; d++) oi[d + 1] = oi[d] + com_open_day(prior->weekly, (int)(((D0 + d + 3) % 7 + 7) % 7));
+    }
     unsigned char *spoke_after = NULL;
     if (second) {
         if (!(spoke_before = calloc((size_t)nm + 1, 2))) { snprintf(err, errlen, "out of memory"); goto out; }
@@ -174,8 +184,9 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
             spoke_before[x->mem] = 1;
             if (x->ts < W0) continue;
             int d = (int)((x->ts - W0) / 86400);
+            if (d >= nd) continue;
             if (d1[x->mem] < 0) d1[x->mem] = d;
-            if (dl[x->mem] != d) { dl[x->mem] = d; na[x->mem]++; }
+            if (dl[x->mem] != d && oi[d + 1] > oi[d]) { dl[x->mem] = d; na[x->mem]++; }
         }
     }
 
@@ -260,25 +271,35 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
             int i = sl[j].idx, x = 0, days;
             double a1 = prior->act_a, b1 = prior->act_b;
             if (d1[i] >= 0) {
-                x = na[i] - 1;
-                days = nd - 1 - d1[i];
-                c->gone = 1 - fit_bg_alive(&bg, x, dl[i] - d1[i], days);
+                int b = oi[d1[i]], tx = dl[i] >= 0 ? oi[dl[i]] - b : 0;
+                x = na[i] > 0 ? na[i] - 1 : 0;
+                days = oi[nd] - 1 - b;
+                if (tx < 0) tx = 0;
+                if (days < tx) days = tx;
+                if (x > days) x = days;
+                c->gone = 1 - fit_bg_alive(&bg, x, tx, days);
                 a1 += x;
                 b1 += days - x;
             } else { /* present and silent all through the history: as if born at its start, never active since */
                 int64_t s0 = log->mem[i].joined_ts > W0 ? log->mem[i].joined_ts : W0;
-                days = at_ts > s0 ? (int)((at_ts - s0) / 86400) : 0;
+                int d0 = at_ts > s0 ? (int)((s0 - W0) / 86400) : nd;
+                days = oi[nd] - oi[d0 < 0 ? 0 : d0 > nd ? nd : d0];
                 c->gone = 1 - fit_bg_alive(&bg, 0, 0, days);
                 b1 += days;
             }
-            double mean = gsl_sf_psi(a1 + b1) - gsl_sf_psi(b1), var = gsl_sf_psi_1(b1) - gsl_sf_psi_1(a1 + b1);
+            /* own posts a day: the rate at which it speaks on a share p of the
+             * open days (com_own_rate), its gamma by the delta method from
+             * the Beta posterior of p */
+            double pm = a1 / (a1 + b1), pv = a1 * b1 / ((a1 + b1) * (a1 + b1) * (a1 + b1 + 1));
+            double mean = com_own_rate(pm, prior->weekly), h = pm * 1e-4 + 1e-9;
+            double slope = (com_own_rate(pm + h, prior->weekly) - com_own_rate(pm - h > 0 ? pm - h : 0, prior->weekly)) / (pm - h > 0 ? 2 * h : pm + h);
+            double var = slope * slope * pv;
             if (!(var > 0)) var = mean * mean * 1e-6 + 1e-12;
             c->rate_a = mean * mean / var;
             c->rate_b = mean / var;
             c->drop_a = prior->drop_a;
             c->drop_b = prior->drop_b + days;
             info->rate_sum += (1 - c->gone) * mean;
-            if (getenv("QS_DEBUG_STATE")) fprintf(stderr, "state %d x %d n %d tx %d gone %.3f own %.3f q %.3f\n", i, x, days, d1[i] >= 0 ? dl[i] - d1[i] : -1, c->gone, mean, (1 - c->gone) * -expm1(-mean));
         }
     }
     ci->n = n;

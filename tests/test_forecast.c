@@ -315,7 +315,9 @@ START_TEST(test_backtest)
     snprintf(cmd, sizeof cmd, "'%s' backtest --live '%s/log/results.db' --at 2026-03-02 --days 14 --reps 10 > '%s'", qs_bin(), dir, out);
     ck_assert_int_eq(sh(cmd), 0);
     j = slurp(out);
-    ck_assert_msg(strstr(j, "model (median of runs)") && strstr(j, "last week repeated") && strstr(j, "exp. decay"), "%s", j);
+    ck_assert_msg(strstr(j, "qunsim (median of runs)") && strstr(j, "last week repeated") && strstr(j, "exponential decay") &&
+                      strstr(j, "Holt-Winters"),
+                  "%s", j);
     free(j);
     cleanup();
 }
@@ -373,6 +375,94 @@ START_TEST(test_calibrate_forecast)
 }
 END_TEST
 
+
+/* With the second model's mechanisms off (--classic: the first model's
+ * calibration and state) the forecast is today's, bit for bit: the daily
+ * median and band of a backtest equal those qunsim 0.1 printed for the
+ * same log (tests/golden/backtest_classic.txt, written by that release). */
+START_TEST(test_classic_golden)
+{
+    make_log();
+    char cmd[2400], out[700];
+    snprintf(out, sizeof out, "%s/bt.json", dir);
+    snprintf(cmd, sizeof cmd,
+             "'%s' backtest --live '%s/log/results.db' --at 2026-03-02 --days 21 --reps 20 --threads 2 --classic --format json > '%s'",
+             qs_bin(), dir, out);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    char *j = slurp(out), *g = slurp("tests/golden/backtest_classic.txt");
+    ck_assert_ptr_nonnull(g);
+    const char *keys[6] = {"\"dau_median\"", "\"dau_lo90\"", "\"dau_hi90\"", "\"messages_median\"", "\"messages_lo90\"", "\"messages_hi90\""};
+    char line[400];
+    const char *gp = g, *jp = strstr(j, "\"daily\"");
+    ck_assert_ptr_nonnull(jp);
+    int days = 0;
+    for (const char *nl; (nl = strchr(gp, '\n')); gp = nl + 1) {
+        if (*gp == '#') continue;
+        size_t len = 0;
+        line[0] = 0;
+        for (int k = 0; k < 6; k++) {
+            const char *at = strstr(jp, keys[k]);
+            ck_assert_msg(at != NULL, "day %d: %s missing", days, keys[k]);
+            double v = strtod(at + strlen(keys[k]) + 1, NULL);
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s%.6g", k ? " " : "", v);
+            if (k == 5) jp = at + 1;
+        }
+        ck_assert_msg(strncmp(line, gp, (size_t)(nl - gp)) == 0 && (size_t)(nl - gp) == len, "day %d: %s, qunsim 0.1: %.*s", days, line,
+                      (int)(nl - gp), gp);
+        days++;
+    }
+    ck_assert_int_eq(days, 21);
+    free(j);
+    free(g);
+    cleanup();
+}
+END_TEST
+
+/* The working-week group of the issue: 30 members with gamma rates posting
+ * 09:00-17:00 on weekdays only, 0-3 replies within minutes, 91 days.  The
+ * first model failed to calibrate it ("replies.branching: cannot be
+ * identified"); now the 63 days before day 63 calibrate, forecast 28 days,
+ * and beat last week repeated on daily active speakers. */
+static const char *week_cfg =
+    "scenario = { name = \"office\"; start = \"2026-01-05\"; days = 91; seed = 5; reps = 1; events = true; };\n"
+    "group = { size = 30; admins = 1; };\n"
+    "members = { rate_mean = 2.0; rate_shape = 1.5; engagement_a = 1000000.0; engagement_b = 0.01; engagement_tau = 1e9;\n"
+    "  belonging_tau = 1e9; leave_rate = 0.0; question_share = 0.05; mute_rate = 0.0; overload_leave = 0.0; silent_below = 0.0; };\n"
+    "cadence = { daily = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];\n"
+    "  weekly = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]; };\n"
+    "replies = { branching = 0.5; decay = 2.0; boost = 0.0; responder_boost = 0.0; };\n"
+    "questions = { answer_rate = 0.0; boost = 0.0; };\n"
+    "roles = { welcome_prob = 0.0; };\n"
+    "operator = { hours = []; types = []; };\n"
+    "joins = { rate = 0.0; };\n"
+    "arms = ( { name = \"baseline\"; } );\n";
+
+START_TEST(test_working_week)
+{
+    snprintf(dir, sizeof dir, "%s/test_forecast.XXXXXX", tmp_base());
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[700], cmd[2400], out[700];
+    snprintf(path, sizeof path, "%s/office.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fputs(week_cfg, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --reps 1 --out '%s/log' --quiet --no-plot > /dev/null", qs_bin(), path, dir);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    /* day 63 is 2026-03-09 */
+    snprintf(out, sizeof out, "%s/bt.json", dir);
+    snprintf(cmd, sizeof cmd, "'%s' backtest --live '%s/log/results.db' --at 2026-03-09 --days 28 --history 63d --reps 60 --threads 2 --format json > '%s'",
+             qs_bin(), dir, out);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    char *j = slurp(out);
+    const char *lw = strstr(j, "\"last_week\"");
+    ck_assert_ptr_nonnull(lw);
+    double m = json_number(j, "dau_mape"), l = json_number(lw, "dau_mape");
+    ck_assert_msg(m < l, "dau MAPE qunsim %g, last week repeated %g\n%s", m, l, j);
+    free(j);
+    cleanup();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("forecast");
@@ -382,6 +472,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_hook_rates);
     tcase_add_test(tc, test_backtest);
     tcase_add_test(tc, test_calibrate_forecast);
+    tcase_add_test(tc, test_classic_golden);
+    tcase_add_test(tc, test_working_week);
     suite_add_tcase(s, tc);
     return s;
 }
