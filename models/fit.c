@@ -1063,7 +1063,7 @@ static fit_value *setv(fit_result *r, const char *path, double v, double se, int
 
 /* The second forecast model (docs/calibration.md, "Silent attrition and
  * conversations"): who speaks is each member's share of active days, going
- * quiet for good as in BG/NBD; how much is the conversation its posts
+ * quiet for good as in BG/BB; how much is the conversation its posts
  * start, carried by their author and the recent speakers; the group's level
  * varies from day to day.  Overrides the classic values it replaces. */
 static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t last, int hk_failed, fit_result *r, char *err,

@@ -1,7 +1,8 @@
 /* fit_conv.c -- the estimators of the second forecast model (fit.h):
  * silent attrition on members' active days as in the BG/BB model (Fader,
- * Hardie and Shang 2010: the discrete-time sibling of BG/NBD), who carries a conversation (the author going on,
- * the recent speakers), and the day-to-day variation of a group's level.
+ * Hardie and Shang 2010: the discrete-time sibling of BG/NBD), who carries
+ * a conversation (the author going on, the recent speakers), and the
+ * day-to-day variation of a group's level.
  * fit_run (fit.c) calls them unless fit_opts.classic; docs/calibration.md
  * says what each estimates and why. */
 #include "fit.h"

@@ -156,7 +156,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     double rshape = prior->reply_shape > 0 ? prior->reply_shape : 1, rmean = Esum > 0 && Rsum > 0 ? Rsum / Esum : 1;
 
     /* Silent attrition (the second model, docs/calibration.md): active days
-     * of each member over the history, BG/NBD at the prior's parameters */
+     * of each member over the history, BG/BB at the prior's parameters */
     int second = !o->classic && prior->drop_a > 0 && prior->act_a > 0;
     int64_t W0 = o->from_ts > log->start_ts ? o->from_ts : log->start_ts;
     int nd = (int)((at_ts - W0) / 86400);
