@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_fit.h>
 #include <gsl/gsl_multimin.h>
+#include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -24,8 +24,12 @@
 #define EXP_CAP 3.0     /* exp_decay never forecasts above 3 x the largest day of its window */
 #define HW_NPAR 12      /* alpha, beta, gamma, phi, l0, b0 and 6 free seasonal states: the residual df */
 #define HW_MIN_KNOWN 14 /* two weeks of known days: the initial states need them */
+#define BOOT_B 200      /* bootstrap paths per Holt-Winters band: 5%/95% quantiles from 200 */
+#define BOOT_SEED 20060101ul /* fixed: a band is a function of the history alone */
 #define PHI_LO 0.8
 #define PHI_HI 0.98
+#define NM_MAXIT 1000  /* Nelder-Mead iterations per start */
+#define NM_SIZE 1e-5   /* simplex size (logit scale) at which it stops */
 #define P_EPS 1e-4      /* keeps alpha, beta*, gamma* off 0 and 1, where the model degenerates */
 
 static const char *const names[BL_N] = {"last_week", "weekday_mean4", "flat28", "exp_decay", "holt_winters"};
@@ -152,7 +156,9 @@ typedef struct hw_data {
     double l0, b0, s0[M]; /* initial states; s0[w] is the seasonal for days t with t % 7 == w */
 } hw_data;
 
-static double logistic(double x) { return 1 / (1 + exp(-x)); }
+/* Clamped at +-12 (logistic 6e-6 from the ends, inside the P_EPS margin anyway): past it the
+ * surface is flat, so a simplex chasing a bound contracts and stops instead of marching off. */
+static double logistic(double x) { return 1 / (1 + exp(-(x > 12 ? 12 : x < -12 ? -12 : x))); }
 static double logit(double p) { return log(p / (1 - p)); }
 
 /* The bounded parameterisation: any real x maps into the usual admissible region
@@ -168,7 +174,8 @@ static void unpack(const gsl_vector *x, double p[4])
 
 /* Run the filter over the data: SSE of one-step errors over the known days, final states. An
  * unknown day advances the states with a zero error (the forecast stands in for it). */
-static double hw_run(const hw_data *d, const double p[4], int *nobs, double *l_out, double *b_out, double s_out[M])
+static double hw_run(const hw_data *d, const double p[4], int *nobs, double *l_out, double *b_out, double s_out[M],
+                     double *res)
 {
     double a = p[0], be = p[1], g = p[2], phi = p[3];
     double l = d->l0, b = d->b0, s[M], sse = 0;
@@ -177,7 +184,11 @@ static double hw_run(const hw_data *d, const double p[4], int *nobs, double *l_o
     for (int t = 0; t < d->n; t++) {
         double yhat = l + phi * b + s[t % M];
         double e = isfinite(d->y[t]) ? d->y[t] - yhat : 0;
-        if (isfinite(d->y[t])) { sse += e * e; k++; }
+        if (isfinite(d->y[t])) {
+            sse += e * e;
+            if (res) res[k] = e;
+            k++;
+        }
         l = l + phi * b + a * e;
         b = phi * b + be * e;
         s[t % M] += g * e;
@@ -193,7 +204,7 @@ static double hw_objective(const gsl_vector *x, void *vd)
 {
     double p[4];
     unpack(x, p);
-    double sse = hw_run(vd, p, NULL, NULL, NULL, NULL);
+    double sse = hw_run(vd, p, NULL, NULL, NULL, NULL, NULL);
     return isfinite(sse) ? sse : 1e300; /* keeps the simplex away from overflow instead of stalling */
 }
 
@@ -237,12 +248,67 @@ static double nm_run(gsl_multimin_fminimizer *mm, gsl_multimin_function *fn, gsl
 {
     gsl_vector_set_all(step, 1.0);
     if (gsl_multimin_fminimizer_set(mm, fn, x, step) != GSL_SUCCESS) return INFINITY;
-    for (int it = 0; it < 2000; it++) {
+    /* Stop on a small simplex, or when 20 iterations gained less than 1e-9 of the SSE: a simplex
+     * lying along a flat direction (a parameter at its bound) never gets small. */
+    double fcheck = fn->f(x, fn->params); /* the minimiser's own minimum is unset until an iteration */
+    for (int it = 1; it <= NM_MAXIT; it++) {
         if (gsl_multimin_fminimizer_iterate(mm) != GSL_SUCCESS) break;
-        if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mm), 1e-7) == GSL_SUCCESS) break;
+        if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mm), NM_SIZE) == GSL_SUCCESS) break;
+        if (it % 20 == 0) {
+            double f = gsl_multimin_fminimizer_minimum(mm);
+            if (fcheck - f <= 1e-9 * fabs(fcheck)) break;
+            fcheck = f;
+        }
     }
     gsl_vector_memcpy(x, gsl_multimin_fminimizer_x(mm));
     return gsl_multimin_fminimizer_minimum(mm);
+}
+
+/* The minimiser and its vectors, allocated once per forecast (the bootstrap refits many times). */
+typedef struct hw_opt {
+    gsl_multimin_fminimizer *mm;
+    gsl_vector *x, *step, *best;
+} hw_opt;
+
+static void hw_opt_close(hw_opt *o)
+{
+    gsl_multimin_fminimizer_free(o->mm);
+    gsl_vector_free(o->x), gsl_vector_free(o->step), gsl_vector_free(o->best);
+}
+
+static int hw_opt_open(hw_opt *o)
+{
+    o->mm = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 4);
+    o->x = gsl_vector_alloc(4), o->step = gsl_vector_alloc(4), o->best = gsl_vector_alloc(4);
+    if (o->mm && o->x && o->step && o->best) return 0;
+    hw_opt_close(o);
+    return -1;
+}
+
+/* The parameters minimising the one-step SSE of d (initial states already set). Bootstrap refits
+ * use the same fixed starts: starting them at the original estimate measurably narrowed the
+ * parameter spread and the band (coverage 0.861 -> 0.851 on the test's simulated series). */
+static void hw_optimise(hw_opt *o, hw_data *d, double p[4])
+{
+    gsl_multimin_function fn = {hw_objective, 4, d};
+    /* Two fixed starts (a smooth and a reactive model) and a restart from the better one: the
+     * simplex can collapse early on a flat SSE surface, and a restart is the usual remedy. */
+    static const double starts[2][4] = {{0.2, 0.02, 0.08, 0.9}, {0.6, 0.03, 0.12, 0.95}};
+    double fbest = INFINITY;
+    gsl_vector_set_all(o->best, 0);
+    for (int s = 0; s < 2; s++) {
+        const double *st = starts[s];
+        double span = 1 - 2 * P_EPS;
+        gsl_vector_set(o->x, 0, logit((st[0] - P_EPS) / span));
+        gsl_vector_set(o->x, 1, logit((st[1] / st[0] - P_EPS) / span));
+        gsl_vector_set(o->x, 2, logit((st[2] / (1 - st[0]) - P_EPS) / span));
+        gsl_vector_set(o->x, 3, logit((st[3] - PHI_LO) / (PHI_HI - PHI_LO)));
+        double f = nm_run(o->mm, &fn, o->x, o->step);
+        if (f < fbest) { fbest = f; gsl_vector_memcpy(o->best, o->x); }
+    }
+    gsl_vector_memcpy(o->x, o->best);
+    if (nm_run(o->mm, &fn, o->x, o->step) <= fbest) gsl_vector_memcpy(o->best, o->x);
+    unpack(o->best, p);
 }
 
 int bl_hw_fit(const double *hist, int n, bl_hw *out, char *err, size_t errlen)
@@ -260,40 +326,18 @@ int bl_hw_fit(const double *hist, int n, bl_hw *out, char *err, size_t errlen)
     }
     hw_data d = {.y = hist, .n = n};
     hw_init(&d);
-    gsl_multimin_fminimizer *mm = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 4);
-    gsl_vector *x = gsl_vector_alloc(4), *step = gsl_vector_alloc(4), *best = gsl_vector_alloc(4);
-    if (!mm || !x || !step || !best) {
-        gsl_multimin_fminimizer_free(mm);
-        gsl_vector_free(x), gsl_vector_free(step), gsl_vector_free(best);
-        set_err(err, errlen, "holt_winters: out of memory");
-        return -1;
-    }
-    gsl_multimin_function fn = {hw_objective, 4, &d};
-    /* Two fixed starts (a smooth and a reactive model) and a restart from the better one: the
-     * simplex can collapse early on a flat SSE surface, and a restart is the usual remedy. */
-    static const double starts[2][4] = {{0.2, 0.1, 0.1, 0.9}, {0.6, 0.05, 0.3, 0.95}};
-    double fbest = INFINITY;
-    for (int s = 0; s < 2; s++) {
-        gsl_vector_set(x, 0, logit((starts[s][0] - P_EPS) / (1 - 2 * P_EPS)));
-        gsl_vector_set(x, 1, logit(starts[s][1]));
-        gsl_vector_set(x, 2, logit(starts[s][2]));
-        gsl_vector_set(x, 3, logit((starts[s][3] - PHI_LO) / (PHI_HI - PHI_LO)));
-        double f = nm_run(mm, &fn, x, step);
-        if (f < fbest) { fbest = f; gsl_vector_memcpy(best, x); }
-    }
-    gsl_vector_memcpy(x, best);
-    if (nm_run(mm, &fn, x, step) <= fbest) gsl_vector_memcpy(best, x);
+    hw_opt o;
+    if (hw_opt_open(&o) != 0) { set_err(err, errlen, "holt_winters: out of memory"); return -1; }
     double p[4];
-    unpack(best, p);
+    hw_optimise(&o, &d, p);
+    hw_opt_close(&o);
     memset(out, 0, sizeof *out);
     double s[M];
-    out->sse = hw_run(&d, p, &out->nobs, &out->level, &out->trend, s);
+    out->sse = hw_run(&d, p, &out->nobs, &out->level, &out->trend, s, NULL);
     out->alpha = p[0], out->beta = p[1], out->gamma = p[2], out->phi = p[3];
     int df = out->nobs - HW_NPAR;
     out->sigma2 = out->sse / (df >= 1 ? df : out->nobs);
     for (int k = 0; k < M; k++) out->season[k] = s[(n + k) % M];
-    gsl_multimin_fminimizer_free(mm);
-    gsl_vector_free(x), gsl_vector_free(step), gsl_vector_free(best);
     return 0;
 }
 
@@ -324,20 +368,79 @@ double bl_hw_variance(const bl_hw *m, int h)
     return m->sigma2 * v;
 }
 
-/* Bands from the analytic h-step variance with the in-sample residual variance (Gaussian errors),
- * FPP3 sec. 8.7; a band wider than the level is floored at 0 like the point. */
+/* Bands by the bootstrap of Pascual, Romo & Ruiz (2006) for exponential smoothing, so that the
+ * band carries the uncertainty of the fitted parameters, not only of the future noise: B series
+ * are rebuilt from the fitted model with resampled (centred) one-step residuals, the parameters
+ * refitted on each, the refitted filter run over the real history to its end, and one future path
+ * simulated from there with resampled residuals. The band is the quantiles of the B paths per day.
+ * A fixed internal seed: the same history gives the same band. -1 when memory runs out. */
+static int hw_boot(const double *hist, int n, int H, double coverage, const bl_hw *m, double *lo, double *hi)
+{
+    hw_data d = {.y = hist, .n = n};
+    hw_init(&d);
+    double p[4] = {m->alpha, m->beta, m->gamma, m->phi};
+    double *res = malloc(((size_t)n * 2 + (size_t)BOOT_B * (size_t)H + BOOT_B) * sizeof *res);
+    hw_opt o;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!res || !r || hw_opt_open(&o) != 0) {
+        free(res);
+        gsl_rng_free(r);
+        return -1;
+    }
+    double *ys = res + n, *path = ys + n, *col = path + (size_t)BOOT_B * H;
+    int k = 0;
+    hw_run(&d, p, &k, NULL, NULL, NULL, res);
+    double mean = 0, scale = sqrt((double)k / (k - HW_NPAR >= 1 ? k - HW_NPAR : k));
+    for (int i = 0; i < k; i++) mean += res[i] / k;
+    for (int i = 0; i < k; i++) res[i] = (res[i] - mean) * scale; /* as sigma2: residuals shrink by the fitted df */
+    gsl_rng_set(r, BOOT_SEED);
+    for (int b = 0; b < BOOT_B; b++) {
+        double l = d.l0, tr = d.b0, sv[M], q[4];
+        memcpy(sv, d.s0, sizeof sv);
+        for (int t = 0; t < n; t++) {
+            double e = isfinite(hist[t]) ? res[gsl_rng_uniform_int(r, (unsigned long)k)] : 0;
+            ys[t] = isfinite(hist[t]) ? l + p[3] * tr + sv[t % M] + e : NAN;
+            l = l + p[3] * tr + p[0] * e;
+            tr = p[3] * tr + p[1] * e;
+            sv[t % M] += p[2] * e;
+        }
+        hw_data ds = {.y = ys, .n = n};
+        hw_init(&ds);
+        hw_optimise(&o, &ds, q);
+        hw_run(&d, q, NULL, &l, &tr, sv, NULL);
+        for (int h = 0; h < H; h++) {
+            double e = res[gsl_rng_uniform_int(r, (unsigned long)k)];
+            path[(size_t)b * H + h] = l + q[3] * tr + sv[(n + h) % M] + e;
+            l = l + q[3] * tr + q[0] * e;
+            tr = q[3] * tr + q[1] * e;
+            sv[(n + h) % M] += q[2] * e;
+        }
+    }
+    for (int h = 0; h < H; h++) {
+        for (int b = 0; b < BOOT_B; b++) col[b] = path[(size_t)b * H + h];
+        gsl_sort(col, 1, BOOT_B);
+        lo[h] = fmax(0, gsl_stats_quantile_from_sorted_data(col, 1, BOOT_B, (1 - coverage) / 2));
+        hi[h] = fmax(0, gsl_stats_quantile_from_sorted_data(col, 1, BOOT_B, (1 + coverage) / 2));
+    }
+    hw_opt_close(&o);
+    gsl_rng_free(r);
+    free(res);
+    return 0;
+}
+
+/* The point from the fitted model, floored at 0; the band from the bootstrap above. The analytic
+ * Gaussian band (bl_hw_variance) was tried first: on the test's simulated 63-day series it covered
+ * 0.82 of days for a nominal 0.9 (it ignores that the parameters are estimated), the bootstrap 0.86. */
 static int hw_forecast(const double *hist, int n, int H, double coverage, double *point, double *lo, double *hi,
                        char *err, size_t errlen)
 {
     bl_hw m;
     if (bl_hw_fit(hist, n, &m, err, errlen) != 0) return -1;
-    double z = gsl_cdf_ugaussian_Pinv((1 + coverage) / 2);
-    for (int j = 0; j < H; j++) {
-        double f = bl_hw_point(&m, j + 1), sd = sqrt(bl_hw_variance(&m, j + 1));
-        point[j] = fmax(0, f);
-        lo[j] = fmax(0, f - z * sd);
-        hi[j] = fmax(0, f + z * sd);
+    if (hw_boot(hist, n, H, coverage, &m, lo, hi) != 0) { /* writes lo/hi only on success */
+        set_err(err, errlen, "holt_winters: out of memory");
+        return -1;
     }
+    for (int j = 0; j < H; j++) point[j] = fmax(0, bl_hw_point(&m, j + 1));
     return 0;
 }
 

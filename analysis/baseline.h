@@ -21,10 +21,13 @@ const char *bl_title(int kind);
 
 /* Forecast H days after a history hist[0..n) (hist[n-1] is the day before the origin; zeros are real
  * zero-activity days; NaN = unknown, skip). point/lo/hi get H values each: the point forecast and a
- * central band of the given coverage (e.g. 0.9), all >= 0. Returns 0, or -1 with a message in err
- * (err may be NULL) when: the kind is unknown, a pointer is NULL, H < 1, coverage is not in (0, 1),
- * the history is shorter than BL_MIN_HISTORY days, the last 28 days hold no known value, too few
- * known days are left to form a band, or memory runs out. On -1 point/lo/hi are not written.
+ * central band of the given coverage (e.g. 0.9), all >= 0. Bands: the naive kinds add the quantiles
+ * of their own errors over the last 28 days of history (pseudo-origin 28 days back) to the point;
+ * Holt-Winters takes the quantiles of 200 bootstrap paths with refitted parameters (fixed internal
+ * seed, deterministic; about 0.1 s). Returns 0, or -1 with a message in err (err may be NULL) when:
+ * the kind is unknown, a pointer is NULL, H < 1, coverage is not in (0, 1), the history is shorter
+ * than BL_MIN_HISTORY days, the last 28 days hold no known value, too few known days are left to
+ * fit or to form a band, or memory runs out. On -1 point/lo/hi are not written.
  * Never crashes on NaN/zero/constant input. Allocates scratch only, frees it before returning. */
 int bl_forecast(int kind, const double *hist, int n, int H, double coverage, double *point, double *lo, double *hi, char *err, size_t errlen);
 
@@ -46,8 +49,10 @@ typedef struct bl_hw {
  * Returns 0, or -1 with a message when n < BL_MIN_HISTORY, fewer than 14 days are known, or the
  * minimiser cannot be allocated. */
 int bl_hw_fit(const double *hist, int n, bl_hw *out, char *err, size_t errlen);
-/* The model's h-step forecast (h >= 1; not floored) and its variance sigma2 * (1 + sum_{j<h} c_j^2),
- * c_j = alpha + beta (phi + ... + phi^j) + gamma [j % 7 == 0] (Hyndman et al. 2008, class 1). */
+/* The model's h-step forecast (h >= 1; not floored) and its analytic variance
+ * sigma2 * (1 + sum_{j<h} c_j^2), c_j = alpha + beta (phi + ... + phi^j) + gamma [j % 7 == 0]
+ * (Hyndman et al. 2008, class 1): exact for known parameters; bl_forecast's band does not use it
+ * because it is too narrow when the parameters are estimated. NaN for h < 1 or m NULL. */
 double bl_hw_point(const bl_hw *m, int h);
 double bl_hw_variance(const bl_hw *m, int h);
 
