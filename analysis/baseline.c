@@ -1,8 +1,9 @@
 /* baseline.c -- naive and Holt-Winters forecasts of a daily series, and forecast scores.
  * The naive forecasts are the ones an analyst makes by hand; their bands are empirical (the errors
  * the same method made over the last 4 weeks of history). Holt-Winters is ETS(A,Ad,A) with a weekly
- * season, fitted by GSL's Nelder-Mead, with analytic Gaussian bands. Not a general ETS library:
- * one model, season 7, initial states not optimised.
+ * season, fitted by GSL's Nelder-Mead, with residual-bootstrap bands that refit the parameters
+ * (the analytic Gaussian band is kept as bl_hw_variance). Not a general ETS library: one model,
+ * season 7, initial states not optimised.
  */
 #include "baseline.h"
 
