@@ -467,7 +467,7 @@ START_TEST(degenerate_series)
 }
 END_TEST
 
-/* Nasty series (fixed seed): random mixtures of unknown days, zero runs, spikes and huge values.
+/* 60 nasty series (fixed seed): random mixtures of unknown days, zero runs, spikes and huge values.
  * Every method returns -1 with a message or finite 0 <= lo <= hi, point >= 0; and the same input
  * gives bit-identical output twice. */
 START_TEST(nasty_series)
@@ -475,7 +475,7 @@ START_TEST(nasty_series)
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 77);
     int ok = 0, fail = 0;
-    int reps = light() ? 4 : 120;
+    int reps = light() ? 4 : 60;
     for (int rep = 0; rep < reps; rep++) {
         int n = 28 + (int)gsl_rng_uniform_int(r, 40);
         double h[67];
