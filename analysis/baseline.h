@@ -1,7 +1,8 @@
 /* baseline.h -- the forecasts an analyst would make from a daily series, and forecast scores.
  * Four naive forecasts (with empirical bands from the last 4 weeks) and Holt-Winters
- * (ETS(A,Ad,A), weekly season, analytic bands), so that a simulation's forecast can be judged
- * against them (issue 13, item 1). Pure functions of the arrays given: no state, no randomness.
+ * (ETS(A,Ad,A), weekly season, residual-bootstrap bands), so that a simulation's forecast can be
+ * judged against them (issue 13, item 1). Pure functions of the arrays given: no state; the one
+ * random part (the bootstrap) uses a fixed internal seed, so the same input gives the same output.
  * Non-finite history values (NaN, +-Inf) are unknown days and skipped; zeros are real zero days.
  */
 #ifndef QS_BASELINE_H
@@ -32,8 +33,8 @@ const char *bl_title(int kind);
 int bl_forecast(int kind, const double *hist, int n, int H, double coverage, double *point, double *lo, double *hi, char *err, size_t errlen);
 
 /* A fitted Holt-Winters model (ETS(A,Ad,A), season 7), in the error-correction form of
- * Hyndman & Athanasopoulos, FPP3 section 8.5: yhat = l + phi b + s; l += phi b + alpha e (after
- * l is advanced); b = phi b + beta e; s = s + gamma e. */
+ * Hyndman & Athanasopoulos, FPP3 section 8.5: yhat = l + phi b + s, e = y - yhat, then
+ * l' = l + phi b + alpha e, b' = phi b + beta e, s' = s + gamma e. */
 typedef struct bl_hw {
     double alpha, beta, gamma, phi; /* smoothing parameters; beta = alpha * beta* of the component form */
     double sigma2;                  /* one-step residual variance: SSE / (known days - 12 parameters) */
