@@ -1,8 +1,9 @@
 /* baseline.c -- naive and Holt-Winters forecasts of a daily series, and forecast scores.
  * The naive forecasts are the ones an analyst makes by hand; their bands are empirical (the errors
  * the same method made over the last 4 weeks of history). Holt-Winters is ETS(A,Ad,A) with a weekly
- * season, fitted by GSL's Nelder-Mead, with analytic Gaussian bands. Not a general ETS library:
- * one model, season 7, initial states not optimised.
+ * season, fitted by GSL's Nelder-Mead, with residual-bootstrap bands that refit the parameters
+ * (the analytic Gaussian band is kept as bl_hw_variance). Not a general ETS library: one model,
+ * season 7, initial states not optimised.
  */
 #include "baseline.h"
 
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_fit.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_rng.h>
@@ -25,16 +25,8 @@
 #define EXP_CAP 3.0     /* exp_decay never forecasts above 3 x the largest day of its window */
 #define HW_NPAR 12      /* alpha, beta, gamma, phi, l0, b0 and 6 free seasonal states: the residual df */
 #define HW_MIN_KNOWN 14 /* two weeks of known days: the initial states need them */
-#ifndef BOOT_ON
-#define BOOT_ON 1
-#endif
-#ifndef BOOT_B
-#define BOOT_B 200
-#endif
-#ifndef BOOT_SCALE
-#define BOOT_SCALE(s) (s)
-#endif
-#define BOOT_SEED 20060101ul
+#define BOOT_B 200      /* bootstrap paths per Holt-Winters band: 5%/95% quantiles from 200 */
+#define BOOT_SEED 20060101ul /* fixed: a band is a function of the history alone */
 #define PHI_LO 0.8
 #define PHI_HI 0.98
 #define NM_MAXIT 1000  /* Nelder-Mead iterations per start */
@@ -257,13 +249,13 @@ static double nm_run(gsl_multimin_fminimizer *mm, gsl_multimin_function *fn, gsl
 {
     gsl_vector_set_all(step, 1.0);
     if (gsl_multimin_fminimizer_set(mm, fn, x, step) != GSL_SUCCESS) return INFINITY;
-    /* Stop on a small simplex, or when 50 iterations gained less than 1e-9 of the SSE: a simplex
+    /* Stop on a small simplex, or when 20 iterations gained less than 1e-9 of the SSE: a simplex
      * lying along a flat direction (a parameter at its bound) never gets small. */
-    double fcheck = gsl_multimin_fminimizer_minimum(mm);
+    double fcheck = fn->f(x, fn->params); /* the minimiser's own minimum is unset until an iteration */
     for (int it = 1; it <= NM_MAXIT; it++) {
         if (gsl_multimin_fminimizer_iterate(mm) != GSL_SUCCESS) break;
         if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mm), NM_SIZE) == GSL_SUCCESS) break;
-        if (it % 50 == 0) {
+        if (it % 20 == 0) {
             double f = gsl_multimin_fminimizer_minimum(mm);
             if (fcheck - f <= 1e-9 * fabs(fcheck)) break;
             fcheck = f;
@@ -294,20 +286,24 @@ static int hw_opt_open(hw_opt *o)
     return -1;
 }
 
-/* The parameters minimising the one-step SSE of d (initial states already set). */
+/* The parameters minimising the one-step SSE of d (initial states already set). Bootstrap refits
+ * use the same fixed starts: starting them at the original estimate measurably narrowed the
+ * parameter spread and the band (coverage 0.861 -> 0.851 on the test's simulated series). */
 static void hw_optimise(hw_opt *o, hw_data *d, double p[4])
 {
     gsl_multimin_function fn = {hw_objective, 4, d};
     /* Two fixed starts (a smooth and a reactive model) and a restart from the better one: the
      * simplex can collapse early on a flat SSE surface, and a restart is the usual remedy. */
-    static const double starts[2][4] = {{0.2, 0.1, 0.1, 0.9}, {0.6, 0.05, 0.3, 0.95}};
+    static const double starts[2][4] = {{0.2, 0.02, 0.08, 0.9}, {0.6, 0.03, 0.12, 0.95}};
     double fbest = INFINITY;
     gsl_vector_set_all(o->best, 0);
     for (int s = 0; s < 2; s++) {
-        gsl_vector_set(o->x, 0, logit((starts[s][0] - P_EPS) / (1 - 2 * P_EPS)));
-        gsl_vector_set(o->x, 1, logit(starts[s][1]));
-        gsl_vector_set(o->x, 2, logit(starts[s][2]));
-        gsl_vector_set(o->x, 3, logit((starts[s][3] - PHI_LO) / (PHI_HI - PHI_LO)));
+        const double *st = starts[s];
+        double span = 1 - 2 * P_EPS;
+        gsl_vector_set(o->x, 0, logit((st[0] - P_EPS) / span));
+        gsl_vector_set(o->x, 1, logit((st[1] / st[0] - P_EPS) / span));
+        gsl_vector_set(o->x, 2, logit((st[2] / (1 - st[0]) - P_EPS) / span));
+        gsl_vector_set(o->x, 3, logit((st[3] - PHI_LO) / (PHI_HI - PHI_LO)));
         double f = nm_run(o->mm, &fn, o->x, o->step);
         if (f < fbest) { fbest = f; gsl_vector_memcpy(o->best, o->x); }
     }
@@ -397,7 +393,7 @@ static int hw_boot(const double *hist, int n, int H, double coverage, const bl_h
     hw_run(&d, p, &k, NULL, NULL, NULL, res);
     double mean = 0, scale = sqrt((double)k / (k - HW_NPAR >= 1 ? k - HW_NPAR : k));
     for (int i = 0; i < k; i++) mean += res[i] / k;
-    for (int i = 0; i < k; i++) res[i] = (res[i] - mean) * BOOT_SCALE(scale);
+    for (int i = 0; i < k; i++) res[i] = (res[i] - mean) * scale; /* as sigma2: residuals shrink by the fitted df */
     gsl_rng_set(r, BOOT_SEED);
     for (int b = 0; b < BOOT_B; b++) {
         double l = d.l0, tr = d.b0, sv[M], q[4];
@@ -433,24 +429,19 @@ static int hw_boot(const double *hist, int n, int H, double coverage, const bl_h
     return 0;
 }
 
-/* Bands from the analytic h-step variance with the in-sample residual variance (Gaussian errors),
- * FPP3 sec. 8.7; a band wider than the level is floored at 0 like the point. */
+/* The point from the fitted model, floored at 0; the band from the bootstrap above. The analytic
+ * Gaussian band (bl_hw_variance) was tried first: on the test's simulated 63-day series it covered
+ * 0.82 of days for a nominal 0.9 (it ignores that the parameters are estimated), the bootstrap 0.86. */
 static int hw_forecast(const double *hist, int n, int H, double coverage, double *point, double *lo, double *hi,
                        char *err, size_t errlen)
 {
     bl_hw m;
     if (bl_hw_fit(hist, n, &m, err, errlen) != 0) return -1;
-    double z = gsl_cdf_ugaussian_Pinv((1 + coverage) / 2);
-    for (int j = 0; j < H; j++) {
-        double f = bl_hw_point(&m, j + 1), sd = sqrt(bl_hw_variance(&m, j + 1));
-        point[j] = fmax(0, f);
-        lo[j] = fmax(0, f - z * sd);
-        hi[j] = fmax(0, f + z * sd);
-    }
-    if (BOOT_ON && hw_boot(hist, n, H, coverage, &m, lo, hi) != 0) {
+    if (hw_boot(hist, n, H, coverage, &m, lo, hi) != 0) { /* writes lo/hi only on success */
         set_err(err, errlen, "holt_winters: out of memory");
         return -1;
     }
+    for (int j = 0; j < H; j++) point[j] = fmax(0, bl_hw_point(&m, j + 1));
     return 0;
 }
 

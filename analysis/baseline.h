@@ -1,7 +1,8 @@
 /* baseline.h -- the forecasts an analyst would make from a daily series, and forecast scores.
  * Four naive forecasts (with empirical bands from the last 4 weeks) and Holt-Winters
- * (ETS(A,Ad,A), weekly season, analytic bands), so that a simulation's forecast can be judged
- * against them (issue 13, item 1). Pure functions of the arrays given: no state, no randomness.
+ * (ETS(A,Ad,A), weekly season, residual-bootstrap bands), so that a simulation's forecast can be
+ * judged against them (issue 13, item 1). Pure functions of the arrays given: no state; the one
+ * random part (the bootstrap) uses a fixed internal seed, so the same input gives the same output.
  * Non-finite history values (NaN, +-Inf) are unknown days and skipped; zeros are real zero days.
  */
 #ifndef QS_BASELINE_H
@@ -21,16 +22,19 @@ const char *bl_title(int kind);
 
 /* Forecast H days after a history hist[0..n) (hist[n-1] is the day before the origin; zeros are real
  * zero-activity days; NaN = unknown, skip). point/lo/hi get H values each: the point forecast and a
- * central band of the given coverage (e.g. 0.9), all >= 0. Returns 0, or -1 with a message in err
- * (err may be NULL) when: the kind is unknown, a pointer is NULL, H < 1, coverage is not in (0, 1),
- * the history is shorter than BL_MIN_HISTORY days, the last 28 days hold no known value, too few
- * known days are left to form a band, or memory runs out. On -1 point/lo/hi are not written.
+ * central band of the given coverage (e.g. 0.9), all >= 0. Bands: the naive kinds add the quantiles
+ * of their own errors over the last 28 days of history (pseudo-origin 28 days back) to the point;
+ * Holt-Winters takes the quantiles of 200 bootstrap paths with refitted parameters (fixed internal
+ * seed, deterministic; about 0.1 s). Returns 0, or -1 with a message in err (err may be NULL) when:
+ * the kind is unknown, a pointer is NULL, H < 1, coverage is not in (0, 1), the history is shorter
+ * than BL_MIN_HISTORY days, the last 28 days hold no known value, too few known days are left to
+ * fit or to form a band, or memory runs out. On -1 point/lo/hi are not written.
  * Never crashes on NaN/zero/constant input. Allocates scratch only, frees it before returning. */
 int bl_forecast(int kind, const double *hist, int n, int H, double coverage, double *point, double *lo, double *hi, char *err, size_t errlen);
 
 /* A fitted Holt-Winters model (ETS(A,Ad,A), season 7), in the error-correction form of
- * Hyndman & Athanasopoulos, FPP3 section 8.5: yhat = l + phi b + s; l += phi b + alpha e (after
- * l is advanced); b = phi b + beta e; s = s + gamma e. */
+ * Hyndman & Athanasopoulos, FPP3 section 8.5: yhat = l + phi b + s, e = y - yhat, then
+ * l' = l + phi b + alpha e, b' = phi b + beta e, s' = s + gamma e. */
 typedef struct bl_hw {
     double alpha, beta, gamma, phi; /* smoothing parameters; beta = alpha * beta* of the component form */
     double sigma2;                  /* one-step residual variance: SSE / (known days - 12 parameters) */
@@ -46,8 +50,10 @@ typedef struct bl_hw {
  * Returns 0, or -1 with a message when n < BL_MIN_HISTORY, fewer than 14 days are known, or the
  * minimiser cannot be allocated. */
 int bl_hw_fit(const double *hist, int n, bl_hw *out, char *err, size_t errlen);
-/* The model's h-step forecast (h >= 1; not floored) and its variance sigma2 * (1 + sum_{j<h} c_j^2),
- * c_j = alpha + beta (phi + ... + phi^j) + gamma [j % 7 == 0] (Hyndman et al. 2008, class 1). */
+/* The model's h-step forecast (h >= 1; not floored) and its analytic variance
+ * sigma2 * (1 + sum_{j<h} c_j^2), c_j = alpha + beta (phi + ... + phi^j) + gamma [j % 7 == 0]
+ * (Hyndman et al. 2008, class 1): exact for known parameters; bl_forecast's band does not use it
+ * because it is too narrow when the parameters are estimated. NaN for h < 1 or m NULL. */
 double bl_hw_point(const bl_hw *m, int h);
 double bl_hw_variance(const bl_hw *m, int h);
 
