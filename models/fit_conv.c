@@ -28,36 +28,52 @@ typedef struct bg_rec {
 typedef struct bg_ctx {
     const bg_rec *r;
     size_t n;
+    int nmax;         /* the largest n of the records */
+    double *lg;       /* scratch: 6 tables of nmax + 2 log-gammas */
 } bg_ctx;
 
-/* log-likelihood of one record (Fader, Hardie and Shang 2010, eq. 5):
- *   B(al+x, be+n-x) B(ga, de+n) + sum_{i<n-tx} B(al+x, be+tx-x+i) B(ga+1, de+tx+i),
- * over B(al, be) B(ga, de).  The sum's terms by the recurrence
- * B(a, b+1) = B(a, b) b / (a + b): two log-beta calls per record. */
-static double bg_ll1(double al, double be, double ga, double de, const bg_rec *q)
-{
-    double lb = gsl_sf_lnbeta(al, be) + gsl_sf_lnbeta(ga, de);
-    double t0 = gsl_sf_lnbeta(al + q->x, be + q->n - q->x) + gsl_sf_lnbeta(ga, de + q->n) - lb;
-    int m = q->n - q->tx;
-    if (m <= 0) return t0;
-    double b1 = be + q->tx - q->x, d1 = de + q->tx;
-    double l1 = gsl_sf_lnbeta(al + q->x, b1) + gsl_sf_lnbeta(ga + 1, d1) - lb;
-    /* sum of the terms relative to the first, then log-sum with t0 */
-    double s = 1, term = 1;
-    for (int i = 1; i < m; i++) {
-        double bb = b1 + i - 1, dd = d1 + i - 1;
-        term *= bb / (al + q->x + bb) * dd / (ga + 1 + dd);
-        s += term;
-    }
-    double ls = l1 + log(s), mx = ls > t0 ? ls : t0;
-    return mx + log(exp(ls - mx) + exp(t0 - mx));
-}
-
+/* Minus the log-likelihood (Fader, Hardie and Shang 2010, eq. 5) at
+ * th = log(alpha, beta, gamma, delta).  A record contributes
+ *   B(al+x, be+n-x) B(ga, de+n) + sum_{i<n-tx} B(al+x, be+tx-x+i) B(ga+1, de+tx+i)
+ * over B(al, be) B(ga, de); the beta functions are read from tables of
+ * log-gammas at al + k, be + k, al + be + k, ga + k, de + k, ga + de + k
+ * (k = 0 .. nmax + 1: O(nmax) calls per evaluation, not O(records)), and
+ * the sum's terms follow by B(a, b+1) = B(a, b) b / (a + b). */
 static double bg_nll(const double *th, const bg_ctx *c)
 {
-    double al = exp(th[0]), be = exp(th[1]), ga = exp(th[2]), de = exp(th[3]), s = 0;
-    if (!(al > 1e-6 && be > 1e-6 && ga > 1e-6 && de > 1e-6 && al < 1e6 && be < 1e6 && ga < 1e6 && de < 1e6)) return 1e300; /* finite: the simplex refuses non-finite values */
-    for (size_t i = 0; i < c->n; i++) s += c->r[i].count * bg_ll1(al, be, ga, de, &c->r[i]);
+    double al = exp(th[0]), be = exp(th[1]), ga = exp(th[2]), de = exp(th[3]);
+    if (!(al > 1e-6 && be > 1e-6 && ga > 1e-6 && de > 1e-6 && al < 1e6 && be < 1e6 && ga < 1e6 && de < 1e6))
+        return 1e300; /* finite: the simplex refuses non-finite values */
+    int K = c->nmax + 2;
+    double *A = c->lg, *Bt = A + K, *AB = Bt + K, *G = AB + K, *D = G + K, *GD = D + K;
+    for (int k = 0; k < K; k++) {
+        A[k] = gsl_sf_lngamma(al + k);
+        Bt[k] = gsl_sf_lngamma(be + k);
+        AB[k] = gsl_sf_lngamma(al + be + k);
+        G[k] = gsl_sf_lngamma(ga + k);
+        D[k] = gsl_sf_lngamma(de + k);
+        GD[k] = gsl_sf_lngamma(ga + de + k);
+    }
+    /* log B(al + x, be + y) = A[x] + Bt[y] - AB[x + y]; B(ga + u, de + v) alike */
+    double lb = A[0] + Bt[0] - AB[0] + G[0] + D[0] - GD[0], s = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const bg_rec *q = &c->r[i];
+        int x = q->x, n = q->n, tx = q->tx, m = n - tx;
+        double t0 = A[x] + Bt[n - x] - AB[n] + G[0] + D[n] - GD[n] - lb, ll = t0;
+        if (m > 0) {
+            /* the sum's first term B(al+x, be+tx-x) B(ga+1, de+tx), then the recurrence */
+            double l1 = A[x] + Bt[tx - x] - AB[tx] + G[1] + D[tx] - GD[tx + 1] - lb, sum = 1, term = 1;
+            double b1 = be + tx - x, d1 = de + tx;
+            for (int k = 1; k < m; k++) {
+                double bb = b1 + k - 1, dd = d1 + k - 1;
+                term *= bb / (al + x + bb) * dd / (ga + 1 + dd);
+                sum += term;
+            }
+            double ls = l1 + log(sum), mx = ls > t0 ? ls : t0;
+            ll = mx + log(exp(ls - mx) + exp(t0 - mx));
+        }
+        s += q->count * ll;
+    }
     return isfinite(s) ? -s : 1e300;
 }
 
@@ -89,7 +105,11 @@ int fit_bgbb(const int *x, const int *tx, const int *n, size_t units, fit_bg *ou
         if (k && !cmp_rec(&r[k - 1], &r[i])) r[k - 1].count += 1;
         else r[k++] = r[i];
     }
-    bg_ctx c = {r, k};
+    int nmax = 0;
+    for (size_t i = 0; i < k; i++) nmax = r[i].n > nmax ? r[i].n : nmax;
+    double *lg = malloc(6 * ((size_t)nmax + 2) * sizeof *lg);
+    if (!lg) { free(r); return -1; }
+    bg_ctx c = {r, k, nmax, lg};
     double p0 = sn > 0 ? (sx + 0.5) / (sn + 1) : 0.5;
     /* start: activity ~ Beta with mean p0 and concentration 2, dropout mean 1% a day */
     double best[4] = {log(2 * p0), log(2 * (1 - p0)), log(0.5), log(50.0)}, fbest = bg_nll(best, &c);
@@ -99,13 +119,13 @@ int fit_bgbb(const int *x, const int *tx, const int *n, size_t units, fit_bg *ou
     if (!mz || !v || !step) goto done;
     gsl_multimin_function fn = {bg_f, 4, &c};
     /* restarts of the simplex from the best point: Nelder-Mead stalls on ridges */
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 2; round++) {
         for (int j = 0; j < 4; j++) gsl_vector_set(v, j, best[j]);
         gsl_vector_set_all(step, round ? 0.3 : 1.0);
         if (gsl_multimin_fminimizer_set(mz, &fn, v, step) != GSL_SUCCESS) break;
         for (int it = 0; it < 3000; it++) {
             if (gsl_multimin_fminimizer_iterate(mz) != GSL_SUCCESS) break;
-            if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz), 1e-7) == GSL_SUCCESS) break;
+            if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz), 1e-5) == GSL_SUCCESS) break;
         }
         if (mz->fval < fbest) {
             fbest = mz->fval;
@@ -150,6 +170,7 @@ done:
     gsl_multimin_fminimizer_free(mz);
     gsl_vector_free(v);
     gsl_vector_free(step);
+    free(lg);
     free(r);
     return rc;
 }
@@ -157,7 +178,12 @@ done:
 double fit_bg_alive(const fit_bg *b, int x, int tx, int n)
 {
     bg_rec q = {x, tx, n, 1};
-    double l = bg_ll1(b->alpha, b->beta, b->gamma, b->delta, &q);
+    double *lg = malloc(6 * ((size_t)n + 2) * sizeof *lg);
+    if (!lg) return 1;
+    bg_ctx c = {&q, 1, n, lg};
+    double th[4] = {log(b->alpha), log(b->beta), log(b->gamma), log(b->delta)};
+    double l = -bg_nll(th, &c);
+    free(lg);
     double a = gsl_sf_lnbeta(b->alpha + x, b->beta + n - x) - gsl_sf_lnbeta(b->alpha, b->beta) + gsl_sf_lnbeta(b->gamma, b->delta + n + 1) -
                gsl_sf_lnbeta(b->gamma, b->delta);
     double p = exp(a - l);
