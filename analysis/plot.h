@@ -10,6 +10,14 @@
 
 #include <stddef.h>
 
+/* The font of every chart: a family list, first match per glyph (pango for
+ * PNG, the browser for SVG).  Latin text in Liberation Sans (installed by
+ * scripts/deps.sh, metric-compatible with Arial), Chinese in WenQuanYi Micro
+ * Hei (fonts-wqy-microhei, deps.sh: 1.6 MB against Noto CJK's 57 MB), then
+ * Noto CJK if present, then whatever fontconfig calls sans.  Without a CJK
+ * font a Chinese scenario or arm name renders as boxes or garbage. */
+#define PLOT_FONT "Liberation Sans,WenQuanYi Micro Hei,Noto Sans CJK SC,sans"
+
 typedef struct plot_series {
     const char *title;  /* legend (user text: quoted) */
     const double *y;    /* n values; NaN = gap */
