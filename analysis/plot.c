@@ -388,6 +388,7 @@ int plot_bars(const char *base, const plot_axes *ax, const char *const *cats, in
             double lo = s[j].lo ? s[j].lo[i] : s[j].y[i], hi = s[j].hi ? s[j].hi[i] : s[j].y[i];
             put_num(f, isfinite(lo) ? lo : s[j].y[i]);
             put_num(f, isfinite(hi) ? hi : s[j].y[i]);
+            if (s[j].rgb) fprintf(f, " %u", s[j].rgb[i] & 0xFFFFFFu);
             fprintf(f, "\n");
         }
     }
@@ -404,9 +405,22 @@ int plot_bars(const char *base, const plot_axes *ax, const char *const *cats, in
     fprintf(f, ")%s\n", ncat * (longest + 2) > 90 ? " rotate by -30 left" : "");
     plot_quote(cf.dat, q, sizeof q);
     fprintf(f, "plot ");
-    for (int j = 0; j < ns; j++)
-        fprintf(f, "%s%s index %d using 1:2:(%g) with boxes fs solid 0.8 noborder lc rgb '%s' title %s",
-                j ? ", \\\n     " : "", q, j, bw * 0.92, colour_of(s[j].colour), plot_quote(s[j].title, q2, sizeof q2));
+    for (int j = 0; j < ns; j++) {
+        if (s[j].rgb) {
+            /* series by pattern (solid, then hatchings), bars by their own colour */
+            char fs[32];
+            if (j == 0) snprintf(fs, sizeof fs, "solid 0.8");
+            else snprintf(fs, sizeof fs, "pattern %d", 1 + (j - 1) % 7);
+            fprintf(f, "%s%s index %d using 1:2:(%g):5 with boxes fs %s noborder lc rgb variable notitle, \\\n"
+                    "     keyentry with boxes fs %s noborder lc rgb '#777777' title %s",
+                    j ? ", \\\n     " : "", q, j, bw * 0.92, fs, fs, plot_quote(s[j].title, q2, sizeof q2));
+        } else
+            fprintf(f, "%s%s index %d using 1:2:(%g) with boxes fs solid 0.8 noborder lc rgb '%s' title %s",
+                    j ? ", \\\n     " : "", q, j, bw * 0.92, colour_of(s[j].colour), plot_quote(s[j].title, q2, sizeof q2));
+    }
+    for (int k = 0; k < ax->nkey; k++)
+        fprintf(f, ", \\\n     keyentry with boxes fs solid 0.8 noborder lc rgb '#%06x' title %s", ax->key_rgb[k] & 0xFFFFFFu,
+                plot_quote(ax->key_title[k], q2, sizeof q2));
     for (int j = 0; j < ns; j++)
         if (s[j].lo && s[j].hi)
             fprintf(f, ", \\\n     %s index %d using 1:2:3:4 with yerrorbars lw 1.5 pt 7 ps 0.3 lc rgb '#222222' notitle", q, j);

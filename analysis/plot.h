@@ -60,6 +60,9 @@ typedef struct plot_axes {
     int svg;          /* 1: also BASE.svg */
     int width, height; /* pixels of the PNG (0: 960 x 540) */
     int value_labels; /* plot_bars: print each bar's value above it */
+    int nkey;         /* plot_bars: extra legend entries (a colour swatch each) */
+    const char *const *key_title; /* their texts (user text) */
+    const unsigned *key_rgb;      /* their colours, 0xRRGGBB */
 } plot_axes;
 
 enum { PLOT_LINE = 0, PLOT_DASHED = 1, PLOT_MARKS = 2, PLOT_OBSERVED = 3 };
@@ -84,6 +87,9 @@ typedef struct plot_bar_series {
     const double *y;            /* ncat bar heights; NaN = no bar */
     const double *lo, *hi;      /* error bar ends (NULL: no error bars) */
     int colour;                 /* palette index (>= 0) */
+    const unsigned *rgb;        /* optional: a colour per bar, 0xRRGGBB (e.g. by verdict);
+                                 * the series is then told apart by fill pattern and its
+                                 * legend entry is a grey swatch of that pattern */
 } plot_bar_series;
 
 /* Grouped bars: one group per category (labels: user text), one bar per

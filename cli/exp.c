@@ -6,6 +6,7 @@
  */
 #include "jsonout.h"
 #include "exp.h"
+#include "metinfo.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -28,11 +29,10 @@
 #include "mpi_batch.h"
 #endif
 
-/* The headline metrics of the summary table, in order. */
-static const char *const headline[] = {
-    "dau_mean", "messages_per_day", "interactions_per_day", "retention_1d", "retention_7d", "members_end",
-};
-#define NHEAD ((int)(sizeof headline / sizeof headline[0]))
+/* The headline metrics of the summary table, in order: one list with the
+ * report's (analysis/metinfo.c), labelled for people in the table. */
+#define headline mi_headline
+#define NHEAD mi_nheadline
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -361,31 +361,74 @@ static void print_json_arms(const exp_ctx *c, int point)
     printf("\n]");
 }
 
+/* The summary table for people: labels with units, shares in %, cells
+ * aligned by display width (Chinese arm names take two columns a
+ * character), a verdict by the metric's direction where the difference's
+ * CI excludes 0, rows the window cannot define left out (and said so), the
+ * definitions below. */
 static void print_table(const exp_ctx *c, int point)
 {
-    int na = task_narms(c->plan);
+    int na = task_narms(c->plan), ncol = 2 * na;
     const scenario *s = c->sc;
-    printf("%-22s", "metric");
-    for (int k = 0; k < na; k++) printf("  %-26s", s->arms[task_arm(c->plan, k)].name);
-    for (int k = 1; k < na; k++) printf("  diff %-21.21s", s->arms[task_arm(c->plan, k)].name);
-    printf("\n");
+    enum { CELL = 96 };
+    char(*cell)[CELL] = calloc((size_t)(NHEAD + 1) * (size_t)ncol, CELL);
+    char(*label)[CELL] = calloc((size_t)(NHEAD + 1), CELL);
+    int *row = calloc((size_t)NHEAD, sizeof *row), *w = calloc((size_t)ncol, sizeof *w), nr = 0, wl = 0;
+    if (!cell || !label || !row || !w) { fprintf(stderr, "qunsim: out of memory\n"); goto out; }
+    snprintf(label[0], CELL, "metric (unit)");
+    for (int k = 0; k < na; k++) snprintf(cell[k], CELL, "%s", s->arms[task_arm(c->plan, k)].name);
+    for (int k = 1; k < na; k++)
+        snprintf(cell[na + k], CELL, "%s - %s", s->arms[task_arm(c->plan, k)].name, s->arms[task_arm(c->plan, 0)].name);
+    int left_out = 0;
     for (int m = 0; m < NHEAD; m++) {
-        printf("%-22s", headline[m]);
-        char cell[64];
+        const mi_row *r = mi_find(headline[m]);
+        if (!mi_window_ok(r, s->run.days)) { left_out |= 1 << m; continue; }
+        row[nr++] = m;
+        char (*cl)[CELL] = cell + (size_t)nr * (size_t)ncol, a[32], b[32], d[32];
+        mi_title(r, headline[m], label[nr], CELL);
         for (int k = 0; k < na; k++) {
             sum_stat st;
             sum_arm(c->sum, point * na + k, m, &st);
-            snprintf(cell, sizeof cell, "%.4g [%.4g, %.4g]", st.mean, st.lo, st.hi);
-            printf("  %-26s", cell);
+            snprintf(cl[k], CELL, "%s [%s, %s]", mi_format(r, st.mean, 0, d, sizeof d), mi_format(r, st.lo, 0, a, sizeof a),
+                     mi_format(r, st.hi, 0, b, sizeof b));
         }
         for (int k = 1; k < na; k++) {
-            sum_stat d;
-            sum_diff(c->sum, point * na + k, point * na, m, &d);
-            snprintf(cell, sizeof cell, "%+.4g [%+.4g, %+.4g]", d.mean, d.lo, d.hi);
-            printf("  %-26s", cell);
+            sum_stat st;
+            sum_diff(c->sum, point * na + k, point * na, m, &st);
+            int v = mi_verdict(r, st.mean, st.lo, st.hi);
+            snprintf(cl[na + k], CELL, "%s [%s, %s]%s", mi_format(r, st.mean, 1, d, sizeof d), mi_format(r, st.lo, 1, a, sizeof a),
+                     mi_format(r, st.hi, 1, b, sizeof b), v > 0 ? " better" : v < 0 ? " worse" : "");
         }
-        printf("\n");
     }
+    for (int i = 0; i <= nr; i++) {
+        if (mi_width(label[i]) > wl) wl = mi_width(label[i]);
+        for (int k = 0; k < ncol; k++)
+            if (mi_width(cell[(size_t)i * (size_t)ncol + k]) > w[k]) w[k] = mi_width(cell[(size_t)i * (size_t)ncol + k]);
+    }
+    for (int i = 0; i <= nr; i++) {
+        mi_pad(stdout, label[i], wl);
+        for (int k = 0; k < ncol; k++) {
+            if (k == na) continue; /* no difference of the reference to itself */
+            fputs("  ", stdout);
+            mi_pad(stdout, cell[(size_t)i * (size_t)ncol + k], k == ncol - 1 ? 0 : w[k]);
+        }
+        fputs("\n", stdout);
+    }
+    for (int m = 0; m < NHEAD; m++)
+        if (left_out & 1 << m) {
+            const mi_row *r = mi_find(headline[m]);
+            printf("(left out: %s needs a window of more than %d days; this run has %d)\n", r->label, r->follow, s->run.days);
+        }
+    printf("where:\n");
+    for (int i = 0; i < nr; i++) {
+        const mi_row *r = mi_find(headline[row[i]]);
+        if (r) printf("  %s [%s]: %s\n", r->label, r->name, r->def);
+    }
+out:
+    free(cell);
+    free(label);
+    free(row);
+    free(w);
 }
 
 static void print_results(const exp_ctx *c)
@@ -458,7 +501,9 @@ static void print_results(const exp_ctx *c)
     else
         printf("%s: %d arm(s) x %d replications, %d days from %s, seed %" PRIu64 "\n", s->run.name, na,
                task_reps(p), s->run.days, s->run.start, s->seed);
-    printf("mean [90%% interval of replications]; diff = paired difference to %s [90%% CI]\n",
+    printf("per arm: mean [5%% and 95%% of the replications]; ARM - %s: paired difference [90%% CI of its mean],\n"
+           "\"better\"/\"worse\" for the group where that interval excludes 0; shares in %%, their differences in\n"
+           "percentage points (pp)\n",
            s->arms[task_arm(p, 0)].name);
     for (int pt = 0; pt < np; pt++) {
         if (sweep) {

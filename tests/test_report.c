@@ -460,6 +460,14 @@ START_TEST(test_hostile_run)
     ck_assert_ptr_nonnull(strstr(html, "<td>102 <span class=\"ci\">[100.2, 103.8]</span></td>"));
     ck_assert_ptr_nonnull(strstr(html, "+10 <span class=\"ci\">[+10, +10]</span>"));
     ck_assert_ptr_nonnull(strstr(html, "+30 <span class=\"ci\">[+30, +30]</span>"));
+    /* labels for people, shares in %, differences of shares in pp, coloured by direction */
+    ck_assert_ptr_nonnull(strstr(html, "<td>daily speakers (members)</td>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td>speaks again next day (%)</td><td>52.0% <span class=\"ci\">"));
+    ck_assert_ptr_nonnull(strstr(html, "<td class=\"sig good\">+5.0 pp <span class=\"ci\">[+5.0 pp, +5.0 pp]</span></td>"));
+    ck_assert_ptr_nonnull(strstr(html, "Higher is better."));
+    /* a 20-day window cannot define 30-day retention: left out, with a note */
+    ck_assert_ptr_null(strstr(html, "<td>speaks again within 30 days (%)</td>"));
+    ck_assert_ptr_nonnull(strstr(html, "Left out: speaks again within 30 days (<code>retention_30d</code>): needs a window of more than 30 days; the runs have 20"));
     /* funnel: 10 exposed, 6 took part (60%), 3 completed (50%), 2 shared (67%), 1 invited (50%) */
     const char *fun = strstr(html, "id=\"funnel\"");
     ck_assert_ptr_nonnull(fun);
@@ -473,6 +481,12 @@ START_TEST(test_hostile_run)
     snprintf(path, sizeof path, "%s/rep/plots/fan_dau.dat", dir);
     char *dat = slurp(path);
     ck_assert_msg(strstr(dat, "\n1803859200 102 101 103 100.2 103.8\n") != NULL, "fan_dau.dat: %.300s", dat);
+    free(dat);
+    /* the comparison's bars coloured by verdict: dau_mean +10 = 9.8% of 102 (better: green
+     * 0x2ca02c), members_end +1 of ~300 also better; never the arm's colour */
+    snprintf(path, sizeof path, "%s/rep/plots/comparison.dat", dir);
+    dat = slurp(path);
+    ck_assert_msg(strstr(dat, "\n-0.2666666667 9.803921569 9.803921569 9.803921569 2924588\n") != NULL, "comparison.dat: %.400s", dat);
     free(dat);
     /* the scripts carry the names only inside single quotes */
     snprintf(path, sizeof path, "%s/rep/plots/fan_dau.gp", dir);
