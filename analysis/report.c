@@ -37,7 +37,10 @@ static const struct {
 #define NHEAD mi_nheadline
 
 /* Campaign funnel stages, in the order of rd_funnel's columns. */
-static const char *const funnel_label[RD_FUNNEL_STAGES] = {"exposed", "took part", "completed", "shared", "invited"};
+static const char *const funnel_label[RD_FUNNEL_STAGES] = {"exposed", "took part", "completed", "shared"};
+/* the stage each stage's share is of (nested: took part of exposed, the
+ * others of took part) */
+static const int funnel_parent[RD_FUNNEL_STAGES] = {-1, 0, 1, 1};
 
 /* ---- small helpers ---- */
 
@@ -587,54 +590,36 @@ out:
 
 /* ---- campaign funnel ---- */
 
-static void sec_funnel(rpt_ctx *c)
+/* One campaign's table and chart; chart name funnel_ID (funnel_all pooled). */
+static void funnel_one(rpt_ctx *c, const rd_funnel_t *fu, int *arms, double *v, plot_bar_series *ser)
 {
-    sum_t *f = NULL;
-    if (rd_funnel(c, &f) <= 0) return;
-    /* stages with data in some arm; arms with someone in some stage */
-    int stage[RD_FUNNEL_STAGES], nst = 0, *arms = malloc(sizeof(int) * (size_t)c->narms), na = 0;
-    double *v = malloc(sizeof(double) * (size_t)(3 * RD_FUNNEL_STAGES * c->narms));
-    plot_bar_series *ser = calloc((size_t)c->narms, sizeof *ser);
-    const char *cats[RD_FUNNEL_STAGES];
-    if (!arms || !v || !ser) goto out;
-    for (int s = 0; s < RD_FUNNEL_STAGES; s++) {
-        int has = 0;
-        for (int a = 0; a < c->narms; a++) {
-            sum_stat st;
-            sum_arm(f, a, s, &st);
-            has |= st.n > 0 && st.mean > 0;
-        }
-        if (has) { stage[nst] = s; cats[nst] = funnel_label[s]; nst++; }
-    }
+    sum_t *f = fu->f;
+    int na = 0;
+    /* every arm that runs the campaign (a value in some run), the reference too */
     for (int a = 0; a < c->narms; a++) {
-        int has = 0;
-        for (int k = 0; k < nst; k++) {
-            sum_stat st;
-            sum_arm(f, a, stage[k], &st);
-            has |= st.mean > 0;
-        }
-        if (has) arms[na++] = a;
+        sum_stat st;
+        sum_arm(f, a, 0, &st);
+        if (st.n > 0 && st.mean > 0) arms[na++] = a;
     }
-    if (nst == 0 || na == 0) goto out;
-    rs_open(c, RPT_FUNNEL, "funnel", "Campaign funnel");
-    fputs("<p class=\"note\">Members per replication at each stage: <i>exposed</i>, reached by a campaign (an "
-          "exposure or participate event); <i>took part</i>, a participate event; <i>completed</i>, <i>shared</i>, "
-          "<i>invited</i>: participants with a complete, share or invite event (all campaigns pooled, as in "
-          "METRICS.md). Mean [5% and 95% of the replications]; in parentheses, the share of the previous "
-          "stage.</p>\n", c->body);
+    if (na == 0) return;
     FILE *h = c->body;
-    fputs("<table>\n<thead><tr><th>arm</th>", h);
-    for (int k = 0; k < nst; k++) fprintf(h, "<th>%s</th>", funnel_label[stage[k]]);
+    fputs("<h3>", h);
+    rpt_html_write(h, fu->name);
+    if (fu->id >= 0) fprintf(h, " <span class=\"ci\">(campaign id %d)</span>", fu->id);
+    fputs("</h3>\n<table>\n<thead><tr><th>arm</th>", h);
+    for (int k = 0; k < RD_FUNNEL_STAGES; k++) fprintf(h, "<th>%s</th>", funnel_label[k]);
     fputs("</tr></thead>\n<tbody>\n", h);
+    const char *cats[RD_FUNNEL_STAGES];
+    for (int k = 0; k < RD_FUNNEL_STAGES; k++) cats[k] = funnel_label[k];
     for (int i = 0; i < na; i++) {
         int a = arms[i];
         double *y = v + (size_t)(3 * RD_FUNNEL_STAGES * i), *lo = y + RD_FUNNEL_STAGES, *hi = lo + RD_FUNNEL_STAGES;
         fputs("<tr><td>", h);
         rpt_html_write(h, rs_name(c->arm[a], "(unnamed arm)"));
         fputs("</td>", h);
-        for (int k = 0; k < nst; k++) {
+        for (int k = 0; k < RD_FUNNEL_STAGES; k++) {
             sum_stat st;
-            sum_arm(f, a, stage[k], &st);
+            sum_arm(f, a, k, &st);
             y[k] = st.mean;
             lo[k] = st.lo;
             hi[k] = st.hi;
@@ -645,22 +630,46 @@ static void sec_funnel(rpt_ctx *c)
             fputs(", ", h);
             rh_num(h, st.hi, 0);
             fputs("]</span>", h);
-            if (k > 0 && y[k - 1] > 0) fprintf(h, " <span class=\"ci\">(%.0f%%)</span>", 100.0 * y[k] / y[k - 1]);
+            int p = funnel_parent[k];
+            if (p >= 0 && y[p] > 0 && isfinite(y[k]))
+                fprintf(h, " <span class=\"ci\">(%.0f%%)</span>", 100.0 * y[k] / y[p]);
             fputs("</td>", h);
         }
         fputs("</tr>\n", h);
         ser[i] = (plot_bar_series){c->alabel[a], y, lo, hi, a, NULL};
     }
     fputs("</tbody></table>\n", h);
-    char title[1024], base[4200], perr[1024];
-    snprintf(title, sizeof title, "%s\ncampaign funnel: mean members per replication, 90%% interval", c->sname);
-    rs_base(c, base, sizeof base, "funnel");
+    char title[1024], base[4200], perr[1024], name[64], cname[128];
+    if (fu->id >= 0) snprintf(name, sizeof name, "funnel_%d", fu->id);
+    else snprintf(name, sizeof name, "funnel_all");
+    snprintf(cname, sizeof cname, "%s", fu->id >= 0 ? fu->name : "all campaigns");
+    snprintf(title, sizeof title, "%s\n%s funnel: mean members per replication, 90%% interval", c->sname, cname);
+    rs_base(c, base, sizeof base, name);
     plot_axes ax = rs_axes(c, title, "", "members");
     ax.value_labels = 1;
-    rs_figure(c, plot_bars(base, &ax, cats, nst, ser, na, perr, sizeof perr), "funnel", title, perr);
+    rs_figure(c, plot_bars(base, &ax, cats, RD_FUNNEL_STAGES, ser, na, perr, sizeof perr), name, title, perr);
+}
+
+static void sec_funnel(rpt_ctx *c)
+{
+    rd_funnel_t *fs = NULL;
+    int nf = 0;
+    if (rd_funnel(c, &fs, &nf) <= 0) return;
+    int *arms = malloc(sizeof(int) * (size_t)c->narms);
+    double *v = malloc(sizeof(double) * (size_t)(3 * RD_FUNNEL_STAGES * c->narms));
+    plot_bar_series *ser = calloc((size_t)c->narms, sizeof *ser);
+    if (!arms || !v || !ser) goto out;
+    rs_open(c, RPT_FUNNEL, "funnel", "Campaign funnels");
+    fputs("<p class=\"note\">One funnel per campaign, for every arm that runs it; members per replication, mean "
+          "[5% and 95% of the replications]. The stages are nested: <i>exposed</i>, reached by the campaign (an "
+          "exposure or taking part); <i>took part</i>, a participate event (a subset of exposed); "
+          "<i>completed</i> and <i>shared</i>: those who took part and also completed / shared it (subsets of took "
+          "part). In parentheses the share of the stage it is a subset of. Invitations are not a stage: the event "
+          "log does not tie them to a campaign (see invitations in the summary metrics).</p>\n", c->body);
+    for (int k = 0; k < nf; k++) funnel_one(c, &fs[k], arms, v, ser);
     rs_close(c);
 out:
-    sum_close(f);
+    rd_funnels_free(fs, nf);
     free(arms);
     free(v);
     free(ser);

@@ -468,12 +468,14 @@ START_TEST(test_hostile_run)
     /* a 20-day window cannot define 30-day retention: left out, with a note */
     ck_assert_ptr_null(strstr(html, "<td>speaks again within 30 days (%)</td>"));
     ck_assert_ptr_nonnull(strstr(html, "Left out: speaks again within 30 days (<code>retention_30d</code>): needs a window of more than 30 days; the runs have 20"));
-    /* funnel: 10 exposed, 6 took part (60%), 3 completed (50%), 2 shared (67%), 1 invited (50%) */
+    /* funnel of campaign 1: 10 exposed, 6 took part (60% of exposed), 3 completed (50%) and 2 shared (33%) of those who took part */
     const char *fun = strstr(html, "id=\"funnel\"");
     ck_assert_ptr_nonnull(fun);
     ck_assert_ptr_nonnull(strstr(fun, "<td>6 <span class=\"ci\">[6, 6]</span> <span class=\"ci\">(60%)</span></td>"));
     ck_assert_ptr_nonnull(strstr(fun, "(50%)"));
-    ck_assert_ptr_nonnull(strstr(fun, "(67%)"));
+    ck_assert_ptr_nonnull(strstr(fun, "<td>2 <span class=\"ci\">[2, 2]</span> <span class=\"ci\">(33%)</span></td>")); /* shared, of took part */
+    ck_assert_ptr_nonnull(strstr(fun, "<h3>check-in <span class=\"ci\">(campaign id 1)</span></h3>"));
+    ck_assert_ptr_null(strstr(fun, "<th>invited</th>")); /* not tied to a campaign: no stage */
     free(html);
 
     /* the fan chart's data: day 0 of the baseline = 100 + r over r = 0..4:
