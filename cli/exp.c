@@ -39,7 +39,16 @@
 static void usage(FILE *f, exp_mode mode)
 {
     if (mode == EXP_CHECK) {
-        fprintf(f, "usage: qunsim check SCENARIO [--set PATH=VALUE]...\n");
+        fprintf(f, "usage: qunsim check SCENARIO [--all] [--set PATH=VALUE]...\n"
+                   "Validate a scenario (errors name FILE:LINE and the setting; exit 2) and print\n"
+                   "its run settings, then the settings away from their defaults with each arm\n"
+                   "side by side (< marks what the arms set differently).\n"
+                   "  --all              instead, every effective setting of every arm, as libconfig\n"
+                   "                     text (what `run` stores in runs.settings)\n"
+                   "  --set PATH=VALUE   override a setting in every arm first (repeatable)\n"
+                   "numbers are printed in the shortest form that reads back exactly; settings,\n"
+                   "units and defaults: docs/settings.md (qunsim doc settings)\n"
+                   "exit status: 0 valid, 2 usage or scenario error\n");
         return;
     }
     if (mode == EXP_SWEEP)
@@ -115,6 +124,7 @@ int exp_parse(int argc, char **argv, exp_mode mode, exp_args *a)
             if (!strchr(v, '=') || v[0] == '=') BAD("--set wants PATH=VALUE, got \"%s\"", v);
             a->sets[a->nsets++] = v;
         }
+        else if (mode == EXP_CHECK && !strcmp(o, "--all")) a->all = 1;
         else if (mode == EXP_CHECK && o[0] != '-' && !a->scenario) a->scenario = o;
         else if (mode == EXP_CHECK) BAD("check: unexpected argument '%s'", o);
         else if (!strcmp(o, "--arm")) {

@@ -235,8 +235,28 @@ START_TEST(check_reading_club)
     result r = RUN("check", reading_club());
     ck_assert_msg(r.status == 0, "check: exit %d: %s", r.status, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "valid"));
+    /* the default view: settings away from their defaults, arms side by side, in
+     * the shortest round-trip form, under 80 lines */
+    ck_assert_ptr_nonnull(strstr(r.out, "\nsetting "));
+    ck_assert_ptr_nonnull(strstr(r.out, " baseline "));
+    ck_assert_ptr_nonnull(strstr(r.out, " checkin21"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\nmembers.rate_mean "));
+    ck_assert_ptr_nonnull(strstr(r.out, " 0.7746 "));
+    ck_assert_ptr_null(strstr(r.out, "9999999"));
+    const char *ck = strstr(r.out, "\ncheckin.enabled ");
+    ck_assert_ptr_nonnull(ck);
+    ck_assert_msg(strstr(ck, "false") && strstr(ck, "true") && strstr(ck, "  <\n"), "checkin.enabled row: %.120s", ck);
+    ck_assert_ptr_null(strstr(r.out, "\nmembers.leave_rate ")); /* at its default in both arms */
+    int lines = 0;
+    for (const char *c = r.out; *c; c++) lines += *c == '\n';
+    ck_assert_int_lt(lines, 80);
+    res_free(&r);
+    /* --all: every effective setting of every arm */
+    r = RUN("check", reading_club(), "--all");
+    ck_assert_msg(r.status == 0, "check --all: exit %d: %s", r.status, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "arm \"baseline\""));
     ck_assert_ptr_nonnull(strstr(r.out, "arm \"checkin21\""));
+    ck_assert_ptr_nonnull(strstr(r.out, "leave_rate = 0.01;"));
     res_free(&r);
 }
 END_TEST
