@@ -230,6 +230,24 @@ START_TEST(broken_scenarios)
 }
 END_TEST
 
+/* every subcommand's --help: the usage on stdout, exit 0, nothing on stderr */
+START_TEST(help_on_stdout)
+{
+    static const char *const cmds[] = {"run", "sweep", "merge", "check", "replay", "calibrate", "forecast",
+                                       "backtest", "metrics", "doc", "import", "report"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        result r = RUN(cmds[i], "--help");
+        ck_assert_msg(r.status == 0, "%s --help: exit %d", cmds[i], r.status);
+        ck_assert_msg(strstr(r.out, "usage: qunsim ") != NULL, "%s --help: no usage on stdout", cmds[i]);
+        ck_assert_msg(!r.err || !*r.err, "%s --help wrote to stderr: %s", cmds[i], r.err);
+        res_free(&r);
+    }
+    result r = RUN("calibrate", "--help");
+    ck_assert_ptr_nonnull(strstr(r.out, "--live")); /* both modes */
+    res_free(&r);
+}
+END_TEST
+
 START_TEST(check_reading_club)
 {
     result r = RUN("check", reading_club());
@@ -450,6 +468,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, usage_errors);
     tcase_add_test(tc, broken_scenarios);
     tcase_add_test(tc, check_reading_club);
+    tcase_add_test(tc, help_on_stdout);
     tcase_add_test(tc, run_reproducible);
     tcase_add_test(tc, formats);
     tcase_add_test(tc, out_not_creatable);
