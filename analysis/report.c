@@ -207,7 +207,7 @@ static void metric_table(rpt_ctx *c, const int *mi, int nm)
         rpt_html_write(f, rs_name(c->arm[c->ref], "(unnamed arm)"));
         fputs("</th>", f);
     }
-    fputs("<th>definition</th></tr></thead>\n<tbody>\n", f);
+    fputs("<th class=\"def\">definition</th></tr></thead>\n<tbody>\n", f);
     int nout = 0;
     char why[160];
     for (int k = 0; k < nm; k++) {
@@ -231,7 +231,7 @@ static void metric_table(rpt_ctx *c, const int *mi, int nm)
         fputs("<td class=\"def\">", f);
         if (r) {
             rpt_html_write(f, r->def);
-            fputs(r->dir > 0 ? " Higher is better." : r->dir < 0 ? " Lower is better." : "", f);
+            fputs(r->dir > 0 ? ". Higher is better." : r->dir < 0 ? ". Lower is better." : ".", f);
         }
         fputs(" <code>", f);
         rpt_html_write(f, c->met[m]);
@@ -808,6 +808,130 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
 
 /* ---- settings and provenance ---- */
 
+/* Settings text as opt_format writes it ("key = {" ... "};", "key = value;"
+ * lines) flattened to "group.key" paths and values: n pairs, malloc'd into
+ * *path / *val (one block each, freed by the caller with free_flat). */
+typedef struct flat_t {
+    int n;
+    char **path, **val;
+} flat_t;
+
+static void free_flat(flat_t *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        free(f->path[i]);
+        free(f->val[i]);
+    }
+    free(f->path);
+    free(f->val);
+    memset(f, 0, sizeof *f);
+}
+
+static int flatten(const char *text, flat_t *out)
+{
+    memset(out, 0, sizeof *out);
+    char prefix[512] = "";
+    int cap = 0;
+    for (const char *p = text; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        while (len && (*p == ' ')) { p++; len--; }
+        char line[2048];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        size_t l = strlen(line);
+        if (line[0] == '#' || !l) { /* comment or blank */ }
+        else if (!strcmp(line, "};")) {
+            char *dot = strrchr(prefix, '.');
+            if (dot) *dot = 0;
+            else prefix[0] = 0;
+        } else if (l > 4 && !strcmp(line + l - 4, " = {")) {
+            line[l - 4] = 0;
+            size_t k = strlen(prefix);
+            snprintf(prefix + k, sizeof prefix - k, "%s%s", k ? "." : "", line);
+        } else {
+            char *eq = strstr(line, " = ");
+            if (eq) {
+                if (out->n == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    char **np = realloc(out->path, sizeof *np * (size_t)cap), **nv = np ? realloc(out->val, sizeof *nv * (size_t)cap) : NULL;
+                    if (np) out->path = np;
+                    if (nv) out->val = nv;
+                    if (!np || !nv) return -1;
+                }
+                *eq = 0;
+                char full[2600];
+                snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", line);
+                size_t vl = strlen(eq + 3);
+                if (vl && eq[3 + vl - 1] == ';') eq[3 + vl - 1] = 0;
+                out->path[out->n] = strdup(full);
+                out->val[out->n] = strdup(eq + 3);
+                if (!out->path[out->n] || !out->val[out->n]) { out->n++; return -1; }
+                out->n++;
+            }
+        }
+        if (!eol) break;
+        p = eol + 1;
+    }
+    return 0;
+}
+
+static const char *flat_get(const flat_t *f, const char *path)
+{
+    for (int i = 0; i < f->n; i++)
+        if (!strcmp(f->path[i], path)) return f->val[i];
+    return NULL;
+}
+
+/* Arms side by side where they differ from the reference: what the
+ * experiment varies, in a few rows instead of every setting. */
+static void settings_diff(rpt_ctx *c, char **s)
+{
+    if (c->narms < 2 || !s[c->ref]) return;
+    flat_t *f = calloc((size_t)c->narms, sizeof *f);
+    if (!f) return;
+    int ok = 1, rows = 0;
+    for (int a = 0; a < c->narms && ok; a++)
+        if (s[a] && flatten(s[a], &f[a]) != 0) ok = 0;
+    if (ok) {
+        FILE *h = c->body;
+        for (int i = 0; i < f[c->ref].n; i++) {
+            const char *path = f[c->ref].path[i], *rv = f[c->ref].val[i];
+            int differ = 0;
+            for (int a = 0; a < c->narms; a++)
+                if (a != c->ref && s[a]) {
+                    const char *v = flat_get(&f[a], path);
+                    differ |= !v || strcmp(v, rv) != 0;
+                }
+            if (!differ) continue;
+            if (!rows++) {
+                fputs("<h3>Where the arms differ</h3>\n<p class=\"note\">Effective settings (as the runs recorded them) that "
+                      "some arm sets differently from the reference; every setting of each arm is in the folded "
+                      "blocks below, and <code>qunsim check SCENARIO</code> also lists what differs from the defaults.</p>\n"
+                      "<table class=\"kv\">\n<thead><tr><th>setting</th>", h);
+                for (int a = 0; a < c->narms; a++) {
+                    fputs("<th>", h);
+                    rpt_html_write(h, rs_name(c->arm[a], "(unnamed arm)"));
+                    fputs("</th>", h);
+                }
+                fputs("</tr></thead>\n<tbody>\n", h);
+            }
+            fputs("<tr><td><code>", h);
+            rpt_html_write(h, path);
+            fputs("</code></td>", h);
+            for (int a = 0; a < c->narms; a++) {
+                const char *v = s[a] ? flat_get(&f[a], path) : NULL;
+                fputs("<td>", h);
+                rpt_html_write(h, v ? v : "(not set)");
+                fputs("</td>", h);
+            }
+            fputs("</tr>\n", h);
+        }
+        if (rows) fputs("</tbody></table>\n", h);
+    }
+    for (int a = 0; a < c->narms; a++) free_flat(&f[a]);
+    free(f);
+}
+
 static void sec_settings(rpt_ctx *c)
 {
     int any = c->scenario_text != NULL;
@@ -827,6 +951,7 @@ static void sec_settings(rpt_ctx *c)
             rh_pre(c->body, c->scenario_text);
             fputs("</details>\n", c->body);
         }
+        settings_diff(c, s);
         for (int a = 0; a < c->narms; a++) {
             if (!s[a]) continue;
             fputs("<details><summary>Effective settings of arm ", c->body);

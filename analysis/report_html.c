@@ -63,7 +63,7 @@ static const char css[] =
     "th,td{border:1px solid #cfd6de;padding:.25em .6em;text-align:right;vertical-align:top}\n"
     "th:first-child,td:first-child{text-align:left}thead th{background:#eef2f6}\n"
     "td.sig{font-weight:bold}.ci{color:#666}td.good,span.good{background:#dcf1d8}td.bad,span.bad{background:#f8dcd9}.after{color:#222;background:#fff8e5;padding:.5em}\n"
-    "td.def{font-size:.85em;color:#555;text-align:left;max-width:22em}\n"
+    "td.def{font-size:.85em;color:#555;text-align:left;max-width:22em}th.def{text-align:left}\n"
     "table.kv td,table.kv th{text-align:left}table.kv th{background:#f5f7f9;white-space:nowrap}\n"
     "figure{margin:.8em 0 1.8em}figure img{max-width:100%;height:auto;border:1px solid #e3e3e3}\n"
     "figcaption{font-size:.88em;color:#555}\n"
