@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "batch.h"
 #include "batchdb.h"
 #include "cmd.h"
@@ -526,32 +529,43 @@ static void print_results(const exp_ctx *c)
     }
 }
 
+/* The run's chart of daily speakers, drawn like the report's: local dates on
+ * the x axis ending at the last day, the median of the replications with
+ * their 50% and 90% bands (GSL quantiles, as analysis/summary.c). */
 static int plot_daily(const exp_ctx *c, const char *path)
 {
-    int n = c->ndays, na = task_narms(c->plan);
-    double *buf = malloc(sizeof(double) * (size_t)(3 * n * na));
-    plot_series *ser = calloc((size_t)na, sizeof *ser);
-    int rc = -1;
-    char err[512];
-    if (!buf || !ser) goto out;
+    int n = c->ndays, na = task_narms(c->plan), reps = task_reps(c->plan), rc = -1;
+    double *buf = malloc(sizeof(double) * (size_t)(6 * n * na + n + reps));
+    plot_fan_series *ser = calloc((size_t)na, sizeof *ser);
+    char err[512], base[4096];
+    if (!buf || !ser) { fprintf(stderr, "qunsim: out of memory\n"); goto out; }
+    unsigned y, m, d;
+    double day0 = 0;
+    if (sscanf(c->sc->run.start, "%4u-%2u-%2u", &y, &m, &d) == 3) day0 = (double)cal_days_from_civil(y, m, d) * 86400.0;
+    double *x = buf + (size_t)(6 * n * na), *tmp = x + n;
+    for (int k = 0; k < n; k++) x[k] = day0 + 86400.0 * k;
     for (int k = 0; k < na; k++) {
-        double *y = buf + (size_t)(3 * k) * (size_t)n, *lo = y + n, *hi = lo + n;
-        for (int d = 0; d < n; d++) {
-            sum_stat st;
-            sum_arm(c->daily, k, d, &st);
-            y[d] = st.mean;
-            lo[d] = st.lo;
-            hi[d] = st.hi;
+        double *q = buf + (size_t)(6 * k) * (size_t)n;
+        for (int t = 0; t < n; t++) {
+            int nv = 0;
+            for (int r = 0; r < reps; r++) {
+                double v = sum_get(c->daily, k, t, r);
+                if (!isnan(v)) tmp[nv++] = v;
+            }
+            gsl_sort(tmp, 1, (size_t)nv);
+            static const double ps[5] = {0.5, 0.25, 0.75, 0.05, 0.95};
+            for (int j = 0; j < 5; j++)
+                q[(size_t)j * (size_t)n + (size_t)t] = nv ? gsl_stats_quantile_from_sorted_data(tmp, 1, (size_t)nv, ps[j]) : NAN;
         }
-        ser[k].title = c->sc->arms[task_arm(c->plan, k)].name;
-        ser[k].y = y;
-        ser[k].lo = lo;
-        ser[k].hi = hi;
+        ser[k] = (plot_fan_series){c->sc->arms[task_arm(c->plan, k)].name, n, x, q, q + n, q + 2 * n, q + 3 * n, q + 4 * n, k, PLOT_LINE};
     }
-    char title[256];
-    snprintf(title, sizeof title, "%s: daily active speakers (mean, 90%% band of %d replications)",
-             c->sc->run.name, task_reps(c->plan));
-    if (plot_lines(path, title, "day", "active speakers", ser, na, n, err, sizeof err) != 0) {
+    char title[512];
+    snprintf(title, sizeof title, "%s\ndaily active speakers: median, 50%% and 90%% bands of %d replications", c->sc->run.name, reps);
+    size_t pl = strlen(path);
+    snprintf(base, sizeof base, "%.*s", (int)(pl > 4 && !strcmp(path + pl - 4, ".png") ? pl - 4 : pl), path);
+    plot_axes ax = {.title = title, .xlabel = "local date", .ylabel = "active speakers", .xdate = day0 > 0,
+                    .xmark = NAN, .yzero = 1};
+    if (plot_fan(base, &ax, ser, na, err, sizeof err) != 0) {
         fprintf(stderr, "qunsim: plot: %s\n", err);
         goto out;
     }

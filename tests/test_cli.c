@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "metinfo.h"
+
 #include <sqlite3.h>
 
 extern char **environ;
@@ -401,6 +403,28 @@ static int csv_fields(const char *line, char fields[][256], int max)
     return n;
 }
 
+/* Display columns (metinfo's width rule) where the fields of one line of a
+ * terminal table start: fields are separated by two or more spaces. */
+static int field_starts(const char *line, int *col, int max)
+{
+    int n = 0, c = 0;
+    const char *eol = strchr(line, '\n');
+    size_t len = eol ? (size_t)(eol - line) : strlen(line);
+    char *buf = strndup(line, len);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t i = 0; i < len;) {
+        if (n < max && (i == 0 || (i >= 2 && buf[i - 1] == ' ' && buf[i - 2] == ' ')) && buf[i] != ' ') col[n++] = c;
+        size_t k = 1;
+        while (i + k < len && ((unsigned char)buf[i + k] & 0xC0) == 0x80) k++;
+        char ch[8] = {0};
+        memcpy(ch, buf + i, k < 7 ? k : 7);
+        c += mi_width(ch);
+        i += k;
+    }
+    free(buf);
+    return n;
+}
+
 START_TEST(formats)
 {
     result r = RUN("run", reading_club(), "--format", "json", "--no-plot", "--quiet", "--reps", "2", "--days", "7", "--out",
@@ -442,6 +466,18 @@ START_TEST(formats)
     /* a plot with such names still renders (titles are quoted for gnuplot) */
     r = RUN("run", p, "--quiet", "--out", sub("n3"));
     ck_assert_msg(r.status == 0, "run with plot: exit %d: %s", r.status, r.err);
+    /* the table: columns aligned by display width with a Chinese arm name
+     * (two columns a character): every row's fields start where the header's do */
+    const char *hd = strstr(r.out, "metric (unit)");
+    ck_assert_ptr_nonnull(hd);
+    int want[8], nw = field_starts(hd, want, 8);
+    ck_assert_int_eq(nw, 4); /* metric, two arms, one difference */
+    const char *row = strstr(r.out, "\ndaily speakers (members)");
+    ck_assert_ptr_nonnull(row);
+    int got[8], ng = field_starts(row + 1, got, 8);
+    ck_assert_int_eq(ng, nw);
+    for (int i = 0; i < nw; i++) ck_assert_msg(got[i] == want[i], "field %d at column %d, header at %d:\n%.600s", i, got[i], want[i], hd);
+    ck_assert_ptr_nonnull(strstr(r.out, "speaks again next day (%)"));
     res_free(&r);
 }
 END_TEST
