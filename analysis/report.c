@@ -847,7 +847,8 @@ static int flatten(const char *text, flat_t *out)
         } else if (l > 4 && !strcmp(line + l - 4, " = {")) {
             line[l - 4] = 0;
             size_t k = strlen(prefix);
-            snprintf(prefix + k, sizeof prefix - k, "%s%s", k ? "." : "", line);
+            if (k + strlen(line) + 2 < sizeof prefix) snprintf(prefix + k, sizeof prefix - k, "%s%.200s", k ? "." : "", line);
+            else snprintf(prefix + k, sizeof prefix - k, "%s?", k ? "." : ""); /* too deep: a placeholder the "};" pops */
         } else {
             char *eq = strstr(line, " = ");
             if (eq) {
