@@ -250,6 +250,23 @@ START_TEST(help_on_stdout)
 }
 END_TEST
 
+/* docs/settings.md and docs/metrics.md are the output of `doc settings` /
+ * `doc metrics` (regenerate them with those commands when a table changes) */
+START_TEST(docs_current)
+{
+    static const char *const what[][2] = {{"settings", "docs/settings.md"}, {"metrics", "docs/metrics.md"}};
+    for (int i = 0; i < 2; i++) {
+        result r = RUN("doc", what[i][0]);
+        ck_assert_int_eq(r.status, 0);
+        char *want = slurp(what[i][1]);
+        ck_assert_msg(*want, "%s missing or empty (run the tests from the source tree)", what[i][1]);
+        ck_assert_msg(!strcmp(r.out, want), "%s is stale: qunsim doc %s > %s", what[i][1], what[i][0], what[i][1]);
+        free(want);
+        res_free(&r);
+    }
+}
+END_TEST
+
 START_TEST(check_reading_club)
 {
     result r = RUN("check", reading_club());
@@ -505,6 +522,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, broken_scenarios);
     tcase_add_test(tc, check_reading_club);
     tcase_add_test(tc, help_on_stdout);
+    tcase_add_test(tc, docs_current);
     tcase_add_test(tc, run_reproducible);
     tcase_add_test(tc, formats);
     tcase_add_test(tc, out_not_creatable);
