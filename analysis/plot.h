@@ -10,6 +10,14 @@
 
 #include <stddef.h>
 
+/* The font of every chart: a family list, first match per glyph (pango for
+ * PNG, the browser for SVG).  Latin text in Liberation Sans (installed by
+ * scripts/deps.sh, metric-compatible with Arial), Chinese in WenQuanYi Micro
+ * Hei (fonts-wqy-microhei, deps.sh: 1.6 MB against Noto CJK's 57 MB), then
+ * Noto CJK if present, then whatever fontconfig calls sans.  Without a CJK
+ * font a Chinese scenario or arm name renders as boxes or garbage. */
+#define PLOT_FONT "Liberation Sans,WenQuanYi Micro Hei,Noto Sans CJK SC,sans"
+
 typedef struct plot_series {
     const char *title;  /* legend (user text: quoted) */
     const double *y;    /* n values; NaN = gap */
@@ -52,6 +60,9 @@ typedef struct plot_axes {
     int svg;          /* 1: also BASE.svg */
     int width, height; /* pixels of the PNG (0: 960 x 540) */
     int value_labels; /* plot_bars: print each bar's value above it */
+    int nkey;         /* plot_bars: extra legend entries (a colour swatch each) */
+    const char *const *key_title; /* their texts (user text) */
+    const unsigned *key_rgb;      /* their colours, 0xRRGGBB */
 } plot_axes;
 
 enum { PLOT_LINE = 0, PLOT_DASHED = 1, PLOT_MARKS = 2, PLOT_OBSERVED = 3 };
@@ -76,6 +87,9 @@ typedef struct plot_bar_series {
     const double *y;            /* ncat bar heights; NaN = no bar */
     const double *lo, *hi;      /* error bar ends (NULL: no error bars) */
     int colour;                 /* palette index (>= 0) */
+    const unsigned *rgb;        /* optional: a colour per bar, 0xRRGGBB (e.g. by verdict);
+                                 * the series is then told apart by fill pattern and its
+                                 * legend entry is a grey swatch of that pattern */
 } plot_bar_series;
 
 /* Grouped bars: one group per category (labels: user text), one bar per

@@ -15,6 +15,7 @@
 
 #include <gsl/gsl_sort.h>
 
+#include "metinfo.h"
 #include "plot.h"
 #include "report_int.h"
 
@@ -30,15 +31,16 @@ static const struct {
 };
 #define NDAILY ((int)(sizeof daily_rows / sizeof daily_rows[0]))
 
-/* Headline metrics (table and comparison chart), in this order, when present. */
-static const char *const headline[] = {
-    "dau_mean", "messages_per_day", "interactions_per_day", "members_end", "retention_1d",
-    "retention_7d", "retention_30d", "new_retention_1d", "new_retention_7d", "joins", "leaves",
-};
-#define NHEAD ((int)(sizeof headline / sizeof headline[0]))
+/* Headline metrics (table and comparison chart): analysis/metinfo.c's list,
+ * the one the terminal table of `qunsim run` shows. */
+#define headline mi_headline
+#define NHEAD mi_nheadline
 
 /* Campaign funnel stages, in the order of rd_funnel's columns. */
-static const char *const funnel_label[RD_FUNNEL_STAGES] = {"exposed", "took part", "completed", "shared", "invited"};
+static const char *const funnel_label[RD_FUNNEL_STAGES] = {"exposed", "took part", "completed", "shared"};
+/* the stage each stage's share is of (nested: took part of exposed, the
+ * others of took part) */
+static const int funnel_parent[RD_FUNNEL_STAGES] = {-1, 0, 1, 1};
 
 /* ---- small helpers ---- */
 
@@ -136,7 +138,7 @@ void rs_base(rpt_ctx *c, char *buf, size_t n, const char *name)
 
 plot_axes rs_axes(const rpt_ctx *c, const char *title, const char *xl, const char *yl)
 {
-    plot_axes a = {title, xl, yl, 0, 0, NAN, NULL, 0, c->o->svg, 0, 0, 0};
+    plot_axes a = {.title = title, .xlabel = xl, .ylabel = yl, .xmark = NAN, .svg = c->o->svg};
     return a;
 }
 
@@ -155,16 +157,37 @@ void rs_close(rpt_ctx *c) { fputs("</section>\n", c->body); }
 
 /* ---- headline table ---- */
 
-static void stat_cell(FILE *f, const sum_stat *s, int diff)
+/* One cell: mean [lo, hi] as metinfo formats the metric (shares in %,
+ * differences of shares in percentage points); a difference whose CI
+ * excludes 0 is bold, and green or red when the metric has a direction. */
+static void stat_cell(FILE *f, const mi_row *r, const sum_stat *s, int diff)
 {
     int sig = diff && s->n > 1 && (s->lo > 0 || s->hi < 0);
-    fprintf(f, "<td%s>", sig ? " class=\"sig\"" : "");
-    rh_num(f, s->mean, diff);
-    fputs(" <span class=\"ci\">[", f);
-    rh_num(f, s->lo, diff);
-    fputs(", ", f);
-    rh_num(f, s->hi, diff);
-    fputs("]</span></td>", f);
+    int v = diff ? mi_verdict(r, s->mean, s->lo, s->hi) : 0;
+    char a[48], b[48], m[48];
+    fprintf(f, "<td%s>", v > 0 ? " class=\"sig good\"" : v < 0 ? " class=\"sig bad\"" : sig ? " class=\"sig\"" : "");
+    mi_format(r, s->mean, diff, m, sizeof m);
+    mi_format(r, s->lo, diff, a, sizeof a);
+    mi_format(r, s->hi, diff, b, sizeof b);
+    fprintf(f, "%s <span class=\"ci\">[%s, %s]</span></td>", m, a, b);
+}
+
+/* Whether the table shows metric m: the window can define it and some arm
+ * has a value.  Otherwise why not, into why. */
+static int row_shown(const rpt_ctx *c, int m, char *why, size_t n)
+{
+    const mi_row *r = mi_find(c->met[m]);
+    if (!mi_window_ok(r, (int)c->days_manifest)) {
+        snprintf(why, n, "needs a window of more than %d days; the runs have %lld", r->follow, (long long)c->days_manifest);
+        return 0;
+    }
+    for (int a = 0; a < c->narms; a++) {
+        sum_stat st;
+        sum_arm(c->sum, a, m, &st);
+        if (st.n > 0) return 1;
+    }
+    snprintf(why, n, "no run has a value (e.g. no campaign, no questions)");
+    return 0;
 }
 
 static void metric_table(rpt_ctx *c, const int *mi, int nm)
@@ -184,25 +207,52 @@ static void metric_table(rpt_ctx *c, const int *mi, int nm)
         rpt_html_write(f, rs_name(c->arm[c->ref], "(unnamed arm)"));
         fputs("</th>", f);
     }
-    fputs("</tr></thead>\n<tbody>\n", f);
+    fputs("<th class=\"def\">definition</th></tr></thead>\n<tbody>\n", f);
+    int nout = 0;
+    char why[160];
     for (int k = 0; k < nm; k++) {
         int m = mi[k];
+        if (!row_shown(c, m, why, sizeof why)) { nout++; continue; }
+        const mi_row *r = mi_find(c->met[m]);
+        char t[256];
         fputs("<tr><td>", f);
-        rpt_html_write(f, c->met[m]);
+        rpt_html_write(f, mi_title(r, c->met[m], t, sizeof t));
         fputs("</td>", f);
         sum_stat st;
         for (int a = 0; a < c->narms; a++) {
             sum_arm(c->sum, a, m, &st);
-            stat_cell(f, &st, 0);
+            stat_cell(f, r, &st, 0);
         }
         for (int a = 0; a < c->narms; a++) {
             if (a == c->ref) continue;
             sum_diff(c->sum, a, c->ref, m, &st);
-            stat_cell(f, &st, 1);
+            stat_cell(f, r, &st, 1);
         }
-        fputs("</tr>\n", f);
+        fputs("<td class=\"def\">", f);
+        if (r) {
+            rpt_html_write(f, r->def);
+            fputs(r->dir > 0 ? ". Higher is better." : r->dir < 0 ? ". Lower is better." : ".", f);
+        }
+        fputs(" <code>", f);
+        rpt_html_write(f, c->met[m]);
+        fputs("</code></td></tr>\n", f);
     }
     fputs("</tbody></table>\n", f);
+    if (nout) {
+        fputs("<p class=\"note\">Left out: ", f);
+        for (int k = 0, j = 0; k < nm; k++) {
+            int m = mi[k];
+            if (row_shown(c, m, why, sizeof why)) continue;
+            const mi_row *r = mi_find(c->met[m]);
+            fputs(j++ ? "; " : "", f);
+            rpt_html_write(f, r ? r->label : c->met[m]);
+            fputs(" (<code>", f);
+            rpt_html_write(f, c->met[m]);
+            fputs("</code>): ", f);
+            rpt_html_write(f, why);
+        }
+        fputs(".</p>\n", f);
+    }
 }
 
 /* Indices of the headline metrics present (or the first 12 metrics). */
@@ -218,6 +268,84 @@ static int headline_idx(const rpt_ctx *c, int *mi)
     return n;
 }
 
+/* After-effects: an arm clearly worse than the reference on a headline
+ * metric (its CI excludes 0 on the bad side) gets a paragraph saying so,
+ * with the overload mechanism's own metrics (mutes, leaves) beside it. */
+/* Mean of the last (up to) 7 daily medians of band b; NaN if none. */
+static double last_week(const rpt_band *b)
+{
+    double s = 0;
+    int k = 0;
+    for (int i = b->n - 1; i >= 0 && i >= b->n - 7; i--)
+        if (isfinite(b->med[i])) { s += b->med[i]; k++; }
+    return k ? s / k : NAN;
+}
+
+static void after_effects(rpt_ctx *c, const int *mi, int nm)
+{
+    int mm = rs_met(c, "mutes"), ml = rs_met(c, "leaves");
+    /* the speakers of the last week: a campaign's after-effect shows at the
+     * end of the run even when its weeks lift the whole-run mean */
+    rpt_band *dau = calloc((size_t)c->narms, sizeof *dau);
+    if (dau && rd_daily(c, "dau", dau) < 0) { /* a read error: failed is set, the report fails */
+        for (int a = 0; a < c->narms; a++) rd_band_free(&dau[a]);
+        free(dau);
+        dau = NULL;
+    }
+    for (int a = 0; a < c->narms; a++) {
+        if (a == c->ref) continue;
+        int nbad = 0;
+        double wa = dau ? last_week(&dau[a]) : NAN, wr = dau ? last_week(&dau[c->ref]) : NAN;
+        if (isfinite(wa) && isfinite(wr) && wa < wr) {
+            nbad++;
+            fputs("<p class=\"note after\"><b>After-effects:</b> ", c->body);
+            rpt_html_write(c->body, rs_name(c->arm[a], "(unnamed arm)"));
+            fprintf(c->body, " ends with fewer daily speakers than ");
+            rpt_html_write(c->body, rs_name(c->arm[c->ref], "the reference"));
+            fprintf(c->body, " (last 7 days, median of the replications: %.4g against %.4g)", wa, wr);
+        }
+        for (int k = 0; k < nm; k++) {
+            sum_stat d;
+            sum_diff(c->sum, a, c->ref, mi[k], &d);
+            const mi_row *r = mi_find(c->met[mi[k]]);
+            if (mi_verdict(r, d.mean, d.lo, d.hi) >= 0 || !mi_window_ok(r, (int)c->days_manifest)) continue;
+            if (!nbad) {
+                fputs("<p class=\"note after\"><b>After-effects:</b> ", c->body);
+                rpt_html_write(c->body, rs_name(c->arm[a], "(unnamed arm)"));
+                fputs(" ends worse than ", c->body);
+                rpt_html_write(c->body, rs_name(c->arm[c->ref], "the reference"));
+                fputs(" on ", c->body);
+            } else
+                fputs(nbad == 1 && isfinite(wa) && wa < wr ? "; worse on " : ", ", c->body);
+            nbad++;
+            char v[48];
+            rpt_html_write(c->body, r ? r->label : c->met[mi[k]]);
+            fprintf(c->body, " (%s)", mi_format(r, d.mean, 1, v, sizeof v));
+        }
+        if (!nbad) continue;
+        fputs(". In the model a member whose group is busier than their tolerance mutes it (stops reading, "
+              "never unmutes) or leaves: a campaign that adds many messages can leave fewer readers and speakers "
+              "after it ends. The mechanism's own metrics", c->body);
+        sum_stat d;
+        char v[48];
+        if (mm >= 0) {
+            sum_diff(c->sum, a, c->ref, mm, &d);
+            fprintf(c->body, ": mutes %s", mi_format(mi_find("mutes"), d.mean, 1, v, sizeof v));
+        }
+        if (ml >= 0) {
+            sum_diff(c->sum, a, c->ref, ml, &d);
+            fprintf(c->body, "%s leaves %s", mm >= 0 ? "," : ":", mi_format(mi_find("leaves"), d.mean, 1, v, sizeof v));
+        }
+        fputs(" against the reference; the daily charts show when the gap opens. Settings that govern it: "
+              "<code>members.tolerance_median</code>, <code>members.mute_rate</code>, "
+              "<code>members.overload_leave</code> (docs/model.md).</p>\n", c->body);
+    }
+    if (dau) {
+        for (int a = 0; a < c->narms; a++) rd_band_free(&dau[a]);
+        free(dau);
+    }
+}
+
 static void sec_headline(rpt_ctx *c)
 {
     if (!c->sum || c->narms == 0) return;
@@ -225,13 +353,16 @@ static void sec_headline(rpt_ctx *c)
     if (!mi) return;
     int n = headline_idx(c, mi);
     rs_open(c, RPT_HEADLINE, "headline", "Headline metrics");
-    fprintf(c->body, "<p class=\"note\">Per arm: mean over %d replication%s [5%% and 95%% of the replications]. ",
-            c->reps, c->reps == 1 ? "" : "s");
+    fprintf(c->body, "<p class=\"note\">Per arm: mean over %d replication%s [5%% and 95%% of the replications]; "
+            "shares in %%. ", c->reps, c->reps == 1 ? "" : "s");
     if (c->narms > 1)
         fputs("Difference: paired by replication (the arms share their random numbers), mean [90% confidence "
-              "interval of the mean]; bold where that interval excludes 0.", c->body);
+              "interval of the mean], differences of shares in percentage points (pp); bold where that interval "
+              "excludes 0, <span class=\"good\">green</span> when that is better for the group, "
+              "<span class=\"bad\">red</span> when worse.", c->body);
     fputs("</p>\n", c->body);
     metric_table(c, mi, n);
+    if (c->narms > 1) after_effects(c, mi, n);
     if (c->nmet > n) {
         for (int m = 0; m < c->nmet; m++) mi[m] = m;
         fprintf(c->body, "<details><summary>All %d summary metrics</summary>\n", c->nmet);
@@ -382,31 +513,49 @@ out:
 
 /* ---- arm comparison ---- */
 
+/* Bar colours of the comparison: clearly better / worse for the group, not clear. */
+#define RGB_GOOD 0x2ca02cu
+#define RGB_BAD 0xd62728u
+#define RGB_UNCLEAR 0xb0b0b0u
+
 static void sec_comparison(rpt_ctx *c)
 {
     if (!c->sum || c->narms < 2) return;
-    int mi[NHEAD + 12];
-    int nm = headline_idx(c, mi);
-    const char **cats = calloc((size_t)nm, sizeof *cats);
+    int mi[64], all[64];
+    int na = headline_idx(c, all), nm = 0;
+    char why[160];
+    for (int k = 0; k < na && k < 64; k++)
+        if (row_shown(c, all[k], why, sizeof why)) mi[nm++] = all[k];
+    const char **cats = calloc((size_t)nm + 1, sizeof *cats);
+    char (*lab)[96] = calloc((size_t)nm + 1, sizeof *lab);
     plot_bar_series *ser = calloc((size_t)c->narms, sizeof *ser);
-    double *v = malloc(sizeof(double) * (size_t)(3 * nm * c->narms));
+    double *v = malloc(sizeof(double) * (size_t)(3 * (nm + 1) * c->narms));
+    unsigned *rgb = malloc(sizeof(unsigned) * (size_t)((nm + 1) * c->narms));
     int ns = 0, any = 0;
-    if (!cats || !ser || !v) goto out;
-    for (int k = 0; k < nm; k++) cats[k] = c->met[mi[k]];
+    if (!cats || !lab || !ser || !v || !rgb || nm == 0) goto out;
+    for (int k = 0; k < nm; k++) {
+        const mi_row *r = mi_find(c->met[mi[k]]);
+        /* category labels are user text only in name; the label has room for one line */
+        snprintf(lab[k], sizeof lab[k], "%s", r ? r->label : c->met[mi[k]]);
+        cats[k] = lab[k];
+    }
     for (int a = 0; a < c->narms; a++) {
         if (a == c->ref) continue;
         double *y = v + (size_t)(3 * nm * ns), *lo = y + nm, *hi = lo + nm;
+        unsigned *col = rgb + (size_t)(nm * ns);
         for (int k = 0; k < nm; k++) {
             sum_stat r, d;
             sum_arm(c->sum, c->ref, mi[k], &r);
             sum_diff(c->sum, a, c->ref, mi[k], &d);
-            double s = isfinite(r.mean) && r.mean != 0 ? 100.0 / fabs(r.mean) : NAN;
-            y[k] = d.mean * s;
-            lo[k] = d.lo * s;
-            hi[k] = d.hi * s;
+            double sc = isfinite(r.mean) && r.mean != 0 ? 100.0 / fabs(r.mean) : NAN;
+            y[k] = d.mean * sc;
+            lo[k] = d.lo * sc;
+            hi[k] = d.hi * sc;
+            int vd = mi_verdict(mi_find(c->met[mi[k]]), d.mean, d.lo, d.hi);
+            col[k] = vd > 0 ? RGB_GOOD : vd < 0 ? RGB_BAD : RGB_UNCLEAR;
             any |= isfinite(y[k]);
         }
-        ser[ns] = (plot_bar_series){c->alabel[a], y, lo, hi, a};
+        ser[ns] = (plot_bar_series){c->alabel[a], y, lo, hi, a, col};
         ns++;
     }
     if (!any) goto out;
@@ -414,71 +563,63 @@ static void sec_comparison(rpt_ctx *c)
     fputs("<p class=\"note\">Paired difference of each arm to ", c->body);
     rpt_html_write(c->body, rs_name(c->arm[c->ref], "the reference arm"));
     fputs(", as a percentage of its mean, with the 90% confidence interval of the mean difference (the reference "
-          "mean taken as fixed). The absolute differences are in the headline table.</p>\n", c->body);
+          "mean taken as fixed). <span class=\"good\">Green</span>: better for the group (more speakers, fewer "
+          "leaves and mutes, ...) with the interval excluding 0; <span class=\"bad\">red</span>: worse; grey: no "
+          "clear difference, or a metric with no better side. With several arms, each has its own fill pattern. The "
+          "absolute differences are in the headline table.</p>\n", c->body);
     char title[1024], base[4200], perr[1024], yl[512];
     snprintf(title, sizeof title, "%s\ndifference to %s, %% of its mean, with 90%% CI", c->sname,
              c->alabel[c->ref]);
-    snprintf(yl, sizeof yl, "difference to %s (%%)", c->alabel[c->ref]);
+    snprintf(yl, sizeof yl, "difference to %s (%% of its mean)", c->alabel[c->ref]);
     rs_base(c, base, sizeof base, "comparison");
     plot_axes ax = rs_axes(c, title, "", yl);
+    static const char *const kt[] = {"better for the group", "worse for the group", "no clear difference"};
+    static const unsigned kc[] = {RGB_GOOD, RGB_BAD, RGB_UNCLEAR};
+    ax.nkey = 3;
+    ax.key_title = kt;
+    ax.key_rgb = kc;
     rs_figure(c, plot_bars(base, &ax, cats, nm, ser, ns, perr, sizeof perr), "comparison", title, perr);
     rs_close(c);
 out:
     free(cats);
+    free(lab);
     free(ser);
     free(v);
+    free(rgb);
 }
 
 /* ---- campaign funnel ---- */
 
-static void sec_funnel(rpt_ctx *c)
+/* One campaign's table and chart; chart name funnel_ID (funnel_all pooled). */
+static void funnel_one(rpt_ctx *c, const rd_funnel_t *fu, int *arms, double *v, plot_bar_series *ser)
 {
-    sum_t *f = NULL;
-    if (rd_funnel(c, &f) <= 0) return;
-    /* stages with data in some arm; arms with someone in some stage */
-    int stage[RD_FUNNEL_STAGES], nst = 0, *arms = malloc(sizeof(int) * (size_t)c->narms), na = 0;
-    double *v = malloc(sizeof(double) * (size_t)(3 * RD_FUNNEL_STAGES * c->narms));
-    plot_bar_series *ser = calloc((size_t)c->narms, sizeof *ser);
-    const char *cats[RD_FUNNEL_STAGES];
-    if (!arms || !v || !ser) goto out;
-    for (int s = 0; s < RD_FUNNEL_STAGES; s++) {
-        int has = 0;
-        for (int a = 0; a < c->narms; a++) {
-            sum_stat st;
-            sum_arm(f, a, s, &st);
-            has |= st.n > 0 && st.mean > 0;
-        }
-        if (has) { stage[nst] = s; cats[nst] = funnel_label[s]; nst++; }
-    }
+    sum_t *f = fu->f;
+    int na = 0;
+    /* every arm that runs the campaign (a value in some run), the reference too */
     for (int a = 0; a < c->narms; a++) {
-        int has = 0;
-        for (int k = 0; k < nst; k++) {
-            sum_stat st;
-            sum_arm(f, a, stage[k], &st);
-            has |= st.mean > 0;
-        }
-        if (has) arms[na++] = a;
+        sum_stat st;
+        sum_arm(f, a, 0, &st);
+        if (st.n > 0 && st.mean > 0) arms[na++] = a;
     }
-    if (nst == 0 || na == 0) goto out;
-    rs_open(c, RPT_FUNNEL, "funnel", "Campaign funnel");
-    fputs("<p class=\"note\">Members per replication at each stage: <i>exposed</i>, reached by a campaign (an "
-          "exposure or participate event); <i>took part</i>, a participate event; <i>completed</i>, <i>shared</i>, "
-          "<i>invited</i>: participants with a complete, share or invite event (all campaigns pooled, as in "
-          "METRICS.md). Mean [5% and 95% of the replications]; in parentheses, the share of the previous "
-          "stage.</p>\n", c->body);
+    if (na == 0) return;
     FILE *h = c->body;
-    fputs("<table>\n<thead><tr><th>arm</th>", h);
-    for (int k = 0; k < nst; k++) fprintf(h, "<th>%s</th>", funnel_label[stage[k]]);
+    fputs("<h3>", h);
+    rpt_html_write(h, fu->name);
+    if (fu->id >= 0) fprintf(h, " <span class=\"ci\">(campaign id %d)</span>", fu->id);
+    fputs("</h3>\n<table>\n<thead><tr><th>arm</th>", h);
+    for (int k = 0; k < RD_FUNNEL_STAGES; k++) fprintf(h, "<th>%s</th>", funnel_label[k]);
     fputs("</tr></thead>\n<tbody>\n", h);
+    const char *cats[RD_FUNNEL_STAGES];
+    for (int k = 0; k < RD_FUNNEL_STAGES; k++) cats[k] = funnel_label[k];
     for (int i = 0; i < na; i++) {
         int a = arms[i];
         double *y = v + (size_t)(3 * RD_FUNNEL_STAGES * i), *lo = y + RD_FUNNEL_STAGES, *hi = lo + RD_FUNNEL_STAGES;
         fputs("<tr><td>", h);
         rpt_html_write(h, rs_name(c->arm[a], "(unnamed arm)"));
         fputs("</td>", h);
-        for (int k = 0; k < nst; k++) {
+        for (int k = 0; k < RD_FUNNEL_STAGES; k++) {
             sum_stat st;
-            sum_arm(f, a, stage[k], &st);
+            sum_arm(f, a, k, &st);
             y[k] = st.mean;
             lo[k] = st.lo;
             hi[k] = st.hi;
@@ -489,22 +630,46 @@ static void sec_funnel(rpt_ctx *c)
             fputs(", ", h);
             rh_num(h, st.hi, 0);
             fputs("]</span>", h);
-            if (k > 0 && y[k - 1] > 0) fprintf(h, " <span class=\"ci\">(%.0f%%)</span>", 100.0 * y[k] / y[k - 1]);
+            int p = funnel_parent[k];
+            if (p >= 0 && y[p] > 0 && isfinite(y[k]))
+                fprintf(h, " <span class=\"ci\">(%.0f%%)</span>", 100.0 * y[k] / y[p]);
             fputs("</td>", h);
         }
         fputs("</tr>\n", h);
-        ser[i] = (plot_bar_series){c->alabel[a], y, lo, hi, a};
+        ser[i] = (plot_bar_series){c->alabel[a], y, lo, hi, a, NULL};
     }
     fputs("</tbody></table>\n", h);
-    char title[1024], base[4200], perr[1024];
-    snprintf(title, sizeof title, "%s\ncampaign funnel: mean members per replication, 90%% interval", c->sname);
-    rs_base(c, base, sizeof base, "funnel");
+    char title[1024], base[4200], perr[1024], name[64], cname[128];
+    if (fu->id >= 0) snprintf(name, sizeof name, "funnel_%d", fu->id);
+    else snprintf(name, sizeof name, "funnel_all");
+    snprintf(cname, sizeof cname, "%s", fu->id >= 0 ? fu->name : "all campaigns");
+    snprintf(title, sizeof title, "%s\n%s funnel: mean members per replication, 90%% interval", c->sname, cname);
+    rs_base(c, base, sizeof base, name);
     plot_axes ax = rs_axes(c, title, "", "members");
     ax.value_labels = 1;
-    rs_figure(c, plot_bars(base, &ax, cats, nst, ser, na, perr, sizeof perr), "funnel", title, perr);
+    rs_figure(c, plot_bars(base, &ax, cats, RD_FUNNEL_STAGES, ser, na, perr, sizeof perr), name, title, perr);
+}
+
+static void sec_funnel(rpt_ctx *c)
+{
+    rd_funnel_t *fs = NULL;
+    int nf = 0;
+    if (rd_funnel(c, &fs, &nf) <= 0) return;
+    int *arms = malloc(sizeof(int) * (size_t)c->narms);
+    double *v = malloc(sizeof(double) * (size_t)(3 * RD_FUNNEL_STAGES * c->narms));
+    plot_bar_series *ser = calloc((size_t)c->narms, sizeof *ser);
+    if (!arms || !v || !ser) goto out;
+    rs_open(c, RPT_FUNNEL, "funnel", "Campaign funnels");
+    fputs("<p class=\"note\">One funnel per campaign, for every arm that runs it; members per replication, mean "
+          "[5% and 95% of the replications]. The stages are nested: <i>exposed</i>, reached by the campaign (an "
+          "exposure or taking part); <i>took part</i>, a participate event (a subset of exposed); "
+          "<i>completed</i> and <i>shared</i>: those who took part and also completed / shared it (subsets of took "
+          "part). In parentheses the share of the stage it is a subset of. Invitations are not a stage: the event "
+          "log does not tie them to a campaign (see invitations in the summary metrics).</p>\n", c->body);
+    for (int k = 0; k < nf; k++) funnel_one(c, &fs[k], arms, v, ser);
     rs_close(c);
 out:
-    sum_close(f);
+    rd_funnels_free(fs, nf);
     free(arms);
     free(v);
     free(ser);
@@ -643,6 +808,131 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
 
 /* ---- settings and provenance ---- */
 
+/* Settings text as opt_format writes it ("key = {" ... "};", "key = value;"
+ * lines) flattened to "group.key" paths and values: n pairs, malloc'd into
+ * *path / *val (one block each, freed by the caller with free_flat). */
+typedef struct flat_t {
+    int n;
+    char **path, **val;
+} flat_t;
+
+static void free_flat(flat_t *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        free(f->path[i]);
+        free(f->val[i]);
+    }
+    free(f->path);
+    free(f->val);
+    memset(f, 0, sizeof *f);
+}
+
+static int flatten(const char *text, flat_t *out)
+{
+    memset(out, 0, sizeof *out);
+    char prefix[512] = "";
+    int cap = 0;
+    for (const char *p = text; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        while (len && (*p == ' ')) { p++; len--; }
+        char line[2048];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        size_t l = strlen(line);
+        if (line[0] == '#' || !l) { /* comment or blank */ }
+        else if (!strcmp(line, "};")) {
+            char *dot = strrchr(prefix, '.');
+            if (dot) *dot = 0;
+            else prefix[0] = 0;
+        } else if (l > 4 && !strcmp(line + l - 4, " = {")) {
+            line[l - 4] = 0;
+            size_t k = strlen(prefix);
+            if (k + strlen(line) + 2 < sizeof prefix) snprintf(prefix + k, sizeof prefix - k, "%s%.200s", k ? "." : "", line);
+            else snprintf(prefix + k, sizeof prefix - k, "%s?", k ? "." : ""); /* too deep: a placeholder the "};" pops */
+        } else {
+            char *eq = strstr(line, " = ");
+            if (eq) {
+                if (out->n == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    char **np = realloc(out->path, sizeof *np * (size_t)cap), **nv = np ? realloc(out->val, sizeof *nv * (size_t)cap) : NULL;
+                    if (np) out->path = np;
+                    if (nv) out->val = nv;
+                    if (!np || !nv) return -1;
+                }
+                *eq = 0;
+                char full[2600];
+                snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", line);
+                size_t vl = strlen(eq + 3);
+                if (vl && eq[3 + vl - 1] == ';') eq[3 + vl - 1] = 0;
+                out->path[out->n] = strdup(full);
+                out->val[out->n] = strdup(eq + 3);
+                if (!out->path[out->n] || !out->val[out->n]) { out->n++; return -1; }
+                out->n++;
+            }
+        }
+        if (!eol) break;
+        p = eol + 1;
+    }
+    return 0;
+}
+
+static const char *flat_get(const flat_t *f, const char *path)
+{
+    for (int i = 0; i < f->n; i++)
+        if (!strcmp(f->path[i], path)) return f->val[i];
+    return NULL;
+}
+
+/* Arms side by side where they differ from the reference: what the
+ * experiment varies, in a few rows instead of every setting. */
+static void settings_diff(rpt_ctx *c, char **s)
+{
+    if (c->narms < 2 || !s[c->ref]) return;
+    flat_t *f = calloc((size_t)c->narms, sizeof *f);
+    if (!f) return;
+    int ok = 1, rows = 0;
+    for (int a = 0; a < c->narms && ok; a++)
+        if (s[a] && flatten(s[a], &f[a]) != 0) ok = 0;
+    if (ok) {
+        FILE *h = c->body;
+        for (int i = 0; i < f[c->ref].n; i++) {
+            const char *path = f[c->ref].path[i], *rv = f[c->ref].val[i];
+            int differ = 0;
+            for (int a = 0; a < c->narms; a++)
+                if (a != c->ref && s[a]) {
+                    const char *v = flat_get(&f[a], path);
+                    differ |= !v || strcmp(v, rv) != 0;
+                }
+            if (!differ) continue;
+            if (!rows++) {
+                fputs("<h3>Where the arms differ</h3>\n<p class=\"note\">Effective settings (as the runs recorded them) that "
+                      "some arm sets differently from the reference; every setting of each arm is in the folded "
+                      "blocks below, and <code>qunsim check SCENARIO</code> also lists what differs from the defaults.</p>\n"
+                      "<table class=\"kv\">\n<thead><tr><th>setting</th>", h);
+                for (int a = 0; a < c->narms; a++) {
+                    fputs("<th>", h);
+                    rpt_html_write(h, rs_name(c->arm[a], "(unnamed arm)"));
+                    fputs("</th>", h);
+                }
+                fputs("</tr></thead>\n<tbody>\n", h);
+            }
+            fputs("<tr><td><code>", h);
+            rpt_html_write(h, path);
+            fputs("</code></td>", h);
+            for (int a = 0; a < c->narms; a++) {
+                const char *v = s[a] ? flat_get(&f[a], path) : NULL;
+                fputs("<td>", h);
+                rpt_html_write(h, v ? v : "(not set)");
+                fputs("</td>", h);
+            }
+            fputs("</tr>\n", h);
+        }
+        if (rows) fputs("</tbody></table>\n", h);
+    }
+    for (int a = 0; a < c->narms; a++) free_flat(&f[a]);
+    free(f);
+}
+
 static void sec_settings(rpt_ctx *c)
 {
     int any = c->scenario_text != NULL;
@@ -662,6 +952,7 @@ static void sec_settings(rpt_ctx *c)
             rh_pre(c->body, c->scenario_text);
             fputs("</details>\n", c->body);
         }
+        settings_diff(c, s);
         for (int a = 0; a < c->narms; a++) {
             if (!s[a]) continue;
             fputs("<details><summary>Effective settings of arm ", c->body);

@@ -4,6 +4,8 @@
  * Quantiles are GSL's (linear interpolation), as in summary.c.
  */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -454,27 +456,70 @@ int rd_live_summary(rpt_ctx *c, char ***names, double **vals)
     return n;
 }
 
-/* Per run and member: which funnel events they have; per run: the counts of
- * the stages (exposed = exposure or participate; the later stages count
- * participants with such an event, as completion/share_rate in METRICS.md).
- * SQLite's grouping holds one row per (run, member), never the events. */
+/* Per run, campaign (ref_id) and member: which funnel events they have; per
+ * run and campaign: the counts of the nested stages.  exposed = a campaign
+ * exposure (value 0: the operator's link posts also emit exposures, with the
+ * content type as value and a post as ref_id) or taking part; took part = a
+ * participate event; completed, shared = participants with a complete /
+ * share event for the same campaign (as completion/share_rate in
+ * METRICS.md).  So each stage is a subset of "took part", which is a subset
+ * of "exposed".  SQLite's grouping holds one row per (run, campaign,
+ * member), never the events. */
 static const char funnel_sql[] =
-    "SELECT IFNULL(r.arm, ''), r.rep, SUM(m.x), SUM(m.p), SUM(m.p AND m.c), SUM(m.p AND m.s), SUM(m.p AND m.i)"
-    " FROM (SELECT e.run_id AS run_id, MAX(e.kind IN ('exposure', 'participate')) AS x,"
-    "   MAX(e.kind = 'participate') AS p, MAX(e.kind = 'complete') AS c, MAX(e.kind = 'share') AS s,"
-    "   MAX(e.kind = 'invite') AS i FROM events e"
+    "SELECT IFNULL(r.arm, ''), r.rep, m.camp, SUM(m.x), SUM(m.p), SUM(m.p AND m.c), SUM(m.p AND m.s)"
+    " FROM (SELECT e.run_id AS run_id, e.ref_id AS camp, MAX(e.kind IN ('exposure', 'participate')) AS x,"
+    "   MAX(e.kind = 'participate') AS p, MAX(e.kind = 'complete') AS c, MAX(e.kind = 'share') AS s FROM events e"
     "   WHERE e.run_id IN (SELECT run_id FROM runs WHERE batch_id = ?1 AND point = ?2 AND source = 'sim')"
-    "   AND e.member_id IS NOT NULL AND e.kind IN ('exposure', 'participate', 'complete', 'share', 'invite')"
-    "   GROUP BY e.run_id, e.member_id) m JOIN runs r ON r.run_id = m.run_id GROUP BY m.run_id";
+    "   AND e.member_id IS NOT NULL AND e.ref_id IS NOT NULL"
+    "   AND ((e.kind = 'exposure' AND e.value = 0) OR e.kind IN ('participate', 'complete', 'share'))"
+    "   GROUP BY e.run_id, e.ref_id, e.member_id) m JOIN runs r ON r.run_id = m.run_id GROUP BY m.run_id, m.camp"
+    " ORDER BY m.camp";
 
-int rd_funnel(rpt_ctx *c, sum_t **out)
+/* Campaign ids as the model writes them (ref_id; models/com_internal.h). */
+static const char *camp_name(int id)
+{
+    static const char *const names[] = {NULL, "check-in", "coupon", "contest", "weekly challenge", "quiz",
+                                        "group-buy", "story collection", "live stream", "city chapters",
+                                        "red-packet lottery"};
+    if (id >= 1 && id < (int)(sizeof names / sizeof names[0])) return names[id];
+    if (id == 100) return "meetups";
+    return NULL;
+}
+
+static rd_funnel_t *funnel_get(rpt_ctx *c, rd_funnel_t **fs, int *n, int id)
+{
+    for (int k = 0; k < *n; k++)
+        if ((*fs)[k].id == id) return &(*fs)[k];
+    rd_funnel_t *more = realloc(*fs, sizeof **fs * (size_t)(*n + 1));
+    if (!more) return NULL;
+    *fs = more;
+    rd_funnel_t *f = &more[(*n)++];
+    memset(f, 0, sizeof *f);
+    f->id = id;
+    const char *nm = camp_name(id);
+    if (nm) snprintf(f->name, sizeof f->name, "%s", nm);
+    else snprintf(f->name, sizeof f->name, "campaign %d", id);
+    if (sum_open(&f->f, c->narms, RD_FUNNEL_STAGES, c->reps) != 0) { (*n)--; return NULL; }
+    /* zero for every run of an arm that has the campaign at all (filled below) */
+    return f;
+}
+
+void rd_funnels_free(rd_funnel_t *fs, int n)
+{
+    for (int k = 0; k < n; k++) sum_close(fs[k].f);
+    free(fs);
+}
+
+int rd_funnel(rpt_ctx *c, rd_funnel_t **out, int *nout)
 {
     *out = NULL;
+    *nout = 0;
     if (c->narms == 0 || c->reps == 0) return 0;
-    sum_t *f = NULL;
-    if (sum_open(&f, c->narms, RD_FUNNEL_STAGES, c->reps) != 0) { snprintf(c->err, c->errlen, "out of memory"); return -1; }
-    int any = 0, rows = 0, rc;
-    /* zero for every stored run first: a run without such events had nobody at that stage */
+    rd_funnel_t *fs = NULL;
+    int n = 0, rows = 0, rc;
+    /* runs stored per (arm, rep): a run without a campaign's events had nobody in it */
+    uint8_t *ran = calloc((size_t)c->narms * (size_t)c->reps, 1);
+    if (!ran) { snprintf(c->err, c->errlen, "out of memory"); return -1; }
     sqlite3_stmt *st = prep(c, "SELECT IFNULL(arm, ''), rep FROM runs WHERE batch_id = ?1 AND point = ?2 AND source = 'sim'");
     if (!st) goto fail;
     sqlite3_bind_int64(st, 1, c->batch);
@@ -482,8 +527,7 @@ int rd_funnel(rpt_ctx *c, sum_t **out)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int a = arm_index(c, (const char *)sqlite3_column_text(st, 0));
         int64_t r = sqlite3_column_int64(st, 1);
-        if (a >= 0 && r >= 0 && r < c->reps)
-            for (int s = 0; s < RD_FUNNEL_STAGES; s++) sum_set(f, a, s, (int)r, 0);
+        if (a >= 0 && r >= 0 && r < c->reps) ran[(size_t)a * (size_t)c->reps + (size_t)r] = 1;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) { rd_fail(c, "runs"); goto fail; }
@@ -495,37 +539,54 @@ int rd_funnel(rpt_ctx *c, sum_t **out)
         int64_t r = sqlite3_column_int64(st, 1);
         rows++;
         if (a < 0 || r < 0 || r >= c->reps) continue;
-        for (int s = 0; s < RD_FUNNEL_STAGES; s++) {
-            double v = sqlite3_column_double(st, 2 + s);
-            sum_set(f, a, s, (int)r, v);
-            any |= v > 0;
-        }
+        int64_t id = sqlite3_column_int64(st, 2);
+        if (id < 0 || id > INT32_MAX) continue; /* no campaign (e.g. -1) */
+        rd_funnel_t *f = funnel_get(c, &fs, &n, (int)id);
+        if (!f) { sqlite3_finalize(st); snprintf(c->err, c->errlen, "out of memory"); goto fail; }
+        for (int s = 0; s < RD_FUNNEL_STAGES; s++) sum_set(f->f, a, s, (int)r, sqlite3_column_double(st, 3 + s));
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) { rd_fail(c, "events"); goto fail; }
+    /* an arm that runs a campaign: its runs without anyone in it count as 0 */
+    for (int k = 0; k < n; k++)
+        for (int a = 0; a < c->narms; a++) {
+            int has = 0;
+            for (int r = 0; r < c->reps; r++) has |= !isnan(sum_get(fs[k].f, a, 0, r));
+            if (has)
+                for (int r = 0; r < c->reps; r++)
+                    if (ran[(size_t)a * (size_t)c->reps + (size_t)r] && isnan(sum_get(fs[k].f, a, 0, r)))
+                        for (int s = 0; s < RD_FUNNEL_STAGES; s++) sum_set(fs[k].f, a, s, r, 0);
+        }
     if (rows == 0 && c->sum) {
-        /* no event log stored: the catalogue's summary metrics give the first four stages */
+        /* no event log stored: the catalogue's summary metrics give the stages, all campaigns pooled */
         int mx = met_index(c, "exposed"), mp = met_index(c, "participants");
         int mc = met_index(c, "completion"), ms = met_index(c, "share_rate");
         if (mx < 0 && mp < 0) goto none;
+        rd_funnel_t *f = funnel_get(c, &fs, &n, -1);
+        if (!f) { snprintf(c->err, c->errlen, "out of memory"); goto fail; }
+        snprintf(f->name, sizeof f->name, "all campaigns (no event log stored: summary metrics, pooled)");
+        int any = 0;
         for (int a = 0; a < c->narms; a++)
             for (int r = 0; r < c->reps; r++) {
                 double x = mx >= 0 ? sum_get(c->sum, a, mx, r) : NAN, p = mp >= 0 ? sum_get(c->sum, a, mp, r) : NAN;
                 double cr = mc >= 0 ? sum_get(c->sum, a, mc, r) : NAN, sr = ms >= 0 ? sum_get(c->sum, a, ms, r) : NAN;
                 if (isnan(x) && isnan(p)) continue;
-                double v[RD_FUNNEL_STAGES] = {x, p, p > 0 ? cr * p : p == 0 ? 0 : NAN, p > 0 ? sr * p : p == 0 ? 0 : NAN, NAN};
+                double v[RD_FUNNEL_STAGES] = {x, p, p > 0 ? cr * p : p == 0 ? 0 : NAN, p > 0 ? sr * p : p == 0 ? 0 : NAN};
                 for (int s = 0; s < RD_FUNNEL_STAGES; s++) {
-                    sum_set(f, a, s, r, v[s]);
+                    sum_set(f->f, a, s, r, v[s]);
                     any |= v[s] > 0;
                 }
             }
+        if (!any) { rd_funnels_free(fs, n); fs = NULL; n = 0; }
     }
 none:
-    if (!any) { sum_close(f); return 0; }
-    *out = f;
-    return 1;
+    free(ran);
+    *out = fs;
+    *nout = n;
+    return n > 0;
 fail:
-    sum_close(f);
+    free(ran);
+    rd_funnels_free(fs, n);
     return -1;
 }
 

@@ -52,14 +52,18 @@ int rpt_html_write(FILE *f, const char *s)
 }
 
 static const char css[] =
-    "body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans','PingFang SC','Microsoft YaHei',sans-serif;"
+    /* the charts' fonts first (scripts/deps.sh installs them), then the
+     * usual Chinese system fonts of macOS and Windows */
+    "body{font-family:'Liberation Sans','WenQuanYi Micro Hei','Noto Sans CJK SC',system-ui,-apple-system,'Segoe UI',"
+    "'PingFang SC','Hiragino Sans GB','Microsoft YaHei',sans-serif;"
     "max-width:1060px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45}\n"
     "h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #dde3ea;padding-bottom:.15em;margin-top:2em}\n"
     "h3{font-size:1.05em;margin:1.4em 0 .4em}\n"
     "table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.9em}\n"
     "th,td{border:1px solid #cfd6de;padding:.25em .6em;text-align:right;vertical-align:top}\n"
     "th:first-child,td:first-child{text-align:left}thead th{background:#eef2f6}\n"
-    "td.sig{font-weight:bold}.ci{color:#666}\n"
+    "td.sig{font-weight:bold}.ci{color:#666}td.good,span.good{background:#dcf1d8}td.bad,span.bad{background:#f8dcd9}.after{color:#222;background:#fff8e5;padding:.5em}\n"
+    "td.def{font-size:.85em;color:#555;text-align:left;max-width:22em}th.def{text-align:left}\n"
     "table.kv td,table.kv th{text-align:left}table.kv th{background:#f5f7f9;white-space:nowrap}\n"
     "figure{margin:.8em 0 1.8em}figure img{max-width:100%;height:auto;border:1px solid #e3e3e3}\n"
     "figcaption{font-size:.88em;color:#555}\n"

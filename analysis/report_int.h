@@ -88,13 +88,21 @@ int rd_live_daily(rpt_ctx *c, const char *metric, rpt_band *out);
 /* Summary metrics of the live run, group o->live_group: names and values
  * (malloc'd arrays).  Returns the count or -1. */
 int rd_live_summary(rpt_ctx *c, char ***names, double **vals);
-/* The campaign funnel per run: exposed, took part, completed, shared,
- * invited (arms x RD_FUNNEL_STAGES x reps, 0 for runs without such events),
- * from the event log, else from the summary metrics exposed, participants,
- * completion, share_rate (invited then NaN).  Returns 1 if any stage has
- * someone, 0 if none (*out NULL), -1 on error. */
-#define RD_FUNNEL_STAGES 5
-int rd_funnel(rpt_ctx *c, sum_t **out);
+/* The funnel of each campaign (ref_id of its events), per arm and run, its
+ * stages nested: exposed >= took part >= completed, took part >= shared
+ * (RD_FUNNEL_STAGES columns).  An arm with no event of a campaign has NaN
+ * there (it does not run it); its other runs without anyone count 0.
+ * Without an event log, one pooled funnel (id -1) from the summary metrics
+ * exposed, participants, completion, share_rate.  *out (free with
+ * rd_funnels_free), *n; returns 1 if any, 0 if none, -1 on error. */
+#define RD_FUNNEL_STAGES 4
+typedef struct rd_funnel_t {
+    int id;        /* campaign id, -1 pooled */
+    char name[96];
+    sum_t *f;      /* arms x RD_FUNNEL_STAGES x reps */
+} rd_funnel_t;
+int rd_funnel(rpt_ctx *c, rd_funnel_t **out, int *n);
+void rd_funnels_free(rd_funnel_t *fs, int n);
 /* Sweep: points of the batch with their settings text (malloc'd). */
 int rd_points(rpt_ctx *c, int **points, char ***settings);
 /* Values of a summary metric over the batch: v[(arm * npt + pi) * reps + rep]

@@ -323,7 +323,15 @@ int cmd_calibrate(int argc, char **argv)
             printf("usage: qunsim calibrate SCENARIO --fit PATH[:LO:HI][,PATH...] [--reps R] [--iter N] [--threads N]\n"
                    "  fits the named numeric settings so that the scenario's targets are met (simulation-based,\n"
                    "  common random numbers, GSL's Nelder-Mead simplex); prints the fitted values as --set\n"
-                   "  options, the achieved figures and the residual\n");
+                   "  options, the achieved figures and the residual\n"
+                   "  --fit PATH[:LO:HI]  settings to fit, with optional bounds (comma-separated)\n"
+                   "  --reps R            replications per evaluation (default 30)\n"
+                   "  --iter N            simplex iterations (default 60)\n"
+                   "  --threads N         worker threads (default: all cores)\n"
+                   "       qunsim calibrate --live LIVE.db [--run ID] [--group G] [--from D --to D] [--out SCENARIO.cfg]\n"
+                   "  fits a scenario to an imported log instead (see qunsim calibrate --live X --help and\n"
+                   "  docs/calibration.md)\n"
+                   "exit status: 0 done, 2 usage or scenario error, 1 failure\n");
             return QS_EXIT_OK;
         }
         else if (!strcmp(o, "--fit") && v) { snprintf(fitbuf, sizeof fitbuf, "%s", v); i++; }

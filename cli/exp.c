@@ -6,6 +6,7 @@
  */
 #include "jsonout.h"
 #include "exp.h"
+#include "metinfo.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "batch.h"
 #include "batchdb.h"
 #include "cmd.h"
@@ -28,18 +32,26 @@
 #include "mpi_batch.h"
 #endif
 
-/* The headline metrics of the summary table, in order. */
-static const char *const headline[] = {
-    "dau_mean", "messages_per_day", "interactions_per_day", "retention_1d", "retention_7d", "members_end",
-};
-#define NHEAD ((int)(sizeof headline / sizeof headline[0]))
+/* The headline metrics of the summary table, in order: one list with the
+ * report's (analysis/metinfo.c), labelled for people in the table. */
+#define headline mi_headline
+#define NHEAD mi_nheadline
 
 /* ---- options ------------------------------------------------------------ */
 
 static void usage(FILE *f, exp_mode mode)
 {
     if (mode == EXP_CHECK) {
-        fprintf(f, "usage: qunsim check SCENARIO [--set PATH=VALUE]...\n");
+        fprintf(f, "usage: qunsim check SCENARIO [--all] [--set PATH=VALUE]...\n"
+                   "Validate a scenario (errors name FILE:LINE and the setting; exit 2) and print\n"
+                   "its run settings, then the settings away from their defaults with each arm\n"
+                   "side by side (< marks what the arms set differently).\n"
+                   "  --all              instead, every effective setting of every arm, as libconfig\n"
+                   "                     text (what `run` stores in runs.settings)\n"
+                   "  --set PATH=VALUE   override a setting in every arm first (repeatable)\n"
+                   "numbers are printed in the shortest form that reads back exactly; settings,\n"
+                   "units and defaults: docs/settings.md (qunsim doc settings)\n"
+                   "exit status: 0 valid, 2 usage or scenario error\n");
         return;
     }
     if (mode == EXP_SWEEP)
@@ -115,6 +127,7 @@ int exp_parse(int argc, char **argv, exp_mode mode, exp_args *a)
             if (!strchr(v, '=') || v[0] == '=') BAD("--set wants PATH=VALUE, got \"%s\"", v);
             a->sets[a->nsets++] = v;
         }
+        else if (mode == EXP_CHECK && !strcmp(o, "--all")) a->all = 1;
         else if (mode == EXP_CHECK && o[0] != '-' && !a->scenario) a->scenario = o;
         else if (mode == EXP_CHECK) BAD("check: unexpected argument '%s'", o);
         else if (!strcmp(o, "--arm")) {
@@ -361,31 +374,74 @@ static void print_json_arms(const exp_ctx *c, int point)
     printf("\n]");
 }
 
+/* The summary table for people: labels with units, shares in %, cells
+ * aligned by display width (Chinese arm names take two columns a
+ * character), a verdict by the metric's direction where the difference's
+ * CI excludes 0, rows the window cannot define left out (and said so), the
+ * definitions below. */
 static void print_table(const exp_ctx *c, int point)
 {
-    int na = task_narms(c->plan);
+    int na = task_narms(c->plan), ncol = 2 * na;
     const scenario *s = c->sc;
-    printf("%-22s", "metric");
-    for (int k = 0; k < na; k++) printf("  %-26s", s->arms[task_arm(c->plan, k)].name);
-    for (int k = 1; k < na; k++) printf("  diff %-21.21s", s->arms[task_arm(c->plan, k)].name);
-    printf("\n");
+    enum { CELL = 96 };
+    char(*cell)[CELL] = calloc((size_t)(NHEAD + 1) * (size_t)ncol, CELL);
+    char(*label)[CELL] = calloc((size_t)(NHEAD + 1), CELL);
+    int *row = calloc((size_t)NHEAD, sizeof *row), *w = calloc((size_t)ncol, sizeof *w), nr = 0, wl = 0;
+    if (!cell || !label || !row || !w) { fprintf(stderr, "qunsim: out of memory\n"); goto out; }
+    snprintf(label[0], CELL, "metric (unit)");
+    for (int k = 0; k < na; k++) snprintf(cell[k], CELL, "%s", s->arms[task_arm(c->plan, k)].name);
+    for (int k = 1; k < na; k++)
+        snprintf(cell[na + k], CELL, "%s - %s", s->arms[task_arm(c->plan, k)].name, s->arms[task_arm(c->plan, 0)].name);
+    int left_out = 0;
     for (int m = 0; m < NHEAD; m++) {
-        printf("%-22s", headline[m]);
-        char cell[64];
+        const mi_row *r = mi_find(headline[m]);
+        if (!mi_window_ok(r, s->run.days)) { left_out |= 1 << m; continue; }
+        row[nr++] = m;
+        char (*cl)[CELL] = cell + (size_t)nr * (size_t)ncol, a[32], b[32], d[32];
+        mi_title(r, headline[m], label[nr], CELL);
         for (int k = 0; k < na; k++) {
             sum_stat st;
             sum_arm(c->sum, point * na + k, m, &st);
-            snprintf(cell, sizeof cell, "%.4g [%.4g, %.4g]", st.mean, st.lo, st.hi);
-            printf("  %-26s", cell);
+            snprintf(cl[k], CELL, "%s [%s, %s]", mi_format(r, st.mean, 0, d, sizeof d), mi_format(r, st.lo, 0, a, sizeof a),
+                     mi_format(r, st.hi, 0, b, sizeof b));
         }
         for (int k = 1; k < na; k++) {
-            sum_stat d;
-            sum_diff(c->sum, point * na + k, point * na, m, &d);
-            snprintf(cell, sizeof cell, "%+.4g [%+.4g, %+.4g]", d.mean, d.lo, d.hi);
-            printf("  %-26s", cell);
+            sum_stat st;
+            sum_diff(c->sum, point * na + k, point * na, m, &st);
+            int v = mi_verdict(r, st.mean, st.lo, st.hi);
+            snprintf(cl[na + k], CELL, "%s [%s, %s]%s", mi_format(r, st.mean, 1, d, sizeof d), mi_format(r, st.lo, 1, a, sizeof a),
+                     mi_format(r, st.hi, 1, b, sizeof b), v > 0 ? " better" : v < 0 ? " worse" : "");
         }
-        printf("\n");
     }
+    for (int i = 0; i <= nr; i++) {
+        if (mi_width(label[i]) > wl) wl = mi_width(label[i]);
+        for (int k = 0; k < ncol; k++)
+            if (mi_width(cell[(size_t)i * (size_t)ncol + k]) > w[k]) w[k] = mi_width(cell[(size_t)i * (size_t)ncol + k]);
+    }
+    for (int i = 0; i <= nr; i++) {
+        mi_pad(stdout, label[i], wl);
+        for (int k = 0; k < ncol; k++) {
+            if (k == na) continue; /* no difference of the reference to itself */
+            fputs("  ", stdout);
+            mi_pad(stdout, cell[(size_t)i * (size_t)ncol + k], k == ncol - 1 ? 0 : w[k]);
+        }
+        fputs("\n", stdout);
+    }
+    for (int m = 0; m < NHEAD; m++)
+        if (left_out & 1 << m) {
+            const mi_row *r = mi_find(headline[m]);
+            printf("(left out: %s needs a window of more than %d days; this run has %d)\n", r->label, r->follow, s->run.days);
+        }
+    printf("where:\n");
+    for (int i = 0; i < nr; i++) {
+        const mi_row *r = mi_find(headline[row[i]]);
+        if (r) printf("  %s [%s]: %s\n", r->label, r->name, r->def);
+    }
+out:
+    free(cell);
+    free(label);
+    free(row);
+    free(w);
 }
 
 static void print_results(const exp_ctx *c)
@@ -458,7 +514,9 @@ static void print_results(const exp_ctx *c)
     else
         printf("%s: %d arm(s) x %d replications, %d days from %s, seed %" PRIu64 "\n", s->run.name, na,
                task_reps(p), s->run.days, s->run.start, s->seed);
-    printf("mean [90%% interval of replications]; diff = paired difference to %s [90%% CI]\n",
+    printf("per arm: mean [5%% and 95%% of the replications]; ARM - %s: paired difference [90%% CI of its mean],\n"
+           "\"better\"/\"worse\" for the group where that interval excludes 0; shares in %%, their differences in\n"
+           "percentage points (pp)\n",
            s->arms[task_arm(p, 0)].name);
     for (int pt = 0; pt < np; pt++) {
         if (sweep) {
@@ -471,32 +529,43 @@ static void print_results(const exp_ctx *c)
     }
 }
 
+/* The run's chart of daily speakers, drawn like the report's: local dates on
+ * the x axis ending at the last day, the median of the replications with
+ * their 50% and 90% bands (GSL quantiles, as analysis/summary.c). */
 static int plot_daily(const exp_ctx *c, const char *path)
 {
-    int n = c->ndays, na = task_narms(c->plan);
-    double *buf = malloc(sizeof(double) * (size_t)(3 * n * na));
-    plot_series *ser = calloc((size_t)na, sizeof *ser);
-    int rc = -1;
-    char err[512];
-    if (!buf || !ser) goto out;
+    int n = c->ndays, na = task_narms(c->plan), reps = task_reps(c->plan), rc = -1;
+    double *buf = malloc(sizeof(double) * (size_t)(6 * n * na + n + reps));
+    plot_fan_series *ser = calloc((size_t)na, sizeof *ser);
+    char err[512], base[4096];
+    if (!buf || !ser) { fprintf(stderr, "qunsim: out of memory\n"); goto out; }
+    unsigned y, m, d;
+    double day0 = 0;
+    if (sscanf(c->sc->run.start, "%4u-%2u-%2u", &y, &m, &d) == 3) day0 = (double)cal_days_from_civil(y, m, d) * 86400.0;
+    double *x = buf + (size_t)(6 * n * na), *tmp = x + n;
+    for (int k = 0; k < n; k++) x[k] = day0 + 86400.0 * k;
     for (int k = 0; k < na; k++) {
-        double *y = buf + (size_t)(3 * k) * (size_t)n, *lo = y + n, *hi = lo + n;
-        for (int d = 0; d < n; d++) {
-            sum_stat st;
-            sum_arm(c->daily, k, d, &st);
-            y[d] = st.mean;
-            lo[d] = st.lo;
-            hi[d] = st.hi;
+        double *q = buf + (size_t)(6 * k) * (size_t)n;
+        for (int t = 0; t < n; t++) {
+            int nv = 0;
+            for (int r = 0; r < reps; r++) {
+                double v = sum_get(c->daily, k, t, r);
+                if (!isnan(v)) tmp[nv++] = v;
+            }
+            gsl_sort(tmp, 1, (size_t)nv);
+            static const double ps[5] = {0.5, 0.25, 0.75, 0.05, 0.95};
+            for (int j = 0; j < 5; j++)
+                q[(size_t)j * (size_t)n + (size_t)t] = nv ? gsl_stats_quantile_from_sorted_data(tmp, 1, (size_t)nv, ps[j]) : NAN;
         }
-        ser[k].title = c->sc->arms[task_arm(c->plan, k)].name;
-        ser[k].y = y;
-        ser[k].lo = lo;
-        ser[k].hi = hi;
+        ser[k] = (plot_fan_series){c->sc->arms[task_arm(c->plan, k)].name, n, x, q, q + n, q + 2 * n, q + 3 * n, q + 4 * n, k, PLOT_LINE};
     }
-    char title[256];
-    snprintf(title, sizeof title, "%s: daily active speakers (mean, 90%% band of %d replications)",
-             c->sc->run.name, task_reps(c->plan));
-    if (plot_lines(path, title, "day", "active speakers", ser, na, n, err, sizeof err) != 0) {
+    char title[512];
+    snprintf(title, sizeof title, "%s\ndaily active speakers: median, 50%% and 90%% bands of %d replications", c->sc->run.name, reps);
+    size_t pl = strlen(path);
+    snprintf(base, sizeof base, "%.*s", (int)(pl > 4 && !strcmp(path + pl - 4, ".png") ? pl - 4 : pl), path);
+    plot_axes ax = {.title = title, .xlabel = "local date", .ylabel = "active speakers", .xdate = day0 > 0,
+                    .xmark = NAN, .yzero = 1};
+    if (plot_fan(base, &ax, ser, na, err, sizeof err) != 0) {
         fprintf(stderr, "qunsim: plot: %s\n", err);
         goto out;
     }

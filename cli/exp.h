@@ -30,6 +30,7 @@ typedef struct exp_args {
     int shard, nshards; /* --shard i/N, nshards 0 none */
     task_design design; /* sweep: grid or lhs */
     int samples;
+    int all;            /* check --all: every setting of every arm */
 } exp_args;
 
 /* Parse argv (argv[0] the subcommand) into *a (a->sets is malloc'd: free

@@ -355,10 +355,21 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
+/* The shortest %g that reads back as the same double (0.6, not
+ * 0.59999999999999998): 17 digits always round-trip, fewer usually do. */
 static void sb_double(sbuf *b, double v)
 {
     char tmp[40];
-    snprintf(tmp, sizeof tmp, "%.17g", v);
+    int p = 1;
+    for (; p <= 17; p++) {
+        snprintf(tmp, sizeof tmp, "%.*g", p, v);
+        if (!isfinite(v) || strtod(tmp, NULL) == v) break;
+    }
+    /* %g writes 20 as 2e+01 at one digit: whole numbers get their digits */
+    if (strchr(tmp, 'e') && fabs(v) >= 1 && fabs(v) < 1e15) {
+        int whole = (int)floor(log10(fabs(v))) + 1;
+        if (whole > p) snprintf(tmp, sizeof tmp, "%.*g", whole, v);
+    }
     if (!strpbrk(tmp, ".eEn")) strcat(tmp, ".0"); /* libconfig reads 1 as int, 1.0 as float */
     sb_printf(b, "%s", tmp);
 }
@@ -373,6 +384,42 @@ static void sb_string(sbuf *b, const char *s)
         else sb_printf(b, "%c", *s);
     }
     sb_printf(b, "\"");
+}
+
+/* The value of row r at f, as libconfig text. */
+static void sb_value(sbuf *b, const opt_row *r, const void *f)
+{
+    switch (r->type) {
+    case OPT_BOOL: sb_printf(b, "%s", *(int *)f ? "true" : "false"); break;
+    case OPT_INT: sb_printf(b, "%d", *(int *)f); break;
+    case OPT_DOUBLE: sb_double(b, *(double *)f); break;
+    case OPT_STRING: sb_string(b, (char *)f); break;
+    case OPT_ENUM: sb_string(b, r->choices[*(int *)f]); break;
+    case OPT_VEC: {
+        const opt_vec *v = f;
+        sb_printf(b, "[");
+        for (int k = 0; k < v->n; k++) { if (k) sb_printf(b, ", "); sb_double(b, v->v[k]); }
+        sb_printf(b, "]");
+        break;
+    }
+    case OPT_EVEC: {
+        const opt_vec *v = f;
+        sb_printf(b, "[");
+        for (int k = 0; k < v->n; k++) { if (k) sb_printf(b, ", "); sb_string(b, r->choices[(int)v->v[k]]); }
+        sb_printf(b, "]");
+        break;
+    }
+    }
+}
+
+char *opt_value_text(const opt_table *t, const opt_row *r)
+{
+    sbuf b = {malloc(64), 0, 64, 0};
+    if (!b.p) return NULL;
+    b.p[0] = 0;
+    sb_value(&b, r, field(t, r));
+    if (b.oom) { free(b.p); return NULL; }
+    return b.p;
 }
 
 char *opt_format(const opt_table *tabs, int ntabs)
@@ -408,28 +455,7 @@ char *opt_format(const opt_table *tabs, int ntabs)
                 depth++;
             }
             sb_printf(&b, "%*s%s = ", depth * 2, "", comp[nc - 1]);
-            void *f = field(&tabs[i], r);
-            switch (r->type) {
-            case OPT_BOOL: sb_printf(&b, "%s", *(int *)f ? "true" : "false"); break;
-            case OPT_INT: sb_printf(&b, "%d", *(int *)f); break;
-            case OPT_DOUBLE: sb_double(&b, *(double *)f); break;
-            case OPT_STRING: sb_string(&b, (char *)f); break;
-            case OPT_ENUM: sb_string(&b, r->choices[*(int *)f]); break;
-            case OPT_VEC: {
-                const opt_vec *v = f;
-                sb_printf(&b, "[");
-                for (int k = 0; k < v->n; k++) { if (k) sb_printf(&b, ", "); sb_double(&b, v->v[k]); }
-                sb_printf(&b, "]");
-                break;
-            }
-            case OPT_EVEC: {
-                const opt_vec *v = f;
-                sb_printf(&b, "[");
-                for (int k = 0; k < v->n; k++) { if (k) sb_printf(&b, ", "); sb_string(&b, r->choices[(int)v->v[k]]); }
-                sb_printf(&b, "]");
-                break;
-            }
-            }
+            sb_value(&b, r, field(&tabs[i], r));
             sb_printf(&b, ";\n");
         }
         while (depth > 0) { depth--; sb_printf(&b, "%*s};\n", depth * 2, ""); }

@@ -74,9 +74,14 @@ int opt_get_number(const opt_table *tabs, int ntabs, const char *path, double *o
 const opt_row *opt_find(const opt_table *tabs, int ntabs, const char *path, int *tab);
 
 /* Print the effective settings as libconfig text ("path = value;" lines,
- * values in round-trip precision) into a malloc'd string.  NULL on ENOMEM.
+ * numbers in the shortest form that reads back exactly) into a malloc'd string.  NULL on ENOMEM.
  * The caller frees it. */
 char *opt_format(const opt_table *tabs, int ntabs);
+
+/* The value of one row as libconfig text ("0.6", "true", "[1, 2]", "\"x\"";
+ * numbers in the shortest form that reads back exactly), malloc'd; NULL
+ * on ENOMEM. */
+char *opt_value_text(const opt_table *t, const opt_row *r);
 
 /* Print a reference of the rows (path, type, default, bounds, unit, help)
  * as a Markdown table. */

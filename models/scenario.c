@@ -1,4 +1,6 @@
 /* scenario.c -- loading and validating scenario files. */
+/* realpath(3) for absolute @include paths (XSI, beyond _POSIX_C_SOURCE) */
+#define _XOPEN_SOURCE 700
 #include "scenario.h"
 
 #include "metrics.h"
@@ -230,6 +232,74 @@ static int load_targets(scenario *s, const config_t *cfg, const char *path, char
     return 0;
 }
 
+/* The scenario's own @include lines, checked before libconfig reads them
+ * (its error is only "cannot open include file"): a path that cannot be
+ * opened is an error naming the line, the directive and the path tried.
+ * libconfig 1.5 joins every include to the include directory, so an
+ * absolute path could never open: *rewritten gets a copy of text with each
+ * absolute path written relative to dir ("../" up to the root, then the
+ * path), or stays NULL when there is none.  Returns 0, or -1 with err.
+ * Includes inside included files are left to libconfig. */
+static int check_includes(const char *path, const char *text, const char *dir, char **rewritten, char *up, size_t upn,
+                          char *err, size_t n)
+{
+    up[0] = 0;
+    *rewritten = NULL;
+    int line = 1, nabs = 0;
+    for (const char *p = text; *p; line++) {
+        const char *eol = strchr(p, '\n'), *q = p;
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        while (q < p + len && (*q == ' ' || *q == '\t')) q++;
+        if ((size_t)(p + len - q) > 9 && !strncmp(q, "@include", 8)) {
+            const char *a = memchr(q + 8, '"', (size_t)(p + len - q - 8)), *b = a ? memchr(a + 1, '"', (size_t)(p + len - a - 1)) : NULL;
+            if (a && b && b > a + 1) {
+                char inc[1024], tried[2100];
+                snprintf(inc, sizeof inc, "%.*s", (int)(b - a - 1), a + 1);
+                if (inc[0] == '/') { snprintf(tried, sizeof tried, "%s", inc); nabs++; }
+                else snprintf(tried, sizeof tried, "%s/%s", dir, inc);
+                FILE *f = fopen(tried, "r");
+                if (!f) {
+                    snprintf(err, n, "%s:%d: @include \"%s\": cannot open %s: %s (a relative @include resolves from the "
+                             "scenario file's directory)", path, line, inc, tried, strerror(errno));
+                    return -1;
+                }
+                fclose(f);
+            }
+        }
+        if (!eol) break;
+        p = eol + 1;
+    }
+    if (!nabs) return 0;
+    char real[4096];
+    if (!realpath(dir, real)) { snprintf(err, n, "%s: cannot resolve its directory %s: %s", path, dir, strerror(errno)); return -1; }
+    for (const char *c = real; *c; c++)
+        if (*c == '/' && c[1] && strlen(up) + 4 < upn) strcat(up, "../");
+    size_t cap = strlen(text) + (size_t)nabs * strlen(up) + 1;
+    char *out = malloc(cap), *w = out;
+    if (!out) { snprintf(err, n, "%s: out of memory", path); return -1; }
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n'), *q = p;
+        size_t len = eol ? (size_t)(eol - p + 1) : strlen(p);
+        while (q < p + len && (*q == ' ' || *q == '\t')) q++;
+        const char *a = !strncmp(q, "@include", 8) ? memchr(q + 8, '"', (size_t)(p + len - q - 8)) : NULL;
+        if (a && a[1] == '/') {
+            memcpy(w, p, (size_t)(a + 1 - p));
+            w += a + 1 - p;
+            memcpy(w, up, strlen(up));
+            w += strlen(up);
+            memcpy(w, a + 2, (size_t)(p + len - a - 2));
+            w += p + len - a - 2;
+        } else {
+            memcpy(w, p, len);
+            w += len;
+        }
+        p += len;
+    }
+    *w = 0;
+    *rewritten = out;
+    return 0;
+}
+
 int scen_load(scenario **out, const char *path, char *err, size_t errlen)
 {
     *out = NULL;
@@ -249,10 +319,14 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     config_t cfg;
     config_init(&cfg);
     /* includes resolve relative to the scenario's directory */
-    char *dir = dup_str(path);
-    if (dir) config_set_include_dir(&cfg, dirname(dir));
+    char *dir = dup_str(path), *text2 = NULL, up[4096];
+    const char *d = dir ? dirname(dir) : ".";
+    if (dir) config_set_include_dir(&cfg, d);
     int rc = -1;
-    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+    if (check_includes(path, s->text, d, &text2, up, sizeof up, err, errlen) != 0) goto done;
+    /* a rewritten text (absolute includes) is read from memory: libconfig then
+     * names no file for the scenario's own lines, and the messages use path */
+    if ((text2 ? config_read_string(&cfg, text2) : config_read_file(&cfg, path)) != CONFIG_TRUE) {
         const char *ef = config_error_file(&cfg);
         snprintf(err, errlen, "%s:%d: syntax error: %s", ef ? ef : path, config_error_line(&cfg), config_error_text(&cfg));
         goto done;
@@ -328,9 +402,20 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     }
     rc = load_targets(s, &cfg, path, err, errlen);
 done:
+    if (rc != 0 && text2 && !strncmp(err, "<scenario>:", 11)) { /* read from memory: no file name of its own */
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s%s", path, err + 10);
+        snprintf(err, errlen, "%s", tmp);
+    }
     if (rc != 0) fix_include_name(err, errlen, path, config_get_include_dir(&cfg));
+    if (rc != 0 && text2) { /* an absolute include's file as rewritten, [DIR/]../../X: back to /X */
+        size_t k = strncmp(err, d, strlen(d)) == 0 && err[strlen(d)] == '/' ? strlen(d) + 1 : 0;
+        if (up[0] && !strncmp(err + k, up, strlen(up))) memmove(err, err + k + strlen(up) - 1, strlen(err + k + strlen(up) - 1) + 1);
+        if (err[0] == '.' && err[1] == '/' && err[2] == '/') memmove(err, err + 2, strlen(err + 2) + 1);
+    }
     config_destroy(&cfg);
     free(dir);
+    free(text2);
     if (rc != 0) {
         scen_free(s);
         return -1;

@@ -7,7 +7,11 @@
  *   arms = ( { name = "baseline"; },
  *            { name = "checkin21"; checkin = { enabled = true; }; } );
  *
- * `@include "file"` is resolved relative to the scenario's directory.  Every
+ * `@include "file"`: a relative path is resolved from the scenario file's
+ * directory (not the working directory), an absolute path as it is; a path
+ * that cannot be opened is an error naming the line and the path tried.
+ * Includes inside an included file resolve from the scenario's directory too
+ * (libconfig's include directory).  Every
  * setting is validated from the tables; errors read FILE:LINE: setting "x": why.
  */
 #ifndef QS_SCENARIO_H

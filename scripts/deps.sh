@@ -13,6 +13,15 @@ have check     || need="$need check"
 command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
 # gnuplot only recommends a font; the plots' labels need one
 dpkg -s fonts-liberation >/dev/null 2>&1 || need="$need fonts-liberation"
+# ... and Chinese names need a CJK font (1.6 MB; fonts-noto-cjk is 57 MB):
+# analysis/plot.h PLOT_FONT names it; without it they render as garbage
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need="$need fonts-wqy-microhei"
+# tests/test_plot.c reads the Chinese back from a chart by OCR
+for p in tesseract-ocr tesseract-ocr-chi-sim; do
+    dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+done
+# tests/test_report.c screenshots the demo report in headless Chromium
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v sqlite3 >/dev/null 2>&1 || need="$need sqlite3"
 command -v cc >/dev/null 2>&1 || need="$need gcc"
 command -v make >/dev/null 2>&1 || need="$need make"
@@ -21,7 +30,8 @@ for p in openmpi-bin libopenmpi-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 # notebooks/ (run headless by the tests): pandas, matplotlib, nbconvert, a kernel
-for p in python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel; do
+# and the notebook server of notebooks/README.md (jupyter notebook)
+for p in python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel jupyter-notebook; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 # `deps.sh fuzz` (make fuzz): clang and its libFuzzer runtime as well; the

@@ -779,12 +779,12 @@ START_TEST(test_cli_sweep)
     arg(&a, "2");
     result r = run_argv(a.v, NULL, 0);
     ck_assert_msg(r.status == 0, "exit %d: %.900s", r.status, r.err);
-    /* 4 points x arms x 6 metrics + header; every point names its settings */
+    /* 4 points x arms x 12 headline metrics (analysis/metinfo.c) + header; every point names its settings */
     ck_assert_ptr_nonnull(strstr(r.out, "point,group.size,members.rate_mean,group.admins,arm,metric,"));
     ck_assert_ptr_nonnull(strstr(r.out, "\n3,90,2,3,checkin21,retention_1d,"));
     int lines = 0;
     for (const char *c = r.out; *c; c++) lines += *c == '\n';
-    ck_assert_int_eq(lines, 1 + 4 * 2 * 6);
+    ck_assert_int_eq(lines, 1 + 4 * 2 * 12);
     result_free(&r);
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM points"), 4);
     ck_assert_int_eq(q_int(db, "SELECT count(*) FROM points WHERE point = 2 AND settings = "

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "metinfo.h"
+
 #include <sqlite3.h>
 
 extern char **environ;
@@ -230,13 +232,68 @@ START_TEST(broken_scenarios)
 }
 END_TEST
 
+/* every subcommand's --help: the usage on stdout, exit 0, nothing on stderr */
+START_TEST(help_on_stdout)
+{
+    static const char *const cmds[] = {"run", "sweep", "merge", "check", "replay", "calibrate", "forecast",
+                                       "backtest", "metrics", "doc", "import", "report"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        result r = RUN(cmds[i], "--help");
+        ck_assert_msg(r.status == 0, "%s --help: exit %d", cmds[i], r.status);
+        ck_assert_msg(strstr(r.out, "usage: qunsim ") != NULL, "%s --help: no usage on stdout", cmds[i]);
+        ck_assert_msg(!r.err || !*r.err, "%s --help wrote to stderr: %s", cmds[i], r.err);
+        res_free(&r);
+    }
+    result r = RUN("calibrate", "--help");
+    ck_assert_ptr_nonnull(strstr(r.out, "--live")); /* both modes */
+    res_free(&r);
+}
+END_TEST
+
+/* docs/settings.md and docs/metrics.md are the output of `doc settings` /
+ * `doc metrics` (regenerate them with those commands when a table changes) */
+START_TEST(docs_current)
+{
+    static const char *const what[][2] = {{"settings", "docs/settings.md"}, {"metrics", "docs/metrics.md"}};
+    for (int i = 0; i < 2; i++) {
+        result r = RUN("doc", what[i][0]);
+        ck_assert_int_eq(r.status, 0);
+        char *want = slurp(what[i][1]);
+        ck_assert_msg(*want, "%s missing or empty (run the tests from the source tree)", what[i][1]);
+        ck_assert_msg(!strcmp(r.out, want), "%s is stale: qunsim doc %s > %s", what[i][1], what[i][0], what[i][1]);
+        free(want);
+        res_free(&r);
+    }
+}
+END_TEST
+
 START_TEST(check_reading_club)
 {
     result r = RUN("check", reading_club());
     ck_assert_msg(r.status == 0, "check: exit %d: %s", r.status, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "valid"));
+    /* the default view: settings away from their defaults, arms side by side, in
+     * the shortest round-trip form, under 80 lines */
+    ck_assert_ptr_nonnull(strstr(r.out, "\nsetting "));
+    ck_assert_ptr_nonnull(strstr(r.out, " baseline "));
+    ck_assert_ptr_nonnull(strstr(r.out, " checkin21"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\nmembers.rate_mean "));
+    ck_assert_ptr_nonnull(strstr(r.out, " 0.7746 "));
+    ck_assert_ptr_null(strstr(r.out, "9999999"));
+    const char *ck = strstr(r.out, "\ncheckin.enabled ");
+    ck_assert_ptr_nonnull(ck);
+    ck_assert_msg(strstr(ck, "false") && strstr(ck, "true") && strstr(ck, "  <\n"), "checkin.enabled row: %.120s", ck);
+    ck_assert_ptr_null(strstr(r.out, "\nmembers.leave_rate ")); /* at its default in both arms */
+    int lines = 0;
+    for (const char *c = r.out; *c; c++) lines += *c == '\n';
+    ck_assert_int_lt(lines, 80);
+    res_free(&r);
+    /* --all: every effective setting of every arm */
+    r = RUN("check", reading_club(), "--all");
+    ck_assert_msg(r.status == 0, "check --all: exit %d: %s", r.status, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "arm \"baseline\""));
     ck_assert_ptr_nonnull(strstr(r.out, "arm \"checkin21\""));
+    ck_assert_ptr_nonnull(strstr(r.out, "leave_rate = 0.01;"));
     res_free(&r);
 }
 END_TEST
@@ -363,6 +420,28 @@ static int csv_fields(const char *line, char fields[][256], int max)
     return n;
 }
 
+/* Display columns (metinfo's width rule) where the fields of one line of a
+ * terminal table start: fields are separated by two or more spaces. */
+static int field_starts(const char *line, int *col, int max)
+{
+    int n = 0, c = 0;
+    const char *eol = strchr(line, '\n');
+    size_t len = eol ? (size_t)(eol - line) : strlen(line);
+    char *buf = strndup(line, len);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t i = 0; i < len;) {
+        if (n < max && (i == 0 || (i >= 2 && buf[i - 1] == ' ' && buf[i - 2] == ' ')) && buf[i] != ' ') col[n++] = c;
+        size_t k = 1;
+        while (i + k < len && ((unsigned char)buf[i + k] & 0xC0) == 0x80) k++;
+        char ch[8] = {0};
+        memcpy(ch, buf + i, k < 7 ? k : 7);
+        c += mi_width(ch);
+        i += k;
+    }
+    free(buf);
+    return n;
+}
+
 START_TEST(formats)
 {
     result r = RUN("run", reading_club(), "--format", "json", "--no-plot", "--quiet", "--reps", "2", "--days", "7", "--out",
@@ -404,6 +483,18 @@ START_TEST(formats)
     /* a plot with such names still renders (titles are quoted for gnuplot) */
     r = RUN("run", p, "--quiet", "--out", sub("n3"));
     ck_assert_msg(r.status == 0, "run with plot: exit %d: %s", r.status, r.err);
+    /* the table: columns aligned by display width with a Chinese arm name
+     * (two columns a character): every row's fields start where the header's do */
+    const char *hd = strstr(r.out, "metric (unit)");
+    ck_assert_ptr_nonnull(hd);
+    int want[8], nw = field_starts(hd, want, 8);
+    ck_assert_int_eq(nw, 4); /* metric, two arms, one difference */
+    const char *row = strstr(r.out, "\ndaily speakers (members)");
+    ck_assert_ptr_nonnull(row);
+    int got[8], ng = field_starts(row + 1, got, 8);
+    ck_assert_int_eq(ng, nw);
+    for (int i = 0; i < nw; i++) ck_assert_msg(got[i] == want[i], "field %d at column %d, header at %d:\n%.600s", i, got[i], want[i], hd);
+    ck_assert_ptr_nonnull(strstr(r.out, "speaks again next day (%)"));
     res_free(&r);
 }
 END_TEST
@@ -430,6 +521,8 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, usage_errors);
     tcase_add_test(tc, broken_scenarios);
     tcase_add_test(tc, check_reading_club);
+    tcase_add_test(tc, help_on_stdout);
+    tcase_add_test(tc, docs_current);
     tcase_add_test(tc, run_reproducible);
     tcase_add_test(tc, formats);
     tcase_add_test(tc, out_not_creatable);

@@ -1,7 +1,7 @@
 /* test_plot.c -- gnuplot output (analysis/plot.h): plot_quote against a
  * model of gnuplot's own string scanner and against gnuplot itself (quotes,
  * runs of quotes, backslashes, newlines, backquotes, macros, Chinese text,
- * truncation), and plot_lines: a real PNG / SVG, titles that try to run
+ * truncation), Chinese names in a chart read back by OCR, and plot_lines: a real PNG / SVG, titles that try to run
  * commands, write errors, gnuplot missing.  Tests that need gnuplot pass
  * with a note when it is not installed.  Files go under $QS_TMP (else /tmp). */
 #include <check.h>
@@ -307,6 +307,86 @@ START_TEST(lines_png)
 }
 END_TEST
 
+/* ---- Chinese names: the glyphs are in the chart (OCR) ---- */
+
+/* Render a report chart (plot_fan) with a Chinese scenario and arm name into
+ * dir/NAME.png, with FONTCONFIG_FILE = fc (NULL: the system's), and OCR it
+ * with tesseract's chi_sim model into text.  0, or -1 with the reason. */
+static int render_and_read(const char *dir, const char *name, const char *fc, char *text, size_t n)
+{
+    enum { N = 21 };
+    double x[N], y[N], lo[N], hi[N], y2[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = i;
+        y[i] = 0.6 + 0.2 * sin(i / 4.0);
+        lo[i] = y[i] - 0.05;
+        hi[i] = y[i] + 0.05;
+        y2[i] = 0.4 + 0.1 * cos(i / 5.0);
+    }
+    char base[700], err[512], png[720], out[720], cmd[2400];
+    snprintf(base, sizeof base, "%s/%s", dir, name);
+    plot_axes ax = {.title = "读书会打卡\n次日留存 retention_1d", .xlabel = "天 day", .ylabel = "留存",
+                    .xmark = NAN, .yzero = 1};
+    plot_fan_series s[2] = {{"打卡二十一天", N, x, y, lo, hi, lo, hi, 0, PLOT_LINE},
+                            {"baseline", N, x, y2, NULL, NULL, NULL, NULL, 1, PLOT_DASHED}};
+    const char *old = getenv("FONTCONFIG_FILE");
+    char *saved = old ? strdup(old) : NULL;
+    if (fc) setenv("FONTCONFIG_FILE", fc, 1);
+    int rc = plot_fan(base, &ax, s, 2, err, sizeof err);
+    if (saved) setenv("FONTCONFIG_FILE", saved, 1);
+    else unsetenv("FONTCONFIG_FILE");
+    free(saved);
+    if (rc != 0) { snprintf(text, n, "plot_fan: %s", err); return -1; }
+    snprintf(png, sizeof png, "%s.png", base);
+    snprintf(out, sizeof out, "%s.ocr", base);
+    snprintf(cmd, sizeof cmd, "tesseract '%s' '%s' -l chi_sim >/dev/null 2>&1", png, out); /* mkdtemp names: no quotes */
+    if (system(cmd) != 0) { snprintf(text, n, "tesseract failed: %s", cmd); return -1; }
+    snprintf(out, sizeof out, "%s.ocr.txt", base);
+    FILE *f = fopen(out, "r");
+    if (!f) { snprintf(text, n, "no OCR output %s", out); return -1; }
+    size_t k = fread(text, 1, n - 1, f);
+    text[k] = 0;
+    fclose(f);
+    return 0;
+}
+
+/* OCR ignores spaces between CJK characters inconsistently: compare without them. */
+static void squeeze(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++)
+        if (*r != ' ') *w++ = *r;
+    *w = 0;
+}
+
+START_TEST(chinese_names_render)
+{
+    if (!have_gnuplot()) { fprintf(stderr, "test_plot: gnuplot not installed, skipped\n"); return; }
+    ck_assert_msg(system("command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx chi_sim") == 0,
+                  "tesseract with chi_sim missing: install tesseract-ocr tesseract-ocr-chi-sim (scripts/deps.sh)");
+    char dir[512], text[8192], fc[600];
+    make_tmpdir(dir, sizeof dir);
+    ck_assert_msg(render_and_read(dir, "cjk", NULL, text, sizeof text) == 0, "%s", text);
+    squeeze(text);
+    ck_assert_msg(strstr(text, "读书会打卡") != NULL, "scenario name not read back from the chart; OCR gave:\n%s", text);
+    ck_assert_msg(strstr(text, "打卡二十一天") != NULL, "arm name not read back from the chart; OCR gave:\n%s", text);
+
+    /* control: the same chart with a fontconfig that knows only DejaVu (no
+     * CJK glyphs) must not read back, or the check above proves nothing */
+    snprintf(fc, sizeof fc, "%s/fonts.conf", dir);
+    FILE *f = fopen(fc, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>\n"
+               "<dir>/usr/share/fonts/truetype/dejavu</dir>\n<cachedir>%s/fc-cache</cachedir>\n</fontconfig>\n", dir);
+    fclose(f);
+    ck_assert_msg(render_and_read(dir, "nocjk", fc, text, sizeof text) == 0, "%s", text);
+    squeeze(text);
+    ck_assert_msg(strstr(text, "读书会打卡") == NULL, "OCR read the name from a chart without a CJK font:\n%s", text);
+    if (getenv("QS_KEEP")) fprintf(stderr, "test_plot: charts kept in %s\n", dir); /* to look at them */
+    else rm_tree(dir);
+}
+END_TEST
+
 START_TEST(lines_svg)
 {
     if (!have_gnuplot()) { fprintf(stderr, "test_plot: gnuplot not installed, skipped\n"); return; }
@@ -389,6 +469,7 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, quote_gnuplot_roundtrip);
     tcase_add_test(tc, lines_png);
     tcase_add_test(tc, lines_svg);
+    tcase_add_test(tc, chinese_names_render);
     tcase_add_test(tc, lines_errors);
     tcase_add_test(tc, run_gnuplot_failure);
     suite_add_tcase(s, tc);

@@ -323,6 +323,48 @@ START_TEST(include_relative)
     p = write_cfg("sub/main4.cfg", "\n@include \"nothere.inc\"\n");
     ck_assert_int_eq(scen_load(&t, p, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "main4.cfg:2"));
+    /* ... and the path it tried: next to the scenario */
+    snprintf(want, sizeof want, "cannot open %s/sub/nothere.inc: No such file or directory", tmpdir);
+    ck_assert_msg(strstr(err, want) != NULL, "got: %s", err);
+}
+END_TEST
+
+START_TEST(include_absolute)
+{
+    /* an absolute @include opens (libconfig would join it to the include
+     * directory); a relative one beside it still resolves next to the scenario */
+    write_cfg("abs/group.inc", "group = { size = 77; };\n"); /* write_cfg makes one directory level */
+    write_cfg("abs/lib/members.inc", "members = {\n  rate_mean = 2.5;\n};\n");
+    char text[2048], inc[1024], err[1024], want[1300];
+    snprintf(inc, sizeof inc, "%s/abs/lib/members.inc", tmpdir);
+    snprintf(text, sizeof text, "scenario = { days = 7; };\n  @include \"%s\"\n@include \"group.inc\"\narms = ( { name = \"x\"; } );\n", inc);
+    const char *p = write_cfg("abs/main.cfg", text);
+    scenario *s = load_ok(p);
+    ck_assert(arm_num(s, 0, "members.rate_mean") == 2.5);
+    ck_assert(arm_num(s, 0, "group.size") == 77);
+    scen_free(s);
+    /* an error in it names the file by its absolute path, and the line */
+    write_cfg("abs/lib/bad.inc", "\nmembers = { bogus = 1; };\n");
+    snprintf(inc, sizeof inc, "%s/abs/lib/bad.inc", tmpdir);
+    snprintf(text, sizeof text, "@include \"%s\"\nscenario = { days = 7; };\n", inc);
+    p = write_cfg("abs/main2.cfg", text);
+    scenario *t = NULL;
+    ck_assert_int_eq(scen_load(&t, p, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:2: setting \"members.bogus\": unknown setting", inc);
+    ck_assert_str_eq(err, want);
+    /* a missing absolute include: the scenario's line and the path tried */
+    snprintf(text, sizeof text, "scenario = { days = 7; };\n@include \"%s/abs/none.inc\"\n", tmpdir);
+    p = write_cfg("abs/main3.cfg", text);
+    ck_assert_int_eq(scen_load(&t, p, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:2: @include \"%s/abs/none.inc\": cannot open %s/abs/none.inc", p, tmpdir, tmpdir);
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got: %s", err);
+    /* errors in the scenario's own lines still name it (read from memory when rewritten) */
+    write_cfg("abs/lib/ok.inc", "group = { size = 50; };\n");
+    snprintf(text, sizeof text, "@include \"%s/abs/lib/ok.inc\"\nscenario = { days = 7; };\nmembers = { bogus2 = 1; };\n", tmpdir);
+    p = write_cfg("abs/main4.cfg", text);
+    ck_assert_int_eq(scen_load(&t, p, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:3: setting \"members.bogus2\"", p);
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got: %s", err);
 }
 END_TEST
 
@@ -398,6 +440,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, validation_errors);
     tcase_add_test(tc, dates);
     tcase_add_test(tc, include_relative);
+    tcase_add_test(tc, include_absolute);
     tcase_add_test(tc, set_run_and_model);
     tcase_add_test(tc, settings_text_reloads);
     suite_add_tcase(s, tc);
