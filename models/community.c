@@ -41,7 +41,7 @@ const opt_row com_core_opts[] = {
     ROW_D("members.mute_rate", members.mute_rate, 0.2, 0, 100, "1/day", "muting hazard per unit of relative overload"),
     ROW_D("members.overload_leave", members.overload_leave, 0.02, 0, 100, "1/day", "extra leaving hazard per unit of relative overload"),
     ROW_D("members.muted_post", members.muted_post, 0.2, 0, 1, "", "posting factor of a member who muted the group"),
-    ROW_D("members.activity_a", members.act_a, 0, 0, 1e6, "", "Beta a of the probability of speaking on a day; > 0: a member's own-post rate is -log(1 - p) / engagement (rate_mean and rate_shape unused)"),
+    ROW_D("members.activity_a", members.act_a, 0, 0, 1e6, "", "Beta a of the probability p of speaking on an open day (BG/BB); > 0: a member posts at the rate that makes it speak on a share p of open days, over its engagement (rate_mean and rate_shape unused)"),
     ROW_D("members.activity_b", members.act_b, 1, 1e-6, 1e6, "", "Beta b of that probability"),
     ROW_D("members.dropout_a", members.drop_a, 0, 0, 1e6, "", "silent attrition: Beta a of the daily probability of going quiet for good (0: off)"),
     ROW_D("members.dropout_b", members.drop_b, 1, 1e-6, 1e6, "", "silent attrition: Beta b of that probability"),
