@@ -17,6 +17,7 @@
 
 #include "metinfo.h"
 #include "plot.h"
+#include "baseline.h"
 #include "report_int.h"
 
 /* The daily series drawn as fan charts (and in the history section). */
@@ -702,6 +703,49 @@ static int backtest_row(FILE *h, const rpt_ctx *c, const rpt_band *obs, const rp
     return 1;
 }
 
+/* The forecasts an analyst would make from the observed days before the
+ * forecast's start xs (analysis/baseline.h), H days from xs, into pt/lo/hi
+ * (BL_N x H each).  Returns the kinds made (0: too little history). */
+static int analyst_forecasts(const rpt_band *obs, double xs, int H, double *pt, double *lo, double *hi, int *ok)
+{
+    int n = 0, made = 0;
+    for (int i = 0; i < obs->n; i++) n += obs->x[i] < xs;
+    if (n < BL_MIN_HISTORY || H < 1) return 0;
+    int from = n > 63 ? n - 63 : 0; /* the history a backtest calibrates on */
+    for (int k = 0; k < BL_N; k++) {
+        ok[k] = bl_forecast(k, obs->med + from, n - from, H, 0.9, pt + k * H, lo + k * H, hi + k * H, NULL, 0) == 0;
+        made += ok[k];
+    }
+    return made;
+}
+
+/* One row of the backtest table for an analyst's forecast (no 50% band). */
+static int baseline_row(FILE *h, const rpt_band *obs, double xs, const double *pt, const double *lo, const double *hi, int H, const char *label,
+                        const char *method)
+{
+    double *y = malloc(sizeof(double) * (size_t)H);
+    if (!y) return 0;
+    for (int d = 0; d < H; d++) y[d] = NAN;
+    for (int i = 0; i < obs->n; i++) {
+        double d = (obs->x[i] - xs) / 86400.0;
+        int di = (int)floor(d + 0.5);
+        if (di >= 0 && di < H && fabs(d - di) < 0.01) y[di] = obs->med[i];
+    }
+    int n = 0;
+    for (int d = 0; d < H; d++) n += isfinite(y[d]);
+    if (n) {
+        fputs("<tr><td>", h);
+        rpt_html_write(h, label);
+        fputs("</td><td>", h);
+        rpt_html_write(h, method);
+        fprintf(h, "</td><td>%d</td><td>", n);
+        rh_num(h, 100.0 * bl_mape(pt, y, H), 0);
+        fprintf(h, "</td><td>-</td><td>%.0f%%</td></tr>\n", 100.0 * bl_coverage(lo, hi, y, H));
+    }
+    free(y);
+    return n > 0;
+}
+
 static void sec_history(rpt_ctx *c, rpt_band **bands)
 {
     if (c->live_run <= 0) return;
@@ -709,7 +753,7 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
     char *btbuf = NULL;
     size_t btlen = 0;
     FILE *bt = open_memstream(&btbuf, &btlen); /* the table goes after the charts */
-    plot_fan_series *ser = calloc((size_t)c->narms + 1, sizeof *ser);
+    plot_fan_series *ser = calloc((size_t)c->narms + 3, sizeof *ser);
     if (!ser || !bt) {
         free(ser);
         if (bt) fclose(bt);
@@ -754,6 +798,18 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
         ser[ns++] = (plot_fan_series){obs_title, win.n, win.x, win.med, NULL, NULL, NULL, NULL, PLOT_BLACK, PLOT_OBSERVED};
         for (int a = 0; a < c->narms; a++)
             if (bands[k][a].n > 0) rs_fan_series(c, &bands[k][a], &ser[ns++], a, PLOT_LINE);
+        /* beside it, the forecasts an analyst would make from the same history:
+         * Holt-Winters and last week repeated as dashed lines (all five in the table) */
+        int H = fc ? (int)((xe - xs) / 86400.0 + 0.5) + 1 : 0, bok[BL_N] = {0}, nb = 0;
+        double *bp = H > 0 ? malloc(sizeof(double) * (size_t)(4 * BL_N * H)) : NULL, *bx = bp ? bp + 3 * BL_N * H : NULL;
+        if (bp) {
+            for (int d = 0; d < H; d++) bx[d] = xs + d * 86400.0;
+            nb = analyst_forecasts(&obs, xs, H, bp, bp + BL_N * H, bp + 2 * BL_N * H, bok);
+        }
+        static const int shown[2] = {BL_HOLT_WINTERS, BL_LAST_WEEK};
+        for (int s2 = 0; nb && s2 < 2 && ns < c->narms + 3; s2++)
+            if (bok[shown[s2]])
+                ser[ns++] = (plot_fan_series){bl_title(shown[s2]), H, bx, bp + shown[s2] * H, NULL, NULL, NULL, NULL, c->narms + s2, PLOT_DASHED};
         char title[1024], base[4200], name[64], perr[1024];
         snprintf(title, sizeof title, "%s\n%s, observed%s", c->lname, daily_rows[k].label,
                  fc ? " then forecast" : "");
@@ -767,6 +823,9 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
         /* observed against forecast where they overlap */
         for (int a = 0; fc && a < c->narms; a++)
             if (bands[k][a].n > 0) nbt += backtest_row(bt, c, &win, &bands[k][a], a, daily_rows[k].label);
+        for (int b = 0; nb && nbt && b < BL_N; b++)
+            if (bok[b]) baseline_row(bt, &obs, xs, bp + b * H, bp + (BL_N + b) * H, bp + (2 * BL_N + b) * H, H, daily_rows[k].label, bl_title(b));
+        free(bp);
         rd_band_free(&obs);
         rd_band_free(&win);
     }
@@ -777,7 +836,9 @@ static void sec_history(rpt_ctx *c, rpt_band **bands)
               "</tr></thead>\n<tbody>\n", c->body);
         fwrite(btbuf, 1, btlen, c->body);
         fputs("</tbody></table>\n<p class=\"note\">A well calibrated forecast has about half of the observed days "
-              "inside its 50% band and nine in ten inside its 90% band.</p>\n", c->body);
+              "inside its 50% band and nine in ten inside its 90% band. Beside the arms, the forecasts an analyst "
+              "would make from the same history (up to 63 days before the forecast's start; `qunsim backtest` and "
+              "docs/calibration.md): a forecast worth running should beat them.</p>\n", c->body);
     }
     free(btbuf);
     if (c->narms == 0) {

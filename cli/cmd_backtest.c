@@ -21,8 +21,9 @@
 #include "jsonout.h"
 #include "live.h"
 
-/* methods compared: qunsim, then the baselines in bl_ order */
-enum { M_MODEL = 0, M_N = 1 + BL_N };
+/* methods compared: qunsim's median, qunsim's MAPE-optimal point, then the
+ * baselines in bl_ order */
+enum { M_MODEL = 0, M_MODEL_P = 1, M_BL = 2, M_N = M_BL + BL_N };
 enum { S_DAU = 0, S_MSG = 1 };
 
 #define BT_MIN_HIST_MSGS 200   /* an origin needs this many messages of history (the rule) */
@@ -51,9 +52,27 @@ typedef struct bt_days {
     double *y[2], *f[M_N][2], *lo[M_N][2], *hi[M_N][2];
 } bt_days;
 
-static const char *method_name(int m) { return m == M_MODEL ? "model" : bl_name(m - 1); }
-static const char *method_title(int m) { return m == M_MODEL ? "qunsim (median of runs)" : bl_title(m - 1); }
-static int is_naive(int m) { return m > M_MODEL && m - 1 != BL_HOLT_WINTERS; }
+static const char *method_name(int m) { return m == M_MODEL ? "model" : m == M_MODEL_P ? "model_mape_point" : bl_name(m - M_BL); }
+static const char *method_title(int m)
+{
+    return m == M_MODEL ? "qunsim (median of runs)" : m == M_MODEL_P ? "qunsim (MAPE-optimal point)" : bl_title(m - M_BL);
+}
+static int is_naive(int m) { return m >= M_BL && m - M_BL != BL_HOLT_WINTERS; }
+
+/* The point that minimises the expected MAPE over days with activity: the
+ * median of the replications' positive values weighted by 1 / y (the
+ * "-1-median", Gneiting 2011, Making and evaluating point forecasts,
+ * Theorem 9).  sorted[0..n) ascending; 0 when none is positive. */
+static double mape_point(const double *sorted, int n)
+{
+    double tot = 0, acc = 0;
+    for (int i = 0; i < n; i++)
+        if (sorted[i] > 0) tot += 1 / sorted[i];
+    if (!(tot > 0)) return 0;
+    for (int i = 0; i < n; i++)
+        if (sorted[i] > 0 && (acc += 1 / sorted[i]) >= tot / 2) return sorted[i];
+    return sorted[n - 1];
+}
 
 static void score(bt_score *s, const double *f, const double *lo, const double *hi, const double *y, int H, const double *hist, int hd)
 {
@@ -175,10 +194,13 @@ static int bt_one(const live_args *a, sqlite3 *db, const fit_log *lg, int64_t fr
             pt[M_MODEL][d] = lv_quant(col, j.reps, 0.5, tmp);
             lo[M_MODEL][d] = lv_quant(col, j.reps, 0.05, tmp);
             hi[M_MODEL][d] = lv_quant(col, j.reps, 0.95, tmp);
+            pt[M_MODEL_P][d] = mape_point(tmp, j.reps); /* tmp: sorted by lv_quant */
+            lo[M_MODEL_P][d] = lo[M_MODEL][d];
+            hi[M_MODEL_P][d] = hi[M_MODEL][d];
         }
-        for (int m = 1; m < M_N; m++) {
+        for (int m = M_BL; m < M_N; m++) {
             char berr[256];
-            if (bl_forecast(m - 1, h, hd, H, 1 - BT_ALPHA, pt[m], lo[m], hi[m], berr, sizeof berr) != 0)
+            if (bl_forecast(m - M_BL, h, hd, H, 1 - BT_ALPHA, pt[m], lo[m], hi[m], berr, sizeof berr) != 0)
                 for (int d = 0; d < H; d++) pt[m][d] = lo[m][d] = hi[m][d] = NAN;
         }
         double om = 0, fm = 0;
@@ -248,7 +270,7 @@ static void csv_num(double v)
 static int best_naive(const bt_row *r)
 {
     int b = -1;
-    for (int m = 1; m < M_N; m++)
+    for (int m = M_BL; m < M_N; m++)
         if (is_naive(m) && isfinite(r->s[m][S_DAU].mape) && (b < 0 || r->s[m][S_DAU].mape < r->s[b][S_DAU].mape)) b = m;
     return b;
 }
@@ -266,18 +288,18 @@ static double median_of(double *x, int n)
 typedef struct bt_sum {
     int ok, skipped, failed, fallback;
     double mape[M_N][2], mape_med[M_N], mase[M_N], cover[M_N], iscore[M_N]; /* dau unless [2] */
-    double ratio_hw, ratio_naive; /* medians over origins of the model's dau MAPE over HW's / the best naive's */
-    int beats_naive, beats_hw, nratio;
+    double ratio_hw[2], ratio_naive[2]; /* medians over origins of the model's dau MAPE (median, MAPE-optimal point) over HW's / the best naive's */
+    int beats_naive[2], beats_hw[2], nratio;
     double ret_model, ret_last;   /* mean absolute 7-day retention error */
 } bt_sum;
 
 static void summarise(const bt_row *rows, int n, bt_sum *S)
 {
     memset(S, 0, sizeof *S);
-    double *tmp = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1) * 3);
+    double *tmp = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1) * 5);
     if (!tmp) return;
-    double *rh = tmp + n, *rn = tmp + 2 * n;
-    int nrh = 0, nrn = 0, nret = 0;
+    double *rh[2] = {tmp + n, tmp + 3 * n}, *rn[2] = {tmp + 2 * n, tmp + 4 * n};
+    int nrh[2] = {0, 0}, nrn[2] = {0, 0}, nret = 0;
     for (int i = 0; i < n; i++) {
         if (rows[i].status == BT_SKIPPED) S->skipped++;
         if (rows[i].status == BT_FAILED) S->failed++;
@@ -308,19 +330,27 @@ static void summarise(const bt_row *rows, int n, bt_sum *S)
         if (r->status != BT_OK) continue;
         S->ok++;
         if (r->why[0]) S->fallback++;
-        double q = r->s[M_MODEL][S_DAU].mape, hw = r->s[1 + BL_HOLT_WINTERS][S_DAU].mape;
+        double hw = r->s[M_BL + BL_HOLT_WINTERS][S_DAU].mape;
         int b = best_naive(r);
-        if (isfinite(q) && isfinite(hw) && hw > 0) { rh[nrh++] = q / hw; S->beats_hw += q < hw; }
-        if (isfinite(q) && b >= 0 && r->s[b][S_DAU].mape > 0) { rn[nrn++] = q / r->s[b][S_DAU].mape; S->beats_naive += q < r->s[b][S_DAU].mape; }
+        for (int v = 0; v < 2; v++) {
+            double q = r->s[v][S_DAU].mape;
+            if (isfinite(q) && isfinite(hw) && hw > 0) { rh[v][nrh[v]++] = q / hw; S->beats_hw[v] += q < hw; }
+            if (isfinite(q) && b >= 0 && r->s[b][S_DAU].mape > 0) {
+                rn[v][nrn[v]++] = q / r->s[b][S_DAU].mape;
+                S->beats_naive[v] += q < r->s[b][S_DAU].mape;
+            }
+        }
         if (isfinite(r->ret_obs) && isfinite(r->ret_model) && isfinite(r->ret_last)) {
             sm += fabs(r->ret_model - r->ret_obs);
             sl += fabs(r->ret_last - r->ret_obs);
             nret++;
         }
     }
-    S->nratio = nrn;
-    S->ratio_hw = median_of(rh, nrh);
-    S->ratio_naive = median_of(rn, nrn);
+    S->nratio = nrn[0];
+    for (int v = 0; v < 2; v++) {
+        S->ratio_hw[v] = median_of(rh[v], nrh[v]);
+        S->ratio_naive[v] = median_of(rn[v], nrn[v]);
+    }
     S->ret_model = nret ? sm / nret : NAN;
     S->ret_last = nret ? sl / nret : NAN;
     free(tmp);
@@ -341,7 +371,7 @@ static void print_table(const bt_row *rows, int n, const bt_sum *S, const live_a
         int b = best_naive(r);
         char q[16], h[16], nv[16], cv[16];
         pct(q, sizeof q, r->s[M_MODEL][S_DAU].mape);
-        pct(h, sizeof h, r->s[1 + BL_HOLT_WINTERS][S_DAU].mape);
+        pct(h, sizeof h, r->s[M_BL + BL_HOLT_WINTERS][S_DAU].mape);
         pct(nv, sizeof nv, b >= 0 ? r->s[b][S_DAU].mape : NAN);
         pct(cv, sizeof cv, r->s[M_MODEL][S_DAU].cover);
         printf("%-20.20s %-10s %6lld %8.1f %8s %8s %8s %8s %7.1f  %s\n", r->group, d, (long long)r->hist_msgs, r->obs_mean[S_DAU], q, h, nv, cv,
@@ -360,9 +390,13 @@ static void print_table(const bt_row *rows, int n, const bt_sum *S, const live_a
         snprintf(c3, sizeof c3, "%.2f", S->mase[m]);
         printf("%-34s %10s %10s %8s %10s %8.1f %14s\n", method_title(m), c1, c2, c3, c4, S->iscore[m], c5);
     }
-    printf("qunsim / Holt-Winters dau MAPE, median over origins: %.2f (qunsim better at %d of %d)\n", S->ratio_hw, S->beats_hw, S->ok);
-    printf("qunsim / best naive dau MAPE, median over origins:   %.2f (qunsim better at %d of %d)\n", S->ratio_naive, S->beats_naive,
-           S->nratio);
+    for (int v = 0; v < 2; v++) {
+        const char *w = v ? "MAPE-optimal point" : "median";
+        printf("qunsim (%s) / Holt-Winters dau MAPE, median over origins: %.2f (qunsim better at %d of %d)\n", w, S->ratio_hw[v], S->beats_hw[v],
+               S->ok);
+        printf("qunsim (%s) / best naive dau MAPE, median over origins:   %.2f (qunsim better at %d of %d)\n", w, S->ratio_naive[v],
+               S->beats_naive[v], S->nratio);
+    }
     printf("7-day retention, mean absolute error: qunsim %.1f pp, last week repeated %.1f pp\n", 100 * S->ret_model, 100 * S->ret_last);
 }
 
@@ -421,7 +455,7 @@ static void json_row(const bt_row *r, int32_t off)
             json_num("coverage90_messages", r->s[m][1].cover, 1);
             json_num("interval_score_dau", r->s[m][0].iscore, 1);
             json_num("interval_score_messages", r->s[m][1].iscore, 1);
-            json_num("retention_7d_error", (m == M_MODEL ? r->ret_model : r->ret_last) - r->ret_obs, 0);
+            json_num("retention_7d_error", (m <= M_MODEL_P ? r->ret_model : r->ret_last) - r->ret_obs, 0);
             printf("}");
         }
         printf(",\n  \"observed\": {");
@@ -692,8 +726,10 @@ int cmd_backtest(int argc, char **argv)
             json_str(a.db);
             printf(", \"days\": %d, \"reps\": %d,\n  \"summary\": {\"scored\": %d, \"skipped\": %d, \"failed\": %d, \"fallback\": %d, ", a.days, a.reps,
                    S.ok, S.skipped, S.failed, S.fallback);
-            json_num("dau_mape_ratio_holt_winters", S.ratio_hw, 1);
-            json_num("dau_mape_ratio_best_naive", S.ratio_naive, 1);
+            json_num("dau_mape_ratio_holt_winters", S.ratio_hw[0], 1);
+            json_num("dau_mape_ratio_best_naive", S.ratio_naive[0], 1);
+            json_num("mape_point_dau_mape_ratio_holt_winters", S.ratio_hw[1], 1);
+            json_num("mape_point_dau_mape_ratio_best_naive", S.ratio_naive[1], 1);
             json_num("retention_7d_abs_error_model", S.ret_model, 1);
             json_num("retention_7d_abs_error_last_week", S.ret_last, 1);
             printf("\"methods\": {");
@@ -728,7 +764,7 @@ int cmd_backtest(int argc, char **argv)
             char a1[32], a2[32], a3[32], a4[32];
             pct(a1, sizeof a1, r->s[m][0].mape);
             pct(a2, sizeof a2, r->s[m][1].mape);
-            double re = (m == M_MODEL ? r->ret_model : m == 1 + BL_LAST_WEEK ? r->ret_last : NAN) - r->ret_obs;
+            double re = (m == M_MODEL ? r->ret_model : m == M_BL + BL_LAST_WEEK ? r->ret_last : NAN) - r->ret_obs;
             if (isfinite(re)) snprintf(a3, sizeof a3, "%+.1f pp", 100 * re);
             else snprintf(a3, sizeof a3, "-");
             pct(a4, sizeof a4, r->s[m][0].cover);

@@ -1071,13 +1071,13 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
 {
     int nm = log->nmem, nd = w->nd;
     int *d1 = malloc(((size_t)nm + 1) * sizeof *d1), *dl = malloc(((size_t)nm + 1) * sizeof *dl), *na = calloc((size_t)nm + 1, sizeof *na);
-    int *lastday = malloc(((size_t)nm + 1) * sizeof *lastday);
+    int *lastday = malloc(((size_t)nm + 1) * sizeof *lastday), *cal_days = malloc(((size_t)nm + 1) * sizeof *cal_days);
     int *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx), *oi = malloc(((size_t)nd + 1) * sizeof *oi);
     double *A = calloc((size_t)nd + 1, sizeof *A), *wk = malloc(((size_t)nd + 1) * sizeof *wk);
     unsigned char *seen = calloc((size_t)nm + 1, 1);
     int rc = -1;
     char note[240];
-    if (!d1 || !dl || !na || !lastday || !bx || !oi || !A || !wk || !seen) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!d1 || !dl || !na || !lastday || !cal_days || !bx || !oi || !A || !wk || !seen) { snprintf(err, errlen, "out of memory"); goto out; }
     /* BG/BB counts the days the group talks at all (com_open_day): oi[d] =
      * open days before day d; na and dl count open days only */
     oi[0] = 0;
@@ -1117,7 +1117,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         bx[n] = x;
         bx[nm + 1 + n] = tx;
         bx[2 * (nm + 1) + n] = nn;
-        own += com_own_rate((double)(x + 1) / (nn + 1), r->weekly) * (end - d1[i]);
+        cal_days[n] = end - d1[i];
         n++;
     }
     if (fit_bgbb(bx, bx + nm + 1, bx + 2 * (nm + 1), n, &r->bg) != 0) {
@@ -1127,6 +1127,12 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     }
     const fit_bg *bg = &r->bg;
     double cap = 1e6;
+    /* own posts in the window as the forecast's state will draw them: each
+     * member's posterior mean activity (models/state.c) as own posts a day */
+    for (size_t u = 0; u < n; u++) {
+        double pm = (bg->alpha + bx[u]) / (bg->alpha + bg->beta + bx[2 * (nm + 1) + u]);
+        own += com_own_rate(pm, r->weekly) * cal_days[u];
+    }
     snprintf(note, sizeof note, "BG/BB over %d members: a member speaks on a day with p ~ Beta(a, b), mean %.3g", bg->units,
              bg->alpha / (bg->alpha + bg->beta));
     setv(r, "members.activity_a", bg->alpha > cap ? cap : bg->alpha, bg->se_alpha, FIT_V_FITTED, note);
@@ -1135,6 +1141,11 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
              bg->gamma / (bg->gamma + bg->delta));
     setv(r, "members.dropout_a", bg->gamma > cap ? cap : bg->gamma, bg->se_gamma, FIT_V_FITTED, note);
     setv(r, "members.dropout_b", bg->delta > cap ? cap : bg->delta, bg->se_delta, FIT_V_FITTED, "BG/BB");
+    /* rate_mean and rate_shape are not used while activity_a > 0: written as
+     * the own-post rate of the mean activity, so that they stay in range */
+    double e = r->eng_mean > 0 ? r->eng_mean : 1, rm = com_own_rate(bg->alpha / (bg->alpha + bg->beta), r->weekly) / e;
+    setv(r, "members.rate_mean", rm > 1000 ? 1000 : rm, NAN, FIT_V_DERIVED, "not used while members.activity_a > 0: the own posts of the mean activity");
+    setv(r, "members.rate_shape", 1, NAN, FIT_V_FIXED, "not used while members.activity_a > 0");
     setv(r, "members.first_post", 1, NAN, FIT_V_FIXED, "newcomers are counted when they first speak");
     r->new_speakers = newcomers / recent;
     snprintf(note, sizeof note, "%.0f members spoke for the first time in the last %d days (Poisson MLE; first speakers, not join notices)",
@@ -1168,7 +1179,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     r->day_cv = fit_day_cv(A, wk, nd);
     rc = 0;
 out:
-    free(d1); free(dl); free(na); free(lastday); free(bx); free(oi); free(A); free(wk); free(seen);
+    free(d1); free(dl); free(na); free(lastday); free(cal_days); free(bx); free(oi); free(A); free(wk); free(seen);
     return rc;
 }
 
