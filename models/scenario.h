@@ -7,7 +7,8 @@
  *   arms = ( { name = "baseline"; },
  *            { name = "checkin21"; checkin = { enabled = true; }; } );
  *
- * `@include "file"` is resolved relative to the scenario's directory.  Every
+ * `@include "file"` is resolved relative to the scenario's directory (nested
+ * includes too, as libconfig does); only regular files are read.  Every
  * setting is validated from the tables; errors read FILE:LINE: setting "x": why.
  */
 #ifndef QS_SCENARIO_H
@@ -20,7 +21,9 @@
 #include "opt.h"
 
 #define SCEN_MAX_ARMS 32
-#define SCEN_MAX_BYTES (1 << 20) /* resource guard: a bigger file is refused (not a scenario?) */
+#define SCEN_MAX_BYTES (1 << 20) /* resource guard: a scenario and its includes together, repeats counted */
+#define SCEN_MAX_STRING 65536   /* one string literal (libconfig scans a long one in quadratic time) */
+#define SCEN_MAX_INCLUDES 64     /* @include directives followed in all (an include bomb stops here) */
 
 typedef struct scen_run {
     char name[OPT_STR_MAX];
