@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cal.h"
 #include "cmd.h"
 #include "import.h"
 #include "store.h"
@@ -93,7 +94,7 @@ int cmd_import(int argc, char **argv)
                 db = val;
             } else if (!strcmp(a, "--group")) {
                 o.group = val;
-            } else if (imp_parse_offset(val, &o.utc_offset)) {
+            } else if (cal_parse_offset(val, &o.utc_offset)) { /* the one offset rule: scenarios take what import takes */
                 fprintf(stderr, "qunsim import: --utc-offset '%s': expected e.g. +08:00, -05:30 or UTC\n", val);
                 goto out;
             }
