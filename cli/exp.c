@@ -138,7 +138,10 @@ int exp_parse(int argc, char **argv, exp_mode mode, exp_args *a)
             char *end;
             errno = 0;
             unsigned long long s = strtoull(v, &end, 10);
-            if (end == v || *end || errno || v[0] == '-') BAD("--seed must be a non-negative integer");
+            /* the results database stores a seed as a signed 64-bit integer:
+             * a larger one would come back negative and not be accepted again */
+            if (end == v || *end || errno || v[0] == '-' || s > INT64_MAX)
+                BAD("--seed must be an integer 0..9223372036854775807");
             a->seed = s;
             a->has_seed = 1;
         }
