@@ -627,8 +627,11 @@ int exp_main(int argc, char **argv, exp_mode mode)
         snprintf(path, sizeof path, "%s/results.db", a.out);
         dbpath = path;
     }
-    if (store_open(&st, dbpath, err, sizeof err) != 0) {
+    /* --batch continues a batch: the database must exist (a missing or
+     * empty file would become a new database, then "has no batch") */
+    if ((a.batch ? store_open_existing : store_open)(&st, dbpath, err, sizeof err) != 0) {
         fprintf(stderr, "qunsim: %s\n", err);
+        if (a.batch) rc = QS_EXIT_USAGE;
         goto out;
     }
     bo.store = st;
