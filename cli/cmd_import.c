@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cal.h"
 #include "cmd.h"
@@ -119,6 +120,13 @@ int cmd_import(int argc, char **argv)
         goto out;
     }
 
+    for (int i = 0; i < nfiles; i++) { /* a FIFO would block, a device never end: before the database is touched */
+        struct stat sb;
+        if (stat(files[i], &sb) == 0 && !S_ISREG(sb.st_mode)) {
+            fprintf(stderr, "qunsim import: %s: not a regular file (a directory, FIFO or device): not a log\n", files[i]);
+            goto out;
+        }
+    }
     char err[1024];
     store_t *st;
     if (store_open(&st, db, err, sizeof err)) {
