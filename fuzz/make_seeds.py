@@ -101,6 +101,12 @@ def scenarios():
         "bad_date": 'scenario = { start = "2026-02-30"; };\n',
         "bad_offset": 'scenario = { utc_offset = "+25:00"; };\n',
         "nul": "scenario = { name = \"a\0b\"; };\n",
+        "nul_escape": 'scenario = { name = "a\\x00b"; };\n',
+        "include_empty": '@include ""\n',
+        "include_dot": '@include "."\n',
+        "include_commented": '# @include "x"\n/* @include "y" */\nscenario = { name = "\n@include \\"z\\""; };\n',
+        "utf8_bad_name": b'arms = ( { name = "ok"; }, { name = "\xe7\xbe"; } );\n',
+        "long_string": 'arms = ( { name = "a"; description = "' + "d" * 70000 + '"; } );\n',
     }
     for k, v in hostile.items():
         put("scenario", k, v)
