@@ -39,8 +39,8 @@ static char *read_file(const char *path, size_t limit, size_t *len)
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) return NULL;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+    int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+    if (e) {
         close(fd);
         errno = e;
         return NULL;
@@ -55,7 +55,7 @@ static char *read_file(const char *path, size_t limit, size_t *len)
     while (buf) {
         ssize_t k = read(fd, buf + n, cap - n - 1);
         if (k < 0 && errno == EINTR) continue;
-        if (k < 0) { int e = errno; free(buf); buf = NULL; errno = e; break; }
+        if (k < 0) { e = errno; free(buf); buf = NULL; errno = e; break; }
         if (k == 0) break;
         n += (size_t)k;
         if (n > limit) { free(buf); buf = NULL; errno = EFBIG; break; } /* grew while read */
