@@ -572,7 +572,7 @@ int imp_parse_offset(const char *s, int32_t *out)
     } else {
         return -1;
     }
-    if (*s || h > 14 || m > 59) return -1;
+    if (*s || h > 14 || m > 59 || (h == 14 && m > 0)) return -1; /* |offset| <= 14:00, as cal_parse_offset */
     *out = sign * (h * 3600 + m * 60);
     return 0;
 }

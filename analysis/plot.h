@@ -9,6 +9,7 @@
 #define QS_PLOT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* The font of every chart: a family list, first match per glyph (pango for
  * PNG, the browser for SVG).  Latin text in Liberation Sans (installed by
@@ -30,6 +31,18 @@ typedef struct plot_series {
  * backquote, macro or escape).  Returns buf, truncated safely (never inside
  * a UTF-8 character).  s NULL quotes as ''. */
 char *plot_quote(const char *s, char *buf, size_t n);
+
+/* Quote a file name for gnuplot as a double-quoted string into buf: bytes
+ * gnuplot would expand or that end a line (backquote, $, @, quotes,
+ * backslash, control bytes) as \ooo, so any name (a newline in it, Chinese)
+ * reaches the file system unchanged.  Returns buf, or NULL when it does not
+ * fit in n (a truncated path would name another file). */
+char *plot_qpath(const char *s, char *buf, size_t n);
+
+/* Create path for writing as a new regular file: what was there is removed
+ * first (a planted symlink is not followed, a hard link not written
+ * through).  Returns the stream, or NULL with a message in err. */
+FILE *plot_create(const char *path, char *err, size_t errlen);
 
 /* A line chart: x = 0..n-1 (labelled xlabel), one line per series, with an
  * optional shaded band.  Writes PATH (.png or .svg by extension) plus

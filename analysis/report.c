@@ -1184,7 +1184,7 @@ int rpt_build(const rpt_opts *o, rpt_info *info, char *err, size_t errlen)
     /* write under a temporary name and rename: a reader never sees half a page */
     snprintf(info->index, sizeof info->index, "%s/index.html", o->out_dir);
     snprintf(tmp, pl + 16, "%s/index.html.tmp", o->out_dir);
-    if (!(f = fopen(tmp, "w"))) { snprintf(err, errlen, "%s: %s", tmp, strerror(errno)); goto out; }
+    if (!(f = plot_create(tmp, err, errlen))) goto out; /* not through a planted link */
     write_page(&c, f);
     bad = ferror(f);
     if (fclose(f) != 0 || bad) { f = NULL; snprintf(err, errlen, "%s: write failed", tmp); remove(tmp); goto out; }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -305,6 +306,21 @@ fail:
     if (err && errlen) snprintf(err, errlen, "%s", st->err);
     store_close(st);
     return -1;
+}
+
+int store_open_existing(store_t **out, const char *path, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct stat sb;
+    if (path && *path && (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)) {
+        if (err && errlen) {
+            if (stat(path, &sb) != 0) snprintf(err, errlen, "%s: no such results database: %s", path, strerror(errno));
+            else if (!S_ISREG(sb.st_mode)) snprintf(err, errlen, "%s: not a regular file: not a results database", path);
+            else snprintf(err, errlen, "%s: empty file (0 bytes): not a results database", path);
+        }
+        return -1;
+    }
+    return store_open(out, path, err, errlen);
 }
 
 void store_close(store_t *st)

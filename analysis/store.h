@@ -23,6 +23,10 @@ typedef struct store store_t;
  * with a message in err (always written, even on success "").  The caller
  * closes with store_close(). */
 int store_open(store_t **out, const char *path, char *err, size_t errlen);
+/* store_open for a database that must already be one: a missing or empty
+ * (0-byte) file is refused with a message instead of becoming a new empty
+ * database (commands that read a log or continue a batch). */
+int store_open_existing(store_t **out, const char *path, char *err, size_t errlen);
 /* Close; rolls back an unfinished run.  Accepts NULL. */
 void store_close(store_t *st);
 /* Set how long a write waits for a database locked by another connection

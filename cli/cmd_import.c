@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "cal.h"
 #include "cmd.h"
 #include "import.h"
 #include "store.h"
@@ -93,7 +95,7 @@ int cmd_import(int argc, char **argv)
                 db = val;
             } else if (!strcmp(a, "--group")) {
                 o.group = val;
-            } else if (imp_parse_offset(val, &o.utc_offset)) {
+            } else if (cal_parse_offset(val, &o.utc_offset)) { /* the one offset rule: scenarios take what import takes */
                 fprintf(stderr, "qunsim import: --utc-offset '%s': expected e.g. +08:00, -05:30 or UTC\n", val);
                 goto out;
             }
@@ -118,6 +120,13 @@ int cmd_import(int argc, char **argv)
         goto out;
     }
 
+    for (int i = 0; i < nfiles; i++) { /* a FIFO would block, a device never end: before the database is touched */
+        struct stat sb;
+        if (stat(files[i], &sb) == 0 && !S_ISREG(sb.st_mode)) {
+            fprintf(stderr, "qunsim import: %s: not a regular file (a directory, FIFO or device): not a log\n", files[i]);
+            goto out;
+        }
+    }
     char err[1024];
     store_t *st;
     if (store_open(&st, db, err, sizeof err)) {

@@ -153,7 +153,7 @@ int lv_open_log(const live_args *a, store_t **st, fit_log **lg)
 {
     char err[1024];
     if (access(a->db, R_OK) != 0) { fprintf(stderr, "qunsim %s: %s: %s\n", a->cmd, a->db, strerror(errno)); return QS_EXIT_USAGE; }
-    if (store_open(st, a->db, err, sizeof err) != 0) { fprintf(stderr, "qunsim %s: %s\n", a->cmd, err); return QS_EXIT_USAGE; }
+    if (store_open_existing(st, a->db, err, sizeof err) != 0) { fprintf(stderr, "qunsim %s: %s\n", a->cmd, err); return QS_EXIT_USAGE; }
     if (fit_log_load(lg, store_db(*st), a->run, a->group, err, sizeof err) != 0) {
         fprintf(stderr, "qunsim %s: %s: %s\n", a->cmd, a->db, err);
         store_close(*st);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -14,6 +15,7 @@
 #include "cmd.h"
 #include "cal.h"
 #include "measure.h"
+#include "store.h"
 
 static void usage(FILE *f)
 {
@@ -54,6 +56,83 @@ static int print_row(void *arg, int32_t group, int64_t day, const char *metric, 
     return 0;
 }
 
+static int group_in_run(sqlite3 *db, int64_t run, int32_t group)
+{
+    sqlite3_stmt *q = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM groups WHERE run_id = ?1 AND group_id = ?2 UNION ALL "
+                               "SELECT 1 FROM events WHERE run_id = ?1 AND group_id = ?2 LIMIT 1", -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, run);
+        sqlite3_bind_int(q, 2, group);
+        found = sqlite3_step(q) == SQLITE_ROW;
+    }
+    sqlite3_finalize(q);
+    return found;
+}
+
+/* 1 if PATH-wal is absent or empty: the database file alone holds every
+ * committed transaction. */
+static int no_wal(const char *path)
+{
+    char w[4096];
+    struct stat sb;
+    snprintf(w, sizeof w, "%s-wal", path);
+    return stat(w, &sb) != 0 || sb.st_size == 0;
+}
+
+/* Open a results database read-only and check it is one of this schema
+ * version (the other commands refuse another version; so does this one).
+ * A WAL database in a directory qunsim cannot write (no -shm can be made)
+ * is opened as immutable when no -wal holds transactions: reading needs no
+ * write.  0, or -1 with a message. */
+static int open_readonly(const char *path, sqlite3 **out, char *err, size_t n)
+{
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0) { snprintf(err, n, "%s: %s", path, strerror(errno)); return -1; }
+    if (!S_ISREG(sb.st_mode)) { snprintf(err, n, "%s: not a regular file: not a results database", path); return -1; }
+    sqlite3 *db = NULL;
+    sqlite3_int64 ver = -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char uri[8192];
+        size_t k = (size_t)snprintf(uri, sizeof uri, "file:");
+        for (const unsigned char *p = (const unsigned char *)path; *p && k + 4 < sizeof uri; p++) {
+            if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20) k += (size_t)snprintf(uri + k, sizeof uri - k, "%%%02X", *p);
+            else uri[k++] = (char)*p;
+        }
+        snprintf(uri + k, sizeof uri - k, "%s", attempt ? "?immutable=1" : "?mode=ro");
+        int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+        sqlite3_stmt *q = NULL;
+        if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            ver = sqlite3_column_int64(q, 0);
+            rc = SQLITE_OK;
+        }
+        sqlite3_finalize(q);
+        if (rc == SQLITE_OK) break;
+        int code = sqlite3_extended_errcode(db) & 0xff;
+        if (attempt == 0 && (code == SQLITE_CANTOPEN || code == SQLITE_READONLY) && no_wal(path)) {
+            sqlite3_close(db);
+            db = NULL;
+            continue; /* a WAL database in a read-only directory */
+        }
+        snprintf(err, n, "%s: %s%s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
+                 code == SQLITE_CANTOPEN && !no_wal(path) ? " (a WAL database with transactions in its -wal file, "
+                                                            "in a directory qunsim cannot write)" : "");
+        sqlite3_close(db);
+        return -1;
+    }
+    if (ver != STORE_SCHEMA_VERSION) {
+        if (ver == 0) snprintf(err, n, "%s: not a qunsim results database (no schema version)", path);
+        else snprintf(err, n, "%s: schema version %lld, but this qunsim (%s) reads version %d; use the matching qunsim",
+                      path, (long long)ver, QS_VERSION, STORE_SCHEMA_VERSION);
+        sqlite3_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
 int cmd_metrics(int argc, char **argv)
 {
     const char *dbpath = NULL, *format = "table", *gname = NULL;
@@ -81,13 +160,14 @@ int cmd_metrics(int argc, char **argv)
     }
     if (!dbpath) { usage(stderr); return QS_EXIT_USAGE; }
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "qunsim metrics: %s: %s\n", dbpath, db ? sqlite3_errmsg(db) : "cannot open");
-        sqlite3_close(db);
+    char oerr[1024];
+    if (open_readonly(dbpath, &db, oerr, sizeof oerr) != 0) {
+        fprintf(stderr, "qunsim metrics: %s\n", oerr);
         return QS_EXIT_USAGE;
     }
     int rc = QS_EXIT_FAIL;
     sqlite3_stmt *st = NULL;
+    int gseen = 0; /* runs holding --group */
     const char *q = "SELECT run_id, COALESCE(arm, ''), rep FROM runs WHERE (?1 = 0 OR run_id = ?1) AND (?2 = 0 OR batch_id = ?2) ORDER BY run_id";
     if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "qunsim metrics: %s: not a qunsim database (%s)\n", dbpath, sqlite3_errmsg(db));
@@ -108,8 +188,10 @@ int cmd_metrics(int argc, char **argv)
         if (gname) { /* a group id, or a name from the groups table */
             char *end;
             long gv = strtol(gname, &end, 10);
-            if (!*end && gv > 0) o.group = (int32_t)gv;
-            else {
+            if (!*end && gv > 0 && gv <= INT32_MAX) {
+                o.group = (int32_t)gv;
+                if (!group_in_run(db, rid, o.group)) continue; /* not in this run: no row of zeros */
+            } else {
                 sqlite3_stmt *gs = NULL;
                 if (sqlite3_prepare_v2(db, "SELECT group_id FROM groups WHERE run_id = ? AND name = ?", -1, &gs, NULL) == SQLITE_OK) {
                     sqlite3_bind_int64(gs, 1, rid);
@@ -120,6 +202,7 @@ int cmd_metrics(int argc, char **argv)
                 if (!o.group) continue; /* not in this run */
             }
         }
+        gseen += gname != NULL;
         met_t *m = NULL;
         msr_window w;
         char err[512];
@@ -142,6 +225,11 @@ int cmd_metrics(int argc, char **argv)
     }
     if (s != SQLITE_DONE) { fprintf(stderr, "qunsim metrics: %s\n", sqlite3_errmsg(db)); goto out; }
     if (!strcmp(format, "json")) printf("\n]\n");
+    if (nruns == 0 && gname && !gseen) {
+        fprintf(stderr, "qunsim metrics: %s: no group \"%s\" (id or name) in the matching runs\n", dbpath, gname);
+        rc = QS_EXIT_USAGE;
+        goto out;
+    }
     if (nruns == 0) { fprintf(stderr, "qunsim metrics: %s: no matching run\n", dbpath); rc = QS_EXIT_USAGE; goto out; }
     rc = QS_EXIT_OK;
 out:

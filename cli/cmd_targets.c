@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +163,7 @@ int cmd_replay(int argc, char **argv)
         else if (!strcmp(o, "--check")) check = 1;
         else if (!strcmp(o, "--reps") && v) { reps = (int)strtol(v, &end, 10); i++; if (*end || reps < 2 || reps > 1000000) { fprintf(stderr, "qunsim replay: --reps must be 2..1000000\n"); return QS_EXIT_USAGE; } }
         else if (!strcmp(o, "--threads") && v) { nthreads = strtol(v, &end, 10); i++; if (*end || nthreads < 1 || nthreads > 64) { fprintf(stderr, "qunsim replay: --threads must be 1..64\n"); return QS_EXIT_USAGE; } }
-        else if (!strcmp(o, "--seed") && v) { errno = 0; seed = strtoull(v, &end, 10); i++; has_seed = 1; if (*end || errno || v[0] == '-') { fprintf(stderr, "qunsim replay: bad --seed\n"); return QS_EXIT_USAGE; } }
+        else if (!strcmp(o, "--seed") && v) { errno = 0; seed = strtoull(v, &end, 10); i++; has_seed = 1; if (*end || errno || v[0] == '-' || seed > INT64_MAX) { fprintf(stderr, "qunsim replay: --seed must be an integer 0..9223372036854775807\n"); return QS_EXIT_USAGE; } }
         else if (!strcmp(o, "--format") && v) { format = v; i++; if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "json")) { fprintf(stderr, "qunsim replay: --format must be table, csv or json\n"); return QS_EXIT_USAGE; } }
         else if (o[0] == '-') { fprintf(stderr, "qunsim replay: unknown option or missing value '%s'\n", o); usage(stderr); return QS_EXIT_USAGE; }
         else if (nfiles < 256) files[nfiles++] = o;

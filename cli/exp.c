@@ -151,7 +151,10 @@ int exp_parse(int argc, char **argv, exp_mode mode, exp_args *a)
             char *end;
             errno = 0;
             unsigned long long s = strtoull(v, &end, 10);
-            if (end == v || *end || errno || v[0] == '-') BAD("--seed must be a non-negative integer");
+            /* the results database stores a seed as a signed 64-bit integer:
+             * a larger one would come back negative and not be accepted again */
+            if (end == v || *end || errno || v[0] == '-' || s > INT64_MAX)
+                BAD("--seed must be an integer 0..9223372036854775807");
             a->seed = s;
             a->has_seed = 1;
         }
@@ -693,8 +696,11 @@ int exp_main(int argc, char **argv, exp_mode mode)
         snprintf(path, sizeof path, "%s/results.db", a.out);
         dbpath = path;
     }
-    if (store_open(&st, dbpath, err, sizeof err) != 0) {
+    /* --batch continues a batch: the database must exist (a missing or
+     * empty file would become a new database, then "has no batch") */
+    if ((a.batch ? store_open_existing : store_open)(&st, dbpath, err, sizeof err) != 0) {
         fprintf(stderr, "qunsim: %s\n", err);
+        if (a.batch) rc = QS_EXIT_USAGE;
         goto out;
     }
     bo.store = st;

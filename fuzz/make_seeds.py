@@ -101,6 +101,12 @@ def scenarios():
         "bad_date": 'scenario = { start = "2026-02-30"; };\n',
         "bad_offset": 'scenario = { utc_offset = "+25:00"; };\n',
         "nul": "scenario = { name = \"a\0b\"; };\n",
+        "nul_escape": 'scenario = { name = "a\\x00b"; };\n',
+        "include_empty": '@include ""\n',
+        "include_dot": '@include "."\n',
+        "include_commented": '# @include "x"\n/* @include "y" */\nscenario = { name = "\n@include \\"z\\""; };\n',
+        "utf8_bad_name": b'arms = ( { name = "ok"; }, { name = "\xe7\xbe"; } );\n',
+        "long_string": 'arms = ( { name = "a"; description = "' + "d" * 70000 + '"; } );\n',
     }
     for k, v in hostile.items():
         put("scenario", k, v)
@@ -182,7 +188,27 @@ def cli():
         put("cli", "%02d_%s" % (i, l[0].strip("-")), "\0".join(l))
 
 
+def cfgwrite():
+    """Group name, origin, note (NUL-separated), an offset byte, 6 x 4 value bytes."""
+    import struct
+    cases = [
+        ("plain", "plain", b"Reading club", b"results.db, run 1", b"", 88),
+        ("inject", "inject", b"BC\ninvites={mean=50.0;accept=1.0;};\n#", b"r.db \"BC\ninvites={mean=50;};\n#\"", b"x\n@include \"/etc/passwd\"", 0),
+        ("quotes", "quotes", b'a"b\\c\\', b'\\"; x = 1; #', b"*/ y = 2; /*", 112),
+        ("control", "control", b"\x01\x02\t\r\x1b[31m\x7f", b"\r\n@include \"x\"", b"\x0c", 1),
+        ("chinese21", "chinese21", "一二三四五六七八九十一二三四五六七八九十一".encode(), "读书会".encode(), b"", 56),
+        ("long_mixed", "long_mixed", ("a群🍵" * 20).encode(), b"", b"", 60),
+        ("invalid_utf8", "invalid_utf8", b"\xff\xfe\xc3(\xed\xa0\x80\xc0\xaf\xe7\xbe", b"\xff", b"\xc3", 20),
+        ("empty", "empty", b"", b"", b"", 0),
+    ]
+    for name, _, g, o, n, off in cases:
+        vals = b"".join(struct.pack(">I", (i * 0x2b3c4d5e + len(g) * 7919) & 0xffffffff) for i in range(6))
+        put("cfgwrite", name, g + b"\0" + o + b"\0" + n + b"\0" + bytes([off]) + vals)
+    put("cfgwrite", "extremes", b"x\0\0\0\xff" + b"\xff" * 12 + b"\0" * 12)
+
+
 if __name__ == "__main__":
+    cfgwrite()
     scenarios()
     imports()
     cli()

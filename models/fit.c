@@ -20,6 +20,8 @@
 #include <sqlite3.h>
 
 #include "cal.h"
+#include "cfgwrite.h"
+#include "opt.h"
 
 #define DAYS 86400.0
 #define ENG_K 1e4          /* concentration of the written engagement Beta */
@@ -1660,7 +1662,11 @@ int fit_write_scenario(const fit_result *r, const fit_log *log, const char *orig
     date_of(r->to_ts, log->utc_offset, start);
     cal_offset_str(log->utc_offset, off, sizeof off);
     fprintf(f, "# Calibrated from a live log by qunsim calibrate --live (docs/calibration.md).\n");
-    if (origin) fprintf(f, "# Log: %s\n", origin);
+    if (origin) { /* a group name may hold a newline: it must not end the comment */
+        fputs("# Log: ", f);
+        cw_put_comment(f, origin);
+        fputs("\n", f);
+    }
     fprintf(f, "# Window: %s .. %s (%d days), %lld messages, %d members; own posts %.0f (%s).\n", d0, d1, r->days,
             (long long)r->messages, r->members_used, r->own_posts,
             r->replies_marked ? "replies linked in the log, left out" : "replies not linked: (1 - branching) x messages");
@@ -1670,13 +1676,17 @@ int fit_write_scenario(const fit_result *r, const fit_log *log, const char *orig
     fprintf(f, "# follow it; see members.leave_rate); campaigns in arms raise it for a while\n");
     fprintf(f, "# (members.engagement_tau).  Members present at a forecast's start come from the log\n");
     fprintf(f, "# (qunsim forecast --live); the settings below also describe newcomers.\n\n");
-    char name[sizeof log->name];
-    snprintf(name, sizeof name, "%s", log->name[0] ? log->name : "live");
-    for (char *c = name; *c; c++)
-        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = '_';
-    fprintf(f, "scenario = {\n  name = \"%s (calibrated)\";\n  start = \"%s\";\n  utc_offset = \"%s\";\n  days = %d;\n  seed = 1;\n"
+    /* scenario.name holds OPT_STR_MAX - 1 bytes: cut the group's name on a
+     * character boundary to leave room for the suffix, then escape it */
+    static const char suffix[] = " (calibrated)";
+    char name[OPT_STR_MAX];
+    size_t nl = cw_shorten(name, sizeof name, log->name[0] ? log->name : "live", OPT_STR_MAX - sizeof suffix);
+    snprintf(name + nl, sizeof name - nl, "%s", suffix);
+    fputs("scenario = {\n  name = ", f);
+    cw_put_string(f, name);
+    fprintf(f, ";\n  start = \"%s\";\n  utc_offset = \"%s\";\n  days = %d;\n  seed = 1;\n"
                "  reps = 50;\n  events = false;\n};\n",
-            name, start, off, days);
+            start, off, days);
     const char *open = NULL;
     size_t openlen = 0;
     for (int i = 0; i < r->nval; i++) {
@@ -1693,7 +1703,10 @@ int fit_write_scenario(const fit_result *r, const fit_log *log, const char *orig
         num(f, v->v, v->integer);
         fputs(";", f);
         if (isfinite(v->se)) fprintf(f, "  # +/- %.2g", v->se);
-        if (v->note[0]) fprintf(f, "%s %s", isfinite(v->se) ? ";" : "  #", v->note);
+        if (v->note[0]) {
+            fprintf(f, "%s ", isfinite(v->se) ? ";" : "  #");
+            cw_put_comment(f, v->note);
+        }
         if (v->kind == FIT_V_FIXED && !v->note[0]) fputs("  # fixed by the calibrated baseline", f);
         fputs("\n", f);
     }

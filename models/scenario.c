@@ -6,11 +6,17 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfgwrite.h"
 
 #define R(f) offsetof(scen_run, f)
 
@@ -25,32 +31,181 @@ const opt_row scen_opts[] = {
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL},
 };
 
-static char *read_file(const char *path)
+/* Read a whole regular file of at most `limit` bytes into a NUL-terminated
+ * buffer (*len its size).  A FIFO, device or directory is refused before a
+ * byte is read (opened non-blocking: a FIFO without a writer would block
+ * open, one with a writer never end).  NULL with errno set: EFBIG over the
+ * limit, EINVAL not a regular file, ENOMEM, or open's error. */
+static char *read_file(const char *path, size_t limit, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat st;
+    int e = fstat(fd, &st) != 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL : 0;
+    if (e) {
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    if ((uintmax_t)st.st_size > limit) { /* a log given by mistake: not read at all */
+        close(fd);
+        errno = EFBIG;
+        return NULL;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
     char *buf = malloc(cap);
     while (buf) {
-        size_t k = fread(buf + n, 1, cap - n - 1, f);
-        n += k;
+        ssize_t k = read(fd, buf + n, cap - n - 1);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) { e = errno; free(buf); buf = NULL; errno = e; break; }
         if (k == 0) break;
-        if (n > SCEN_MAX_BYTES) { /* a log or a device given by mistake: stop reading */
-            free(buf);
-            buf = NULL;
-            errno = EFBIG;
-            break;
-        }
+        n += (size_t)k;
+        if (n > limit) { free(buf); buf = NULL; errno = EFBIG; break; } /* grew while read */
         if (n + 1 == cap) {
             char *nb = realloc(buf, cap * 2);
-            if (!nb) { free(buf); buf = NULL; break; }
+            if (!nb) { free(buf); buf = NULL; errno = ENOMEM; break; }
             buf = nb;
             cap *= 2;
         }
     }
-    if (buf) buf[n] = 0;
-    fclose(f);
+    close(fd);
+    if (buf) {
+        buf[n] = 0;
+        if (len) *len = n;
+    }
     return buf;
+}
+
+/* ---- the include pre-scan ---------------------------------------------------- */
+
+/* libconfig 1.5 has no hook on @include and no limit but nesting depth (10):
+ * ten files of eight includes each are 8^9 includes, and a big string in an
+ * included file is parsed in quadratic time.  So before libconfig reads the
+ * scenario, its include tree is walked here as libconfig will walk it: every
+ * included file must be a regular file, the number of includes is bounded
+ * (SCEN_MAX_INCLUDES), and the bytes of all files read, repeats included,
+ * bound together (SCEN_MAX_BYTES).  The same walk refuses a \x00 escape in a
+ * string (libconfig drops it silently).  Include names resolve as
+ * libconfig's do: INCLUDE_DIR/NAME, for nested includes too. */
+typedef struct inc_walk {
+    const char *dir; /* the include directory (the scenario's) */
+    size_t bytes;    /* read so far, every file and repeat */
+    int includes;    /* @include directives followed so far */
+} inc_walk;
+
+#define INC_MAX_DEPTH 10 /* libconfig's own limit */
+
+static int inc_scan(inc_walk *w, const char *file, const char *text, int depth, char *err, size_t n);
+
+/* One @include "NAME" at FILE:LINE. */
+static int inc_follow(inc_walk *w, const char *file, unsigned line, const char *name, int depth, char *err, size_t n)
+{
+    if (!name[0]) {
+        snprintf(err, n, "%s:%u: @include \"\": no file named", file, line);
+        return -1;
+    }
+    if (++w->includes > SCEN_MAX_INCLUDES) {
+        snprintf(err, n, "%s:%u: @include \"%s\": more than %d includes in all (SCEN_MAX_INCLUDES): an include loop or bomb?",
+                 file, line, name, SCEN_MAX_INCLUDES);
+        return -1;
+    }
+    if (depth >= INC_MAX_DEPTH) {
+        snprintf(err, n, "%s:%u: @include \"%s\": include file nesting too deep (more than %d levels)", file, line, name,
+                 INC_MAX_DEPTH);
+        return -1;
+    }
+    char full[1024];
+    if (name[0] == '/' || !w->dir || !strcmp(w->dir, ".")) snprintf(full, sizeof full, "%s", name); /* absolute: as it is */
+    else snprintf(full, sizeof full, "%s/%s", w->dir, name);
+    size_t len = 0;
+    char *text = read_file(full, SCEN_MAX_BYTES - w->bytes, &len);
+    if (!text) {
+        if (errno == EFBIG)
+            snprintf(err, n, "%s:%u: @include \"%s\": the scenario and its includes exceed %d bytes (SCEN_MAX_BYTES)", file,
+                     line, name, SCEN_MAX_BYTES);
+        else if (errno == EINVAL)
+            snprintf(err, n, "%s:%u: @include \"%s\": %s is not a regular file (a directory, FIFO or device)", file, line,
+                     name, full);
+        else
+            snprintf(err, n, "%s:%u: @include \"%s\": cannot open %s: %s%s", file, line, name, full, strerror(errno),
+                     name[0] == '/' ? "" : " (a relative @include resolves from the scenario file's directory)");
+        return -1;
+    }
+    w->bytes += len;
+    int rc = inc_scan(w, full, text, depth + 1, err, n);
+    free(text);
+    return rc;
+}
+
+/* Scan text (the file `file`) the way libconfig's scanner does, as far as
+ * includes and string escapes go: comments (#, //, slash-star), strings
+ * ("..." with backslash escapes, newlines allowed), and @include "NAME"
+ * at the start of a line outside both. */
+static int inc_scan(inc_walk *w, const char *file, const char *text, int depth, char *err, size_t n)
+{
+    unsigned line = 1;
+    int bol = 1; /* at the start of a line, blanks aside */
+    for (const char *p = text; *p;) {
+        if (*p == '\n') { line++; bol = 1; p++; continue; }
+        if (*p == ' ' || *p == '\t') { p++; continue; }
+        if (bol && !strncmp(p, "@include", 8) && (p[8] == ' ' || p[8] == '\t')) {
+            const char *q = p + 8;
+            while (*q == ' ' || *q == '\t') q++;
+            if (*q == '"') {
+                char name[512];
+                size_t k = 0;
+                for (q++; *q && *q != '"'; q++) {
+                    if (*q == '\\' && (q[1] == '\\' || q[1] == '"')) q++;
+                    if (*q == '\n') line++;
+                    if (k + 1 < sizeof name) name[k++] = *q;
+                }
+                name[k] = 0;
+                if (*q != '"') break; /* unterminated: libconfig reports it */
+                if (k + 1 >= sizeof name) {
+                    snprintf(err, n, "%s:%u: @include: file name longer than %zu bytes", file, line, sizeof name - 2);
+                    return -1;
+                }
+                if (inc_follow(w, file, line, name, depth, err, n) != 0) return -1;
+                p = q + 1;
+                bol = 0;
+                continue;
+            }
+        }
+        bol = 0;
+        if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+            while (*p && *p != '\n') p++;
+        }
+        else if (p[0] == '/' && p[1] == '*') {
+            for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+                if (*p == '\n') line++;
+            if (*p) p += 2;
+        }
+        else if (*p == '"') {
+            const char *open = p;
+            unsigned open_line = line;
+            for (p++; *p && *p != '"'; p++) {
+                if (p - open > SCEN_MAX_STRING) {
+                    /* libconfig's scanner copies a long token at every buffer
+                     * refill: quadratic (a 10 MB string took 40 s) */
+                    snprintf(err, n, "%s:%u: syntax error: a string longer than %d bytes (SCEN_MAX_STRING)", file, open_line,
+                             SCEN_MAX_STRING);
+                    return -1;
+                }
+                if (*p == '\n') line++;
+                if (*p == '\\' && p[1]) {
+                    if ((p[1] == 'x' || p[1] == 'X') && p[2] == '0' && p[3] == '0') {
+                        snprintf(err, n, "%s:%u: syntax error: a NUL byte (\\x00) in a string", file, line);
+                        return -1;
+                    }
+                    if (p[1] == '\n') line++;
+                    p++;
+                }
+            }
+            if (*p) p++;
+        }
+        else p++;
+    }
+    return 0;
 }
 
 static char *dup_str(const char *s)
@@ -113,6 +268,21 @@ static void fix_include_name(char *err, size_t n, const char *path, const char *
     char tmp[1024];
     snprintf(tmp, sizeof tmp, "%s/%s", dir, err);
     snprintf(err, n, "%s", tmp);
+}
+
+/* Names go into JSON, HTML, CSV and file names: each must be valid UTF-8
+ * (printing raw bytes would make the JSON invalid).  1 (with the message)
+ * when `v` of setting `what` is not; grp: the arm group holding it. */
+static int bad_utf8(const char *v, const char *what, const config_t *cfg, const config_setting_t *grp, const char *file,
+                    char *err, size_t n)
+{
+    size_t off = 0;
+    if (cw_utf8_valid(v, &off)) return 0;
+    char at[600];
+    if (grp) snprintf(at, sizeof at, "%s:%u", file, config_setting_source_line(grp));
+    else where(cfg, NULL, what, file, at, sizeof at);
+    snprintf(err, n, "%s: setting \"%s\": not valid UTF-8 (byte %zu, 0x%02X)", at, what, off + 1, (unsigned char)v[off]);
+    return 1;
 }
 
 static int finish_run(scenario *s, const char *file, const config_t *cfg, char *err, size_t n)
@@ -253,17 +423,8 @@ static int check_includes(const char *path, const char *text, const char *dir, c
         if ((size_t)(p + len - q) > 9 && !strncmp(q, "@include", 8)) {
             const char *a = memchr(q + 8, '"', (size_t)(p + len - q - 8)), *b = a ? memchr(a + 1, '"', (size_t)(p + len - a - 1)) : NULL;
             if (a && b && b > a + 1) {
-                char inc[1024], tried[2100];
-                snprintf(inc, sizeof inc, "%.*s", (int)(b - a - 1), a + 1);
-                if (inc[0] == '/') { snprintf(tried, sizeof tried, "%s", inc); nabs++; }
-                else snprintf(tried, sizeof tried, "%s/%s", dir, inc);
-                FILE *f = fopen(tried, "r");
-                if (!f) {
-                    snprintf(err, n, "%s:%d: @include \"%s\": cannot open %s: %s (a relative @include resolves from the "
-                             "scenario file's directory)", path, line, inc, tried, strerror(errno));
-                    return -1;
-                }
-                fclose(f);
+                /* every include was opened by inc_scan already (comments skipped there) */
+                nabs += a[1] == '/';
             }
         }
         if (!eol) break;
@@ -307,10 +468,13 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     scenario *s = calloc(1, sizeof *s);
     if (!s) { snprintf(err, errlen, "%s: out of memory", path); return -1; }
     s->path = dup_str(path);
-    s->text = read_file(path);
+    size_t len = 0;
+    s->text = read_file(path, SCEN_MAX_BYTES, &len);
     if (!s->path || !s->text) {
         if (!s->text && errno == EFBIG)
             snprintf(err, errlen, "%s: larger than %d bytes: not a scenario file? (SCEN_MAX_BYTES)", path, SCEN_MAX_BYTES);
+        else if (!s->text && errno == EINVAL)
+            snprintf(err, errlen, "%s: not a regular file (a directory, FIFO or device): not a scenario file", path);
         else
             snprintf(err, errlen, "%s: cannot read: %s", path, s->text ? "out of memory" : strerror(errno));
         scen_free(s);
@@ -323,7 +487,14 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     const char *d = dir ? dirname(dir) : ".";
     if (dir) config_set_include_dir(&cfg, d);
     int rc = -1;
-    if (check_includes(path, s->text, d, &text2, up, sizeof up, err, errlen) != 0) goto done;
+    inc_walk walk = {dir ? config_get_include_dir(&cfg) : NULL, len, 0};
+    int fix = 1; /* libconfig's messages name included files relative to dir */
+    /* the include tree first (regular files, bounded in count and bytes),
+     * then absolute includes rewritten for libconfig (check_includes) */
+    if (inc_scan(&walk, path, s->text, 0, err, errlen) != 0 || check_includes(path, s->text, d, &text2, up, sizeof up, err, errlen) != 0) {
+        fix = 0;
+        goto done;
+    }
     /* a rewritten text (absolute includes) is read from memory: libconfig then
      * names no file for the scenario's own lines, and the messages use path */
     if ((text2 ? config_read_string(&cfg, text2) : config_read_file(&cfg, path)) != CONFIG_TRUE) {
@@ -345,6 +516,7 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
         goto done;
     }
     s->seed = (uint64_t)s->run.seed;
+    if (bad_utf8(s->run.name, "scenario.name", &cfg, NULL, path, err, errlen)) goto done;
     if (finish_run(s, path, &cfg, err, errlen) != 0) goto done;
 
     config_setting_t *arms = config_lookup(&cfg, "arms");
@@ -377,6 +549,9 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
             snprintf(err, errlen, "%s:%u: setting \"arms.[%d].name\": longer than %d bytes", file, config_setting_source_line(g), a, OPT_STR_MAX - 1);
             goto done;
         }
+        char at[32];
+        snprintf(at, sizeof at, "arms.[%d].name", a);
+        if (bad_utf8(name, at, &cfg, g, file, err, errlen)) goto done;
         if (scen_arm_index(s, name) >= 0) {
             snprintf(err, errlen, "%s:%u: setting \"arms.[%d].name\": duplicate arm name \"%s\"", file, config_setting_source_line(g), a, name);
             goto done;
@@ -402,13 +577,13 @@ int scen_load(scenario **out, const char *path, char *err, size_t errlen)
     }
     rc = load_targets(s, &cfg, path, err, errlen);
 done:
-    if (rc != 0 && text2 && !strncmp(err, "<scenario>:", 11)) { /* read from memory: no file name of its own */
+    if (rc != 0 && fix && text2 && !strncmp(err, "<scenario>:", 11)) { /* read from memory: no file name of its own */
         char tmp[1024];
         snprintf(tmp, sizeof tmp, "%s%s", path, err + 10);
         snprintf(err, errlen, "%s", tmp);
     }
-    if (rc != 0) fix_include_name(err, errlen, path, config_get_include_dir(&cfg));
-    if (rc != 0 && text2) { /* an absolute include's file as rewritten, [DIR/]../../X: back to /X */
+    if (rc != 0 && fix) fix_include_name(err, errlen, path, config_get_include_dir(&cfg));
+    if (rc != 0 && fix && text2) { /* an absolute include's file as rewritten, [DIR/]../../X: back to /X */
         size_t k = strncmp(err, d, strlen(d)) == 0 && err[strlen(d)] == '/' ? strlen(d) + 1 : 0;
         if (up[0] && !strncmp(err + k, up, strlen(up))) memmove(err, err + k + strlen(up) - 1, strlen(err + k + strlen(up) - 1) + 1);
         if (err[0] == '.' && err[1] == '/' && err[2] == '/') memmove(err, err + 2, strlen(err + 2) + 1);
@@ -437,6 +612,7 @@ int scen_set(scenario *s, const char *path, const char *value, char *err, size_t
     if (strncmp(path, "scenario.", 9) == 0) {
         opt_table t = {scen_opts, &s->run};
         if (opt_set(&t, 1, path, value, err, errlen) != 0) return -1;
+        if (bad_utf8(s->run.name, "scenario.name", NULL, NULL, "--set", err, errlen)) return -1;
         s->seed = (uint64_t)s->run.seed;
         return finish_run(s, "--set", NULL, err, errlen);
     }

@@ -11,7 +11,8 @@
  * directory (not the working directory), an absolute path as it is; a path
  * that cannot be opened is an error naming the line and the path tried.
  * Includes inside an included file resolve from the scenario's directory too
- * (libconfig's include directory).  Every
+ * (libconfig's include directory); only regular files are read, bounded in
+ * number and bytes (SCEN_MAX_INCLUDES, SCEN_MAX_BYTES).  Every
  * setting is validated from the tables; errors read FILE:LINE: setting "x": why.
  */
 #ifndef QS_SCENARIO_H
@@ -24,7 +25,9 @@
 #include "opt.h"
 
 #define SCEN_MAX_ARMS 32
-#define SCEN_MAX_BYTES (1 << 20) /* resource guard: a bigger file is refused (not a scenario?) */
+#define SCEN_MAX_BYTES (1 << 20) /* resource guard: a scenario and its includes together, repeats counted */
+#define SCEN_MAX_STRING 65536   /* one string literal (libconfig scans a long one in quadratic time) */
+#define SCEN_MAX_INCLUDES 64     /* @include directives followed in all (an include bomb stops here) */
 
 typedef struct scen_run {
     char name[OPT_STR_MAX];

@@ -14,6 +14,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "../fuzz/fuzz_cfgwrite.c"
 #include "../fuzz/fuzz_cli.c"
 #include "../fuzz/fuzz_import_chatlog.c"
 #include "../fuzz/fuzz_import_csv.c"
@@ -39,6 +40,7 @@ static const target targets[] = {
     {"import_chatlog", qs_fuzz_import_chatlog},
     {"import_wecom", qs_fuzz_import_wecom},
     {"cli", qs_fuzz_cli},
+    {"cfgwrite", qs_fuzz_cfgwrite},
     {NULL, NULL},
 };
 

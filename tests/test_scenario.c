@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -426,6 +427,162 @@ START_TEST(settings_text_reloads)
 }
 END_TEST
 
+
+/* ---- hostile includes, strings and files (issue 15) ---------------------------- */
+
+/* time limits below are for a native build; valgrind is ~50 times slower */
+static double slack(void) { return getenv("QS_VALGRIND") && getenv("QS_VALGRIND")[0] ? 50 : 1; }
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Like load_fails, with "%s" in want standing for the path (want holds
+ * '@include'). */
+static void load_fails_at(const char *path, const char *fmt)
+{
+    char want[2048];
+    snprintf(want, sizeof want, fmt, path);
+    scenario *s = (scenario *)1;
+    char err[1024];
+    ck_assert_int_eq(scen_load(&s, path, err, sizeof err), -1);
+    ck_assert_ptr_null(s);
+    ck_assert_str_eq(err, want);
+}
+
+/* Ten files of eight includes each (8^9 includes) ran past 25 s; a 10 MB
+ * string in an included file took over 40 s.  Both stop at once now. */
+START_TEST(include_bombs_are_bounded)
+{
+    char name[64], text[512];
+    for (int i = 0; i < 9; i++) {
+        text[0] = 0;
+        for (int k = 0; k < 8; k++) {
+            char line[64];
+            snprintf(line, sizeof line, "@include \"f%d.inc\"\n", i + 1);
+            strcat(text, line);
+        }
+        snprintf(name, sizeof name, "bomb/f%d.inc", i);
+        write_cfg(name, text);
+    }
+    write_cfg("bomb/f9.inc", "# leaf\n");
+    const char *p = write_cfg("bomb/top.cfg", "@include \"f0.inc\"\n");
+    scenario *s = NULL;
+    char err[1024];
+    double t0 = now_s();
+    ck_assert_int_eq(scen_load(&s, p, err, sizeof err), -1);
+    ck_assert_msg(now_s() - t0 < 1.0 * slack(), "include bomb took %.1f s", now_s() - t0);
+    ck_assert_msg(strstr(err, "more than 64 includes in all (SCEN_MAX_INCLUDES)"), "%s", err);
+    ck_assert_msg(strstr(err, "/bomb/f8.inc:") && strstr(err, ": @include \"f9.inc\": "), "names the file and line: %s", err);
+
+    /* a 10 MB string in an included file: the size of all files together is bounded */
+    char big[1024];
+    snprintf(big, sizeof big, "%s/bomb/big.inc", tmpdir);
+    FILE *f = fopen(big, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("scenario = { name = \"", f);
+    for (int i = 0; i < 10 * 1024; i++) fprintf(f, "%01024d", 0);
+    fputs("\"; };\n", f);
+    fclose(f);
+    p = write_cfg("bomb/big.cfg", "# a small file\n@include \"big.inc\"\n");
+    t0 = now_s();
+    ck_assert_int_eq(scen_load(&s, p, err, sizeof err), -1);
+    ck_assert_msg(now_s() - t0 < 1.0 * slack(), "10 MB include took %.1f s", now_s() - t0);
+    ck_assert_msg(strstr(err, "big.cfg:2: @include \"big.inc\": the scenario and its includes exceed 1048576 bytes"), "%s", err);
+
+    /* each under 1 MiB, together over it (repeats counted) */
+    f = fopen(big, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("members = { rate_mean = 1.0; };\n", f);
+    for (int i = 0; i < 600; i++) fprintf(f, "#%01022d\n", 0);
+    fclose(f);
+    p = write_cfg("bomb/twice.cfg", "@include \"big.inc\"\n@include \"big.inc\"\n");
+    ck_assert_int_eq(scen_load(&s, p, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "twice.cfg:2: @include \"big.inc\"") && strstr(err, "SCEN_MAX_BYTES"), "%s", err);
+    p = write_cfg("bomb/once.cfg", "@include \"big.inc\"\n");
+    s = load_ok(p); /* once is fine */
+    scen_free(s);
+
+    /* a string of 1 MiB in the file itself: refused before libconfig's quadratic scan */
+    f = fopen(big, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("scenario = {\n name = \"", f);
+    for (int i = 0; i < 1000; i++) fprintf(f, "%01000d", 0);
+    fputs("\"; };\n", f);
+    fclose(f);
+    t0 = now_s();
+    ck_assert_int_eq(scen_load(&s, big, err, sizeof err), -1);
+    ck_assert_msg(now_s() - t0 < 0.2 * slack(), "1 MB string took %.2f s", now_s() - t0);
+    ck_assert_msg(strstr(err, "big.inc:2: syntax error: a string longer than 65536 bytes (SCEN_MAX_STRING)"), "%s", err);
+}
+END_TEST
+
+/* `@include ""` and `"."` ended in flex's "input in flex scanner failed"
+ * (and exit(2) inside libconfig); a directory, FIFO or device is refused
+ * without reading it; commented-out includes are not followed. */
+START_TEST(include_odd_names)
+{
+    load_fails_at(write_cfg("inc_empty.cfg", "days = 1;\n@include \"\"\n"), "%s:2: @include \"\": no file named");
+    const char *p = write_cfg("inc_dot.cfg", "@include \".\"\n");
+    char want[1200];
+    snprintf(want, sizeof want, "%%s:1: @include \".\": %s/. is not a regular file (a directory, FIFO or device)", tmpdir);
+    load_fails_at(p, want);
+    char fifo[1024];
+    snprintf(fifo, sizeof fifo, "%s/pipe.inc", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    p = write_cfg("inc_fifo.cfg", "\n\n@include \"pipe.inc\"\n");
+    snprintf(want, sizeof want, "%%s:3: @include \"pipe.inc\": %s is not a regular file (a directory, FIFO or device)", fifo);
+    load_fails_at(p, want);
+    /* an absolute include is read as it is (include_absolute); a missing one names the path tried */
+    p = write_cfg("inc_abs.cfg", "@include \"/nonexistent/qunsim.inc\"\n");
+    load_fails_at(p, "%s:1: @include \"/nonexistent/qunsim.inc\": cannot open /nonexistent/qunsim.inc: No such file or directory");
+    scenario *s = NULL;
+    /* commented out, in a string, or not at a line's start: not an include */
+    s = load_ok(write_cfg("inc_comments.cfg", "# @include \"nope\"\n/* \n@include \"nope\"\n*/ // @include \"nope\"\n"
+                                              "scenario = { name = \"x\n@include \\\"nope\\\"\"; };\n"));
+    ck_assert_str_eq(s->run.name, "x\n@include \"nope\"");
+    scen_free(s);
+}
+END_TEST
+
+/* A FIFO (or a device) named as the scenario blocked; now refused at once. */
+START_TEST(scenario_fifo_refused)
+{
+    char fifo[1024], want[1200];
+    snprintf(fifo, sizeof fifo, "%s/pipe.cfg", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    snprintf(want, sizeof want, "%s: not a regular file (a directory, FIFO or device): not a scenario file", fifo);
+    load_fails(fifo, want);
+    load_fails("/dev/null", "/dev/null: not a regular file (a directory, FIFO or device): not a scenario file");
+    load_fails(tmpdir, "@: not a regular file (a directory, FIFO or device): not a scenario file");
+}
+END_TEST
+
+/* A NUL byte in a string was dropped silently; names that are not UTF-8
+ * were accepted and printed raw into JSON. */
+START_TEST(strings_nul_and_utf8)
+{
+    load_fails(write_cfg("nul.cfg", "members = { rate_mean = 1.0; };\nscenario = { name = \"a\\x00b\"; };\n"),
+               "@:2: syntax error: a NUL byte (\\x00) in a string");
+    load_fails(write_cfg("nul_arm.cfg", "arms = (\n  { name = \"a\\x00\"; }\n);\n"), "@:2: syntax error: a NUL byte (\\x00) in a string");
+    load_fails(write_cfg("utf8.cfg", "scenario = {\n  name = \"ab\xff\";\n};\n"),
+               "@:2: setting \"scenario.name\": not valid UTF-8 (byte 3, 0xFF)");
+    load_fails(write_cfg("utf8_arm.cfg", "arms = (\n  { name = \"ok\"; },\n  { name = \"\xe7\xbe\"; }\n);\n"),
+               "@:3: setting \"arms.[1].name\": not valid UTF-8 (byte 1, 0xE7)");
+    /* an escaped backslash before x00 is not a NUL; Chinese names load */
+    scenario *s = load_ok(write_cfg("ok.cfg", "scenario = { name = \"a\\\\x00 读书会\"; };\narms = ( { name = \"打卡21天\"; } );\n"));
+    ck_assert_str_eq(s->run.name, "a\\x00 读书会");
+    ck_assert_str_eq(s->arms[0].name, "打卡21天");
+    char err[256];
+    ck_assert_int_eq(scen_set(s, "scenario.name", "x\xff", err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "not valid UTF-8"), "%s", err);
+    scen_free(s);
+}
+END_TEST
+
 static Suite *scenario_suite(void)
 {
     Suite *s = suite_create("scenario");
@@ -443,6 +600,10 @@ static Suite *scenario_suite(void)
     tcase_add_test(tc, include_absolute);
     tcase_add_test(tc, set_run_and_model);
     tcase_add_test(tc, settings_text_reloads);
+    tcase_add_test(tc, include_bombs_are_bounded);
+    tcase_add_test(tc, include_odd_names);
+    tcase_add_test(tc, scenario_fifo_refused);
+    tcase_add_test(tc, strings_nul_and_utf8);
     suite_add_tcase(s, tc);
     return s;
 }
