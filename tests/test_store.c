@@ -152,7 +152,7 @@ START_TEST(test_version_mismatch)
     ck_assert_ptr_null(st);
     snprintf(want, sizeof want, "%s: schema version 7", path);
     ck_assert_msg(strstr(err, want) != NULL, "got: %s", err);
-    ck_assert_msg(strstr(err, "reads version 1") != NULL, "got: %s", err);
+    ck_assert_msg(strstr(err, "reads version 2") != NULL, "got: %s", err);
     /* refused untouched: still version 7 and the same single table */
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 7);
