@@ -62,6 +62,7 @@ typedef struct imp_stats {
     int64_t out_of_order;              /* rows older than an earlier row (kept) */
     int64_t first_ts, last_ts;         /* span of the events, unix seconds */
     int dedup_full;                    /* 1: more ids than IMP_DEDUP_MAX, detection stopped */
+    int group_is_file;                 /* 1: the log names no group (numeric TalkerId): each file is one */
     int nbad;                          /* entries used in bad[] */
     char bad[IMP_MAX_REPORT][256];     /* "file:line: reason" of the first malformed rows */
 } imp_stats;
@@ -228,6 +229,9 @@ void imp_row(imp_ctx *x);
 int imp_fail(imp_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The options of this import. */
 const imp_opts *imp_options(const imp_ctx *x);
+/* The format found no group id in the log: each file is taken as one group
+ * (said so in the summary line). */
+void imp_group_is_file(imp_ctx *x);
 
 /* A format handler reads one open file (path for messages) and feeds x.
  * Returns 0, or -1 (message set through imp_fail/imp_bad/imp_emit). */
@@ -252,5 +256,10 @@ int imp_read_wecom(imp_ctx *x, const char *path, FILE *f);
  * a removal/leave notice calls fn with source -1 and returns 1; otherwise 0. */
 int imp_wechat_notice(const char *text, void (*fn)(void *ctx, const char *who, const char *inviter, int source),
                       void *ctx);
+
+/* Parse a recall or pat notice (UTF-8, the same table of patterns): the
+ * actor's name (or IMP_SELF) into actor[0..n) and EV_RECALL / EV_REACTION,
+ * or -1 if the text is neither. */
+int imp_wechat_action(const char *text, char *actor, size_t n);
 
 #endif

@@ -148,9 +148,10 @@ int cmd_import(int argc, char **argv)
         civil(a, d0, sizeof d0);
         civil(b, d1, sizeof d1);
         printf("imported %s into %s as run %lld: %lld events (%lld messages, %lld questions, %lld joins, "
-               "%lld leaves), %lld groups, %lld members, %s .. %s (%lld days)\n",
+               "%lld leaves), %lld groups%s, %lld members, %s .. %s (%lld days)\n",
                o.format, db, (long long)s.run_id, (long long)s.events, (long long)s.messages,
                (long long)s.questions, (long long)s.joins, (long long)s.leaves, (long long)s.groups,
+               s.group_is_file ? " (group = file: the log has no group id)" : "",
                (long long)s.members, d0, d1, (long long)(b - a + 1));
         printf("rows %lld, malformed %lld, duplicates %lld, skipped %lld, out of order %lld\n", (long long)s.rows,
                (long long)s.malformed, (long long)s.duplicates, (long long)s.skipped, (long long)s.out_of_order);
