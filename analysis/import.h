@@ -216,6 +216,11 @@ int imp_seen(imp_ctx *x, const char *group, const char *const *parts, int nparts
 int imp_member(imp_ctx *x, const char *group, const char *group_name, const char *id, const char *name,
                int role, int64_t joined_ts, int source, const char *inviter);
 
+/* A person known from a contact list (PyWxDump users.json): binds the
+ * display names to the id, so that notices naming them and later rows link
+ * to one member; no membership.  0 or -1. */
+int imp_person(imp_ctx *x, const char *id, const char *name, const char *alias);
+
 /* A malformed row at file:line.  Returns 0 to go on, or -1 to stop (--strict:
  * the import fails with this row as its message). */
 int imp_bad(imp_ctx *x, const char *file, int64_t line, const char *fmt, ...)
@@ -248,6 +253,7 @@ int imp_read_csv(imp_ctx *x, const char *path, FILE *f);
 int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f);
 int imp_read_chatlog(imp_ctx *x, const char *path, FILE *f);
 int imp_read_wecom(imp_ctx *x, const char *path, FILE *f);
+int imp_read_pywxdump(imp_ctx *x, const char *path, FILE *f);
 
 /* Parse a WeChat system notice (UTF-8).  If it announces joins, calls
  * fn(ctx, invitee, inviter, source) for each invitee (names; "你" is the

@@ -791,6 +791,13 @@ int imp_seen(imp_ctx *x, const char *group, const char *const *parts, int nparts
     return r;
 }
 
+int imp_person(imp_ctx *x, const char *id, const char *name, const char *alias)
+{
+    if (x->failed) return -1;
+    if (!id || !*id) return 0;
+    return member_by_id(x, id, name && *name ? name : NULL, alias && *alias ? alias : NULL, 0) < 0 ? oom(x) : 0;
+}
+
 int imp_member(imp_ctx *x, const char *group, const char *group_name, const char *id, const char *name,
                int role, int64_t joined_ts, int source, const char *inviter)
 {
@@ -828,9 +835,11 @@ static const imp_format_info format_info[] = {
     {"wechatmsg", "WeChatMsg/MemoTrace CSV (localId, TalkerId, Type, ..., NickName, Sender)"},
     {"chatlog", "chatlog HTTP export: CSV (Time, SenderName, Sender, TalkerName, Talker, Content) or JSON"},
     {"wecom", "WeCom archive messages (JSON lines) and group member lists (JSON)"},
+    {"pywxdump", "PyWxDump CSV (id, MsgSvrID, type_name, is_sender, talker, room_name, msg, src, CreateTime) + users.json"},
     {NULL, NULL},
 };
-static const imp_handler format_fn[] = {imp_read_csv, imp_read_wechatmsg, imp_read_chatlog, imp_read_wecom};
+static const imp_handler format_fn[] = {imp_read_csv, imp_read_wechatmsg, imp_read_chatlog, imp_read_wecom,
+                                        imp_read_pywxdump};
 
 const imp_format_info *imp_formats(void) { return format_info; }
 
@@ -949,7 +958,7 @@ int imp_import(store_t *st, const imp_opts *o, const char *const *files, int nfi
     while (format_info[fi].name && (!o->format || strcmp(format_info[fi].name, o->format) != 0)) fi++;
     const imp_format_info *fm = &format_info[fi];
     if (!fm->name) {
-        if (err) snprintf(err, errlen, "import: unknown format '%s' (csv, wechatmsg, chatlog, wecom)",
+        if (err) snprintf(err, errlen, "import: unknown format '%s' (csv, wechatmsg, chatlog, wecom, pywxdump)",
                           o->format ? o->format : "");
         return IMP_EINPUT;
     }

@@ -13,9 +13,10 @@
 /* ---- system notices ------------------------------------------------------ */
 
 /* Every notice form qunsim reads, in one table (docs/import.md lists it with
- * the same sources).  A template is matched against the notice after
- * normalisation (any of " “ ” 「 」 becomes ", spaces next to a quote are
- * dropped, ASCII letters compare case-insensitively); {W} captures the names
+ * the same sources).  A template is matched against the notice with its
+ * quotes (" “ ” 「 」) taken out of both (names are told apart by the words
+ * around them; quotes must pair up), ASCII letters compared
+ * case-insensitively; {W} captures the names
  * acted on (a list separated by 、 , ， or " and "), {I} the inviter or the
  * one who acts, {*} anything; text after the template is allowed (WeChat
  * appends links such as 重新编辑 or 修改群名).  A name may be written
@@ -67,6 +68,8 @@ static const npat patterns[] = {
     {"你將\"{W}\"移出了群聊", A_LEAVE, -1, 0},
     {"\"{I}\"將\"{W}\"移出了群聊", A_LEAVE, -1, 0},
     {"\"{W}\"退出了群聊", A_LEAVE, -1, 0},
+    {"你撤回了一則訊息", A_RECALL, 0, WHO_SELF},
+    {"\"{W}\"撤回了一則訊息", A_RECALL, 0, 0},
     {"你撤回了一條訊息", A_RECALL, 0, WHO_SELF},
     {"\"{W}\"撤回了一條訊息", A_RECALL, 0, 0},
     {"你撤回了一條消息", A_RECALL, 0, WHO_SELF},
@@ -104,9 +107,10 @@ static int quote_len(const char *s)
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/* The normalised notice in a new buffer (caller frees), or NULL (ENOMEM).
+/* The notice in a new buffer (caller frees), or NULL (ENOMEM): trimmed,
+ * every quote " “ ” 「 」 written as " (keep 1) or dropped (keep 0).
  * *nquotes = the number of quotes. */
-static char *normalise(const char *text, int *nquotes)
+static char *normalise(const char *text, int keep, int *nquotes)
 {
     size_t n = strlen(text);
     char *out = malloc(n + 1), *o = out;
@@ -117,11 +121,9 @@ static char *normalise(const char *text, int *nquotes)
     while (*p) {
         int ql = quote_len(p);
         if (ql) {
-            while (o > out && (o[-1] == ' ' || o[-1] == '\t')) o--; /* spaces before a quote */
-            *o++ = '"';
+            if (keep) *o++ = '"';
             nq++;
             p += ql;
-            while (*p == ' ' || *p == '\t') p++; /* and after it */
         } else {
             *o++ = *p++;
         }
@@ -149,8 +151,15 @@ typedef struct ncap {
 
 /* Match template p against the normalised text t; captures are copied
  * (trimmed) into c->buf.  1 on a match. */
-static int tmatch(const char *t, const char *p, ncap *c)
+static int tmatch(const char *t, const char *tp, ncap *c)
 {
+    /* the template without its quotes (the text lost them too) */
+    char p0[160];
+    size_t k = 0;
+    for (const char *q = tp; *q && k + 1 < sizeof p0; q++)
+        if (*q != '"') p0[k++] = *q;
+    p0[k] = '\0';
+    const char *p = p0;
     char *o = c->buf;
     c->w = c->i = NULL;
     while (*p) {
@@ -226,13 +235,17 @@ static const npat *notice_match(const char *text, int a0, int a1, ncap *c)
     c->buf = NULL;
     if (!text || !*text) return NULL;
     int nq;
-    char *t = normalise(text, &nq);
-    if (!t) return NULL;
-    if (nq % 2) { free(t); return NULL; } /* unbalanced quotes: not a notice we can read */
+    char *t = normalise(text, 1, &nq), *u = normalise(text, 0, &nq);
+    if (!t || !u || nq % 2) { /* unbalanced quotes: not a notice we can read */
+        free(t);
+        free(u);
+        return NULL;
+    }
     c->buf = malloc(strlen(t) + 2);
     const npat *hit = NULL;
     for (int k = 0; c->buf && patterns[k].tmpl && !hit; k++)
-        if (patterns[k].act >= a0 && patterns[k].act <= a1 && tmatch(t, patterns[k].tmpl, c)) hit = &patterns[k];
+        if (patterns[k].act >= a0 && patterns[k].act <= a1 && tmatch(u, patterns[k].tmpl, c)) hit = &patterns[k];
+    free(u);
     /* any other notice of one quoted name joining (加入群聊 / 加入了群聊): organic */
     static npat organic = {"\"{W}\"{*}加入群聊", A_JOIN, SRC_ORGANIC, 0};
     if (!hit && c->buf && a0 <= A_JOIN && t[0] == '"' &&
@@ -432,6 +445,7 @@ static const char *notice_text(const char *content, char **owned)
     else if (strstr(c, "<sysmsgtemplate")) ok = sysmsg_template(c, &b);
     else if ((in = xml_inner(c, "plain", &n))) ok = sb_text(&b, in, n);
     else if ((in = xml_inner(c, "content", &n))) ok = sb_text(&b, in, n);
+    else ok = sb_text(&b, c, strlen(c)); /* <![CDATA[你撤回了一条消息 <a ...>重新编辑</a>]]> and the like */
     if (ok != 0 || !b.p) {
         free(b.p);
         return content;
@@ -890,4 +904,143 @@ int imp_read_chatlog(imp_ctx *x, const char *path, FILE *f)
     if (ch == EOF) return 0;
     if (ch != '[' && ch != '{') return chatlog_csv(x, path, f);
     return imp_json_each(x, path, f, chatlog_record);
+}
+
+/* ---- pywxdump (PyWxDump CSV + users.json) -------------------------------- */
+
+/* pywxdump/api/export/exportCSV.py writes 5,000-row files
+ * {wxid}_{i}_{i+5000}.csv with the header below (utf-8, csv.QUOTE_MINIMAL)
+ * and a users.json {wxid: {nickname, remark, ...}} beside them;
+ * pywxdump/db/dbMSG.py fills the rows: talker "我" for your own messages,
+ * else the sender's wxid ("系统" / "未知" when unknown), room_name the
+ * chat's id (…@chatroom for a group), type_name from type_converter
+ * (db/utils/common_utils.py), msg the text or the notice, CreateTime local
+ * "YYYY-MM-DD HH:MM:SS" of the exporting machine. */
+enum { P_ID, P_SVRID, P_TYPE, P_ISSENDER, P_TALKER, P_ROOM, P_MSG, P_SRC, P_TIME, P_N };
+static const char *const p_names[P_N] = {"id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name",
+                                         "msg", "src", "CreateTime"};
+
+/* users.json: one object {wxid: {"nickname", "remark", ...}}. */
+static int pyw_users(imp_ctx *x, const char *path, int64_t line, const imp_jval *v)
+{
+    if (v->type != IMP_JOBJ) return imp_bad(x, path, line, "users.json is not an object");
+    for (const imp_jval *u = v->child; u; u = u->next) {
+        if (u->type != IMP_JOBJ || !u->key) continue;
+        const char *nick = imp_json_text(u, "nickname"), *remark = imp_json_text(u, "remark");
+        const char *room = imp_json_text(u, "roomNickname");
+        const char *name = room && *room ? room : remark && *remark ? remark : nick;
+        const char *alias = name == nick ? remark : nick;
+        if (imp_person(x, u->key, name, alias)) return -1;
+    }
+    return 0;
+}
+
+#define PYW_SELF "\xE6\x88\x91"                /* 我 */
+#define PYW_SYS "\xE7\xB3\xBB\xE7\xBB\x9F"     /* 系统 */
+#define PYW_UNKNOWN "\xE6\x9C\xAA\xE7\x9F\xA5" /* 未知 */
+
+int imp_read_pywxdump(imp_ctx *x, const char *path, FILE *f)
+{
+    int ch = sniff(f);
+    if (ch == -2) return imp_fail(x, "%s: unexpected bytes at the start (not UTF-8 CSV or JSON)", path);
+    if (ch == EOF) return 0;
+    if (ch == '{') return imp_json_each(x, path, f, pyw_users);
+    const imp_opts *o = imp_options(x);
+    imp_csv *c;
+    if (imp_csv_open(&c, f, 0)) return imp_fail(x, "%s: out of memory", path);
+    imp_csv_rec r;
+    int col[P_N], rc = 0, ncols;
+    int got = imp_csv_next(c, &r);
+    if (got == 0) goto done;
+    if (got < 0) {
+        rc = imp_fail(x, "%s: %s", path, imp_csv_error(c));
+        goto done;
+    }
+    ncols = r.nfields;
+    map_columns(&r, p_names, P_N, col);
+    if (col[P_TYPE] < 0 || col[P_TALKER] < 0 || col[P_ROOM] < 0 || col[P_MSG] < 0 || col[P_TIME] < 0) {
+        rc = imp_fail(x, "%s:%lld: not a PyWxDump CSV: the header needs type_name, talker, room_name, msg and "
+                         "CreateTime", path, (long long)r.line);
+        goto done;
+    }
+    while ((got = imp_csv_next(c, &r)) != 0) {
+        if (got == -2) {
+            rc = imp_fail(x, "%s: %s", path, imp_csv_error(c));
+            break;
+        }
+        imp_row(x);
+        if (got == -1 || r.nfields != ncols) {
+            int e = got == -1 ? imp_bad(x, path, r.line, "%s", imp_csv_error(c))
+                              : imp_bad(x, path, r.line, "%d fields, the header has %d (truncated row?)",
+                                        r.nfields, ncols);
+            if (e) rc = -1;
+            if (e || got == -1) break;
+            continue;
+        }
+#define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
+        imp_msg m;
+        imp_msg_init(&m);
+        if (imp_parse_time(F(P_TIME), o->utc_offset, &m.ts)) {
+            if (imp_bad(x, path, r.line, "bad CreateTime '%.40s'", F(P_TIME))) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        const char *room = F(P_ROOM);
+        size_t rl = strlen(room);
+        if (rl < 9 || strcmp(room + rl - 9, "@chatroom")) { /* a one-to-one chat */
+            imp_skip(x);
+            continue;
+        }
+        m.group = room;
+        const char *id[2] = {*F(P_SVRID) ? F(P_SVRID) : F(P_ID), F(P_TIME)};
+        int sn = imp_seen(x, m.group, id, 2);
+        if (sn < 0) {
+            rc = -1;
+            break;
+        }
+        if (sn) continue;
+        const char *talker = F(P_TALKER), *type = F(P_TYPE), *msg = F(P_MSG);
+        m.is_self = !strcmp(F(P_ISSENDER), "1") || !strcmp(talker, PYW_SELF);
+        m.sender = m.is_self || !strcmp(talker, PYW_SYS) || !strcmp(talker, PYW_UNKNOWN) ? NULL : talker;
+        int notice = !strcmp(type, "\xE7\xB3\xBB\xE7\xBB\x9F\xE9\x80\x9A\xE7\x9F\xA5") ||   /* 系统通知 */
+                     !strcmp(type, "\xE6\x8B\x8D\xE4\xB8\x80\xE6\x8B\x8D") ||               /* 拍一拍 */
+                     !strcmp(type, "\xE9\x82\x80\xE8\xAF\xB7\xE5\x8A\xA0\xE7\xBE\xA4") ||   /* 邀请加群 */
+                     !strncmp(type, "\xE6\xB6\x88\xE6\x81\xAF\xE6\x92\xA4\xE5\x9B\x9E", 12); /* 消息撤回N */
+        if (notice) {
+            if (system_notice(x, &m, msg)) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        char *cut = NULL;
+        if (!strcmp(type, "\xE6\x96\x87\xE6\x9C\xAC")) { /* 文本 */
+            m.text = msg;
+        } else if (!strcmp(type, "\xE5\xBC\x95\xE7\x94\xA8\xE5\x9B\x9E\xE5\xA4\x8D")) { /* 引用回复 */
+            /* msg = title + "\n\n[引用](time)name:quoted": the reply is the title */
+            m.kind = EV_REPLY;
+            const char *q = strstr(msg, "\n\n[\xE5\xBC\x95\xE7\x94\xA8]");
+            if (q && (cut = malloc((size_t)(q - msg) + 1))) {
+                memcpy(cut, msg, (size_t)(q - msg));
+                cut[q - msg] = '\0';
+            }
+            m.text = cut ? cut : msg;
+        } else { /* image, voice, video, sticker, file, link, ...: no text */
+            m.length = 0;
+            m.refine = 0;
+        }
+        if (!m.is_self && !m.sender) m.kind = EV_SYSTEM; /* nobody to attribute it to */
+#undef F
+        int e = imp_emit(x, &m);
+        free(cut);
+        if (e) {
+            rc = -1;
+            break;
+        }
+    }
+done:
+    imp_csv_close(c);
+    return rc;
 }
