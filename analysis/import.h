@@ -63,6 +63,7 @@ typedef struct imp_stats {
     int64_t first_ts, last_ts;         /* span of the events, unix seconds */
     int dedup_full;                    /* 1: more ids than IMP_DEDUP_MAX, detection stopped */
     int group_is_file;                 /* 1: the log names no group (numeric TalkerId): each file is one */
+    int converted;                     /* files read as GB18030 (not UTF-8), converted */
     int nbad;                          /* entries used in bad[] */
     char bad[IMP_MAX_REPORT][256];     /* "file:line: reason" of the first malformed rows */
 } imp_stats;

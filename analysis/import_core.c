@@ -10,6 +10,7 @@
 #include "import.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -910,6 +911,92 @@ static int write_spells(imp_ctx *x, const mship *ms, const mchange *c, int64_t n
     return 0;
 }
 
+/* 1 if the whole stream is valid UTF-8 (rewound after), 0 if not, -1 on a
+ * read error.  One pass at memory speed: small beside parsing the rows. */
+static int is_utf8(FILE *f)
+{
+    unsigned char buf[65536];
+    int need = 0; /* continuation bytes still expected */
+    unsigned lo = 0x80, hi = 0xBF; /* range of the next continuation byte */
+    size_t n;
+    int ok = 1;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned c = buf[i];
+            if (need) {
+                if (c < lo || c > hi) { ok = 0; break; }
+                lo = 0x80, hi = 0xBF;
+                need--;
+            } else if (c < 0x80) {
+            } else if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                if (c == 0xE0) lo = 0xA0;
+                if (c == 0xED) hi = 0x9F; /* no surrogates */
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                if (c == 0xF0) lo = 0x90;
+                if (c == 0xF4) hi = 0x8F;
+            } else {
+                ok = 0;
+                break;
+            }
+        }
+    }
+    if (ferror(f)) return -1;
+    if (need) ok = 0; /* cut in the middle of a character */
+    rewind(f);
+    return ok;
+}
+
+/* The file as UTF-8: f itself if it is UTF-8, else its conversion from
+ * GB18030 (which contains GBK and GB2312, what Excel on a Chinese Windows
+ * saves) in a temporary file; NULL and the import's message if it is
+ * neither.  *converted = 1 when converted.  Closes f when it returns
+ * another stream. */
+static FILE *as_utf8(imp_ctx *x, const char *path, FILE *f, int *converted)
+{
+    *converted = 0;
+    int u = is_utf8(f);
+    if (u < 0) { imp_fail(x, "%s: read error", path); fclose(f); return NULL; }
+    if (u) return f;
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1) {
+        imp_fail(x, "%s: not UTF-8, and this system cannot convert GB18030 (iconv)", path);
+        fclose(f);
+        return NULL;
+    }
+    FILE *out = tmpfile();
+    char in[65536], ob[4 * 65536 + 16];
+    size_t have = 0, n;
+    int bad = !out;
+    int64_t offset = 0;
+    while (!bad && (n = fread(in + have, 1, sizeof in - have, f)) > 0) {
+        have += n;
+        char *ip = in, *op = ob;
+        size_t il = have, ol = sizeof ob;
+        size_t r = iconv(cd, &ip, &il, &op, &ol);
+        if (r == (size_t)-1 && errno != EINVAL) bad = 1; /* EILSEQ: not GB18030 either */
+        if (fwrite(ob, 1, (size_t)(op - ob), out) != (size_t)(op - ob)) bad = 1;
+        offset += ip - in;
+        memmove(in, ip, il);
+        have = il;
+    }
+    if (have) bad = 1; /* a character cut at the end */
+    iconv_close(cd);
+    fclose(f);
+    if (bad) {
+        if (out) fclose(out);
+        imp_fail(x, "%s: neither UTF-8 nor GB18030 (invalid bytes near byte %lld): save the file as UTF-8", path,
+                 (long long)offset);
+        return NULL;
+    }
+    rewind(out);
+    *converted = 1;
+    return out;
+}
+
 /* Write groups and memberships, the run's span; 0 or -1. */
 static int finish(imp_ctx *x)
 {
@@ -1015,6 +1102,9 @@ int imp_import(store_t *st, const imp_opts *o, const char *const *files, int nfi
             imp_fail(&x, "%s: cannot open: %s", files[i], strerror(errno));
             break;
         }
+        int conv = 0;
+        if (!(f = as_utf8(&x, files[i], f, &conv))) break;
+        stats->converted += conv;
         int rc = format_fn[fi](&x, files[i], f);
         if (ferror(f) && !x.failed) imp_fail(&x, "%s: read error", files[i]);
         fclose(f);

@@ -142,6 +142,9 @@ int cmd_import(int argc, char **argv)
     if (s.dedup_full)
         fprintf(stderr, "qunsim import: more than %u message ids: duplicate detection stopped after that many\n",
                 (unsigned)IMP_DEDUP_MAX);
+    if (local_day(s.last_ts, o.utc_offset) - local_day(s.first_ts, o.utc_offset) > 3660)
+        fprintf(stderr, "qunsim import: warning: the log spans more than ten years: a stray timestamp (0, 1, a "
+                        "seconds/milliseconds mix-up)?\n");
     if (!quiet) {
         char d0[48], d1[48];
         int64_t a = local_day(s.first_ts, o.utc_offset), b = local_day(s.last_ts, o.utc_offset);
@@ -155,6 +158,7 @@ int cmd_import(int argc, char **argv)
                (long long)s.members, d0, d1, (long long)(b - a + 1));
         printf("rows %lld, malformed %lld, duplicates %lld, skipped %lld, out of order %lld\n", (long long)s.rows,
                (long long)s.malformed, (long long)s.duplicates, (long long)s.skipped, (long long)s.out_of_order);
+        if (s.converted) printf("%d file(s) read as GB18030 (not UTF-8) and converted\n", s.converted);
     }
     rc = QS_EXIT_OK;
 out:

@@ -1093,6 +1093,61 @@ START_TEST(test_notice_table)
 }
 END_TEST
 
+
+/* Encodings: a GBK re-save imports as the UTF-8 original; other bytes fail
+ * clearly, nothing written. */
+START_TEST(test_fixture_encoding)
+{
+    char db[1024], err[512];
+    store_t *st = open_db(db, sizeof db, "fx_enc.db");
+    imp_stats s;
+    const char *f[1] = {FIX "wechatmsg_group_gbk.csv"};
+    import_files(st, "wechatmsg", f, 1, &s);
+    ck_assert_int_eq(s.converted, 1);
+    ck_assert_int_eq(s.joins, 5);
+    ck_assert_int_eq(s.members, 7);
+    expect_spells(store_db(st), s.run_id,
+                  "Alice:0:seed:-:0:- Lin:0:seed:-:0:- Bob:0:seed:-:0:- Carol:0:invite:Alice:1:- "
+                  "Dave:0:invite:Alice:1:7 Erin:0:invite:Bob:1:- Frank:0:qr:Dave:2:3 Frank:1:qr:Alice:5:-");
+    ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM events WHERE kind = 'question'"), 1);
+    ck_assert_int_eq(import1(st, "wechatmsg", FIX "not_text.csv", 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "not_text.csv: neither UTF-8 nor GB18030") != NULL, "%s", err);
+    ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM runs"), 1);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* Generic CSV: values that are no finite numbers are malformed; a header
+ * naming a column twice (or two aliases of it) is refused. */
+START_TEST(test_generic_csv_values)
+{
+    char db[1024], path[1024], err[512];
+    store_t *st = open_db(db, sizeof db, "csv_values.db");
+    imp_stats s;
+    write_file(path, sizeof path, "values.csv",
+               "ts,sender,kind,value\n"
+               "2024-05-01 09:00,u1,purchase,12.5\n"
+               "2024-05-01 09:01,u1,purchase,inf\n"
+               "2024-05-01 09:02,u1,purchase,nan\n"
+               "2024-05-01 09:03,u1,purchase,1e400\n"
+               "2024-05-01 09:04,u1,purchase,-infinity\n"
+               "2024-05-01 09:05,u1,purchase,\n", -1);
+    ck_assert_int_eq(import1(st, "csv", path, 0, &s, err, sizeof err), 0);
+    ck_assert_int_eq(s.malformed, 4);
+    ck_assert_int_eq(s.events, 2);
+    ck_assert_msg(strstr(s.bad[0], "values.csv:3: bad value") != NULL, "%s", s.bad[0]);
+    ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM events WHERE value IS NOT NULL AND abs(value) > 1e300"), 0);
+    unlink(path);
+    write_file(path, sizeof path, "dup.csv", "ts,sender,time,text\n2024-05-01 09:00,u1,2024-05-02 09:00,hi\n", -1);
+    ck_assert_int_eq(import1(st, "csv", path, 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "dup.csv:1: the header names column 'time' twice") != NULL, "%s", err);
+    unlink(path);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
 static Suite *import_suite(void)
 {
     Suite *s = suite_create("import");
@@ -1115,6 +1170,8 @@ static Suite *import_suite(void)
     tcase_add_test(tc, test_fixture_chatlog);
     tcase_add_test(tc, test_fixture_pywxdump);
     tcase_add_test(tc, test_notice_table);
+    tcase_add_test(tc, test_fixture_encoding);
+    tcase_add_test(tc, test_generic_csv_values);
     suite_add_tcase(s, tc);
     return s;
 }
