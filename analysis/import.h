@@ -42,12 +42,16 @@ typedef struct imp_opts {
     const char *format;  /* "csv", "wechatmsg", "chatlog", "wecom" */
     int strict;          /* 1: the first malformed row fails the import */
     const char *group;   /* import only this group (its id or its name); NULL all */
-    int32_t utc_offset;  /* seconds east of UTC: local times without a zone, and the run's day boundary */
+    int32_t utc_offset;  /* seconds east of UTC: the group's day (the run's day boundary), and times without a zone unless log_tz is set */
+    int has_log_tz;      /* 1: times written without a zone are at log_tz (e.g. chatlog in Docker: UTC) */
+    int32_t log_tz;      /* seconds east of UTC of those times */
     const char *command; /* the command line, for the batch row (may be NULL) */
 } imp_opts;
 
-/* Defaults: no format, not strict, all groups, UTC+08:00. */
+/* Defaults: no format, not strict, all groups, UTC+08:00, no log_tz. */
 void imp_opts_init(imp_opts *o);
+/* The offset of times written without a zone: log_tz if set, else utc_offset. */
+int32_t imp_log_offset(const imp_opts *o);
 
 typedef struct imp_stats {
     int64_t run_id;                    /* the run written */

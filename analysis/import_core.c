@@ -259,6 +259,7 @@ void imp_msg_init(imp_msg *m)
 }
 
 const imp_opts *imp_options(const imp_ctx *x) { return x->o; }
+int32_t imp_log_offset(const imp_opts *o) { return o->has_log_tz ? o->log_tz : o->utc_offset; }
 void imp_skip(imp_ctx *x) { x->s->skipped++; }
 void imp_group_is_file(imp_ctx *x) { x->s->group_is_file = 1; }
 void imp_row(imp_ctx *x) { x->s->rows++; }
@@ -1073,6 +1074,7 @@ int imp_import(store_t *st, const imp_opts *o, const char *const *files, int nfi
     }
     size_t n = (size_t)snprintf(settings, slen, "format = \"%s\";\nutc_offset = %d;\nstrict = %d;\n", fm->name,
                                 (int)o->utc_offset, o->strict);
+    if (o->has_log_tz) n += (size_t)snprintf(settings + n, slen - n, "log_tz = %d;\n", (int)o->log_tz);
     if (o->group) n += (size_t)snprintf(settings + n, slen - n, "group = \"%s\";\n", o->group);
     size_t pn = 0;
     for (int i = 0; i < nfiles; i++)

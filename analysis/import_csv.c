@@ -328,7 +328,7 @@ int imp_read_csv(imp_ctx *x, const char *path, FILE *f)
 #define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
         imp_msg m;
         imp_msg_init(&m);
-        if (imp_parse_time(F(C_TS), o->utc_offset, &m.ts)) {
+        if (imp_parse_time(F(C_TS), imp_log_offset(o), &m.ts)) {
             if (imp_bad(x, path, r.line, "bad time '%.40s'", F(C_TS))) {
                 rc = -1;
                 break;

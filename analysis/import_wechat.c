@@ -648,7 +648,7 @@ int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
         long type = 0, sub = 0;
         if (!why) {
             const char *t = *F(W_CREATETIME) ? F(W_CREATETIME) : F(W_STRTIME);
-            if (imp_parse_time(t, o->utc_offset, &m.ts)) {
+            if (imp_parse_time(t, imp_log_offset(o), &m.ts)) {
                 snprintf(whybuf, sizeof whybuf, "bad CreateTime '%.40s'", t);
                 why = whybuf;
             } else if (parse_long(F(W_TYPE), &type)) {
@@ -807,7 +807,7 @@ static int chatlog_csv(imp_ctx *x, const char *path, FILE *f)
 #define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
         imp_msg m;
         imp_msg_init(&m);
-        if (imp_parse_time(F(L_TIME), o->utc_offset, &m.ts)) {
+        if (imp_parse_time(F(L_TIME), imp_log_offset(o), &m.ts)) {
             if (imp_bad(x, path, r.line, "bad Time '%.40s'", F(L_TIME))) {
                 rc = -1;
                 break;
@@ -857,7 +857,7 @@ static int chatlog_record(imp_ctx *x, const char *path, int64_t line, const imp_
     imp_msg m;
     imp_msg_init(&m);
     const char *t = imp_json_text(v, "time");
-    if (!t || imp_parse_time(t, o->utc_offset, &m.ts)) return imp_bad(x, path, line, "bad or missing time");
+    if (!t || imp_parse_time(t, imp_log_offset(o), &m.ts)) return imp_bad(x, path, line, "bad or missing time");
     const imp_jval *tv = imp_json_get(v, "type"), *sv = imp_json_get(v, "subType");
     /* a number out of long's range (1e300) would make the cast undefined: -1, an unknown type */
     long type = tv && tv->type == IMP_JNUM ? (fabs(tv->num) < 1e9 ? (long)tv->num : -1) : 1;
@@ -902,6 +902,14 @@ int imp_read_chatlog(imp_ctx *x, const char *path, FILE *f)
     int ch = sniff(f);
     if (ch == -2) return imp_fail(x, "%s: unexpected bytes at the start (not UTF-8 CSV or JSON)", path);
     if (ch == EOF) return 0;
+    if (ch == 'n') { /* the HTTP API's empty result is the JSON null: no records */
+        char b[8] = {0};
+        size_t n = fread(b, 1, 6, f);
+        while (n > 4 && (b[n - 1] == '\n' || b[n - 1] == '\r' || b[n - 1] == ' ')) n--;
+        if (n == 4 && !memcmp(b, "null", 4) && getc(f) == EOF) return 0;
+        rewind(f);
+        if (sniff(f) == -2) return imp_fail(x, "%s: unexpected bytes at the start", path);
+    }
     if (ch != '[' && ch != '{') return chatlog_csv(x, path, f);
     return imp_json_each(x, path, f, chatlog_record);
 }
@@ -980,7 +988,7 @@ int imp_read_pywxdump(imp_ctx *x, const char *path, FILE *f)
 #define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
         imp_msg m;
         imp_msg_init(&m);
-        if (imp_parse_time(F(P_TIME), o->utc_offset, &m.ts)) {
+        if (imp_parse_time(F(P_TIME), imp_log_offset(o), &m.ts)) {
             if (imp_bad(x, path, r.line, "bad CreateTime '%.40s'", F(P_TIME))) {
                 rc = -1;
                 break;

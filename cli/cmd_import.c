@@ -13,7 +13,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: qunsim import FORMAT FILE... --db LIVE.db [--strict] [--group G] [--utc-offset +08:00]"
-               " [--quiet]\n\n"
+               " [--log-tz UTC] [--quiet]\n\n"
                "Imports chat logs into LIVE.db (created if needed) as one run with arm 'live'.\n"
                "The whole import is one transaction: on any error the database is left as it was.\n\n"
                "formats:\n");
@@ -22,8 +22,10 @@ static void usage(FILE *f)
                "  --db FILE          the results database (required)\n"
                "  --strict           fail on the first malformed row (default: count, report, skip)\n"
                "  --group G          import only group G (its id or name in the log)\n"
-               "  --utc-offset OFF   the group's local time, e.g. +08:00 (default): for times written\n"
-               "                     without a zone, and for the local day boundary of the metrics\n"
+               "  --utc-offset OFF   the group's local time, e.g. +08:00 (default): the local day\n"
+               "                     boundary of the metrics, and times written without a zone\n"
+               "  --log-tz OFF       the zone the log's times are written in, when not the group's\n"
+               "                     (chatlog in Docker writes UTC: --log-tz UTC --utc-offset +08:00)\n"
                "  --quiet            print nothing on success\n"
                "See docs/import.md for columns, rules (questions, joins) and examples.\n");
 }
@@ -83,7 +85,8 @@ int cmd_import(int argc, char **argv)
             o.strict = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
-        } else if (!strcmp(a, "--db") || !strcmp(a, "--group") || !strcmp(a, "--utc-offset")) {
+        } else if (!strcmp(a, "--db") || !strcmp(a, "--group") || !strcmp(a, "--utc-offset") ||
+                   !strcmp(a, "--log-tz")) {
             if (!val) {
                 fprintf(stderr, "qunsim import: %s needs a value\n", a);
                 goto out;
@@ -93,6 +96,12 @@ int cmd_import(int argc, char **argv)
                 db = val;
             } else if (!strcmp(a, "--group")) {
                 o.group = val;
+            } else if (!strcmp(a, "--log-tz")) {
+                if (imp_parse_offset(val, &o.log_tz)) {
+                    fprintf(stderr, "qunsim import: --log-tz '%s': expected e.g. UTC, +08:00 or -05:30\n", val);
+                    goto out;
+                }
+                o.has_log_tz = 1;
             } else if (imp_parse_offset(val, &o.utc_offset)) {
                 fprintf(stderr, "qunsim import: --utc-offset '%s': expected e.g. +08:00, -05:30 or UTC\n", val);
                 goto out;

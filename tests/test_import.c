@@ -1021,6 +1021,23 @@ START_TEST(test_fixture_chatlog)
     ck_assert_int_eq(n_kind(d, r, "system"), 0);
     ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE run_id = 1 AND kind = 'message' AND member_id = 2"), 0);
     ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE run_id = 1 AND kind = 'reply'"), 2); /* 好的 */
+    ck_assert_int_eq(q_int(d, "SELECT min(ts) FROM events WHERE run_id = 1"), T0); /* local at +08:00 */
+    /* the same file from chatlog in Docker (times in UTC), for a group on +08:00 */
+    char err[512];
+    imp_opts o;
+    imp_opts_init(&o);
+    o.format = "chatlog";
+    o.has_log_tz = 1;
+    o.log_tz = 0;
+    ck_assert_msg(imp_import(st, &o, f, 1, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(q_int(d, "SELECT min(ts) FROM events WHERE run_id = 2"), T0 + 8 * 3600);
+    ck_assert_int_eq(q_int(d, "SELECT utc_offset FROM runs WHERE run_id = 2"), 8 * 3600);
+    /* the API's empty answer, JSON null: no messages (not "not a chatlog CSV") */
+    char path[1024];
+    write_file(path, sizeof path, "null.json", "null\n", -1);
+    ck_assert_int_eq(import1(st, "chatlog", path, 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "no messages found") != NULL, "%s", err);
+    unlink(path);
     store_close(st);
     rm_db(db);
 }
