@@ -1165,6 +1165,46 @@ START_TEST(test_generic_csv_values)
 }
 END_TEST
 
+
+/* WeCom: an internal group's msgaudit/groupchat/get answer, markdown, news
+ * and mixed messages with their text read, change_external_chat leaves and
+ * joins (a rejoin: two spells). */
+START_TEST(test_wecom_more)
+{
+    char db[1024], path[1024];
+    store_t *st = open_db(db, sizeof db, "wecom_more.db");
+    imp_stats s;
+    write_file(path, sizeof path, "wecom_more.jsonl",
+               "{\"roomid\":\"wr1\",\"roomname\":\"产品群\",\"creator\":\"zhang\",\"members\":[{\"memberid\":\"zhang\","
+               "\"jointime\":1714000000},{\"memberid\":\"li\",\"jointime\":1714525200}]}\n"
+               "{\"msgid\":\"m1\",\"action\":\"send\",\"from\":\"zhang\",\"roomid\":\"wr1\",\"msgtime\":1714525260000,"
+               "\"msgtype\":\"markdown\",\"info\":{\"content\":\"**周会** 几点开始？\"}}\n"
+               "{\"msgid\":\"m2\",\"action\":\"send\",\"from\":\"li\",\"roomid\":\"wr1\",\"msgtime\":1714525320000,"
+               "\"msgtype\":\"news\",\"info\":{\"item\":[{\"title\":\"新品\",\"description\":\"上线了\"}]}}\n"
+               "{\"msgid\":\"m3\",\"action\":\"send\",\"from\":\"li\",\"roomid\":\"wr1\",\"msgtime\":1714525380000,"
+               "\"msgtype\":\"mixed\",\"mixed\":{\"item\":[{\"type\":\"text\",\"content\":\"{\\\"content\\\":\\\"你好呀\\\"}\"},"
+               "{\"type\":\"image\",\"content\":\"{\\\"md5sum\\\":\\\"x\\\"}\"}]}}\n"
+               "{\"ChangeType\":\"update\",\"UpdateDetail\":\"del_member\",\"ChatId\":\"wr1\",\"CreateTime\":1714611600,"
+               "\"QuitScene\":0,\"MemChangeList\":[\"li\"]}\n"
+               "{\"ChangeType\":\"update\",\"UpdateDetail\":\"add_member\",\"ChatId\":\"wr1\",\"CreateTime\":1714784400,"
+               "\"JoinScene\":3,\"MemChangeList\":[\"li\"]}\n", -1);
+    char err[512];
+    ck_assert_msg(import1(st, "wecom", path, 0, &s, err, sizeof err) == 0, "%s", err);
+    sqlite3 *d = store_db(st);
+    /* zhang joined long before the archive (a join outside the window), li on day 0,
+     * left on day 1, back by QR on day 3 */
+    expect_spells(d, s.run_id, "?:0:organic:-:-6:- ?:0:organic:-:0:1 ?:1:qr:-:3:-");
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM members WHERE role = 'owner' AND member_id = 0"), 1);
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM events WHERE kind = 'question'"), 1); /* the markdown */
+    ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE kind = 'message' AND ts = 1714525320"), 6); /* 新品\n上线了 */
+    ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE kind = 'message' AND ts = 1714525380"), 3); /* 你好呀 */
+    ck_assert_int_eq(s.leaves, 1);
+    unlink(path);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
 static Suite *import_suite(void)
 {
     Suite *s = suite_create("import");
@@ -1189,6 +1229,7 @@ static Suite *import_suite(void)
     tcase_add_test(tc, test_notice_table);
     tcase_add_test(tc, test_fixture_encoding);
     tcase_add_test(tc, test_generic_csv_values);
+    tcase_add_test(tc, test_wecom_more);
     suite_add_tcase(s, tc);
     return s;
 }
