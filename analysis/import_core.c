@@ -1010,7 +1010,7 @@ static int finish(imp_ctx *x)
     char *counted = calloc((size_t)(x->nmem ? x->nmem : 1), 1);
     if (!counted) return oom(x);
     /* each membership's joins and leaves in time order (ties as read) */
-    qsort(x->chg, (size_t)x->nchg, sizeof *x->chg, cmp_change);
+    if (x->nchg) qsort(x->chg, (size_t)x->nchg, sizeof *x->chg, cmp_change);
     int64_t c = 0;
     for (int64_t i = 0; i < x->nms; i++) {
         const mship *ms = &x->ms[i];

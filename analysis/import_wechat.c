@@ -168,6 +168,7 @@ static int tmatch(const char *t, const char *tp, ncap *c)
             p += 3;
             size_t ln = strcspn(p, "{"); /* the literal after the placeholder */
             const char *end = NULL;
+            if (!*t) return 0; /* nothing left to capture */
             if (ln == 0) {
                 end = t + strlen(t);
             } else {
