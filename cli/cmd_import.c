@@ -123,7 +123,7 @@ int cmd_import(int argc, char **argv)
     const imp_format_info *fi = imp_formats();
     while (fi->name && strcmp(fi->name, o.format)) fi++;
     if (!fi->name) {
-        fprintf(stderr, "qunsim import: unknown format '%s' (csv, wechatmsg, chatlog, wecom)\n", o.format);
+        fprintf(stderr, "qunsim import: unknown format '%s' (csv, wechatmsg, chatlog, wecom, pywxdump)\n", o.format);
         goto out;
     }
 
