@@ -273,7 +273,7 @@ int bdb_daily_values(store_t *st, const bdb_plan *p, const char *metric, bdb_val
 /* ---- merge ------------------------------------------------------------ */
 
 /* Tables copied per run, parents first. */
-static const char *const run_tables[] = {"runs", "groups", "members", "events", "daily", "summary"};
+static const char *const run_tables[] = {"runs", "groups", "members", "spells", "events", "daily", "summary"};
 #define NRT ((int)(sizeof run_tables / sizeof run_tables[0]))
 
 typedef struct src_batch {

@@ -72,7 +72,11 @@ typedef struct ev_rec {
     double value;      /* kind-specific value (order value, points, ...) */
 } ev_rec;
 
-/* One membership (one row of members). */
+/* One spell of a membership (one row of spells; the membership's row of
+ * members is kept in step).  A member who leaves and rejoins is reported
+ * once per spell: spell 0, 1, ... in time order, spell k+1 joining at or
+ * after spell k's left_ts.  source SRC_SEED marks a founder (present at the
+ * start), which is not a join. */
 typedef struct ev_member {
     int32_t group_id;
     int32_t role;      /* ev_role */
@@ -81,6 +85,7 @@ typedef struct ev_member {
     int64_t inviter_id; /* -1 if none */
     int64_t joined_ts;
     int64_t left_ts;    /* -1 while still a member */
+    int32_t spell;      /* 0 = the first spell (positional initialisers leave it 0) */
 } ev_member;
 
 /* Where a producer (model or importer) sends what it observes.  Either

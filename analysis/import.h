@@ -42,12 +42,16 @@ typedef struct imp_opts {
     const char *format;  /* "csv", "wechatmsg", "chatlog", "wecom" */
     int strict;          /* 1: the first malformed row fails the import */
     const char *group;   /* import only this group (its id or its name); NULL all */
-    int32_t utc_offset;  /* seconds east of UTC: local times without a zone, and the run's day boundary */
+    int32_t utc_offset;  /* seconds east of UTC: the group's day (the run's day boundary), and times without a zone unless log_tz is set */
+    int has_log_tz;      /* 1: times written without a zone are at log_tz (e.g. chatlog in Docker: UTC) */
+    int32_t log_tz;      /* seconds east of UTC of those times */
     const char *command; /* the command line, for the batch row (may be NULL) */
 } imp_opts;
 
-/* Defaults: no format, not strict, all groups, UTC+08:00. */
+/* Defaults: no format, not strict, all groups, UTC+08:00, no log_tz. */
 void imp_opts_init(imp_opts *o);
+/* The offset of times written without a zone: log_tz if set, else utc_offset. */
+int32_t imp_log_offset(const imp_opts *o);
 
 typedef struct imp_stats {
     int64_t run_id;                    /* the run written */
@@ -62,6 +66,8 @@ typedef struct imp_stats {
     int64_t out_of_order;              /* rows older than an earlier row (kept) */
     int64_t first_ts, last_ts;         /* span of the events, unix seconds */
     int dedup_full;                    /* 1: more ids than IMP_DEDUP_MAX, detection stopped */
+    int group_is_file;                 /* 1: the log names no group (numeric TalkerId): each file is one */
+    int converted;                     /* files read as GB18030 (not UTF-8), converted */
     int nbad;                          /* entries used in bad[] */
     char bad[IMP_MAX_REPORT][256];     /* "file:line: reason" of the first malformed rows */
 } imp_stats;
@@ -215,6 +221,11 @@ int imp_seen(imp_ctx *x, const char *group, const char *const *parts, int nparts
 int imp_member(imp_ctx *x, const char *group, const char *group_name, const char *id, const char *name,
                int role, int64_t joined_ts, int source, const char *inviter);
 
+/* A person known from a contact list (PyWxDump users.json): binds the
+ * display names to the id, so that notices naming them and later rows link
+ * to one member; no membership.  0 or -1. */
+int imp_person(imp_ctx *x, const char *id, const char *name, const char *alias);
+
 /* A malformed row at file:line.  Returns 0 to go on, or -1 to stop (--strict:
  * the import fails with this row as its message). */
 int imp_bad(imp_ctx *x, const char *file, int64_t line, const char *fmt, ...)
@@ -228,6 +239,9 @@ void imp_row(imp_ctx *x);
 int imp_fail(imp_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The options of this import. */
 const imp_opts *imp_options(const imp_ctx *x);
+/* The format found no group id in the log: each file is taken as one group
+ * (said so in the summary line). */
+void imp_group_is_file(imp_ctx *x);
 
 /* A format handler reads one open file (path for messages) and feeds x.
  * Returns 0, or -1 (message set through imp_fail/imp_bad/imp_emit). */
@@ -244,6 +258,7 @@ int imp_read_csv(imp_ctx *x, const char *path, FILE *f);
 int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f);
 int imp_read_chatlog(imp_ctx *x, const char *path, FILE *f);
 int imp_read_wecom(imp_ctx *x, const char *path, FILE *f);
+int imp_read_pywxdump(imp_ctx *x, const char *path, FILE *f);
 
 /* Parse a WeChat system notice (UTF-8).  If it announces joins, calls
  * fn(ctx, invitee, inviter, source) for each invitee (names; "你" is the
@@ -252,5 +267,10 @@ int imp_read_wecom(imp_ctx *x, const char *path, FILE *f);
  * a removal/leave notice calls fn with source -1 and returns 1; otherwise 0. */
 int imp_wechat_notice(const char *text, void (*fn)(void *ctx, const char *who, const char *inviter, int source),
                       void *ctx);
+
+/* Parse a recall or pat notice (UTF-8, the same table of patterns): the
+ * actor's name (or IMP_SELF) into actor[0..n) and EV_RECALL / EV_REACTION,
+ * or -1 if the text is neither. */
+int imp_wechat_action(const char *text, char *actor, size_t n);
 
 #endif

@@ -10,6 +10,7 @@
 #include "import.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,12 +203,19 @@ typedef struct gentry {
 typedef struct mship {
     int32_t gid;
     int64_t mid;
-    int64_t joined_ts;  /* from a join (notice or member list), if has_join */
-    int64_t left_ts;    /* -1 while a member */
-    int64_t inviter;    /* member id or -1 */
-    int32_t source, role;
-    int has_join;
+    int32_t role;
 } mship;
+
+/* A join or leave of a membership, as read (files may come in any order):
+ * sorted at the end into spells (finish). */
+typedef struct mchange {
+    int64_t ms;       /* index in ms */
+    int64_t ts;
+    int64_t seq;      /* order read: ties at one second keep it */
+    int64_t inviter;  /* joins: member id or -1 */
+    int32_t leave;    /* 1 leave, 0 join */
+    int32_t source;   /* joins: ev_source */
+} mchange;
 
 struct imp_ctx {
     store_t *st;
@@ -222,6 +230,9 @@ struct imp_ctx {
     umap mshipx;  /* (gid, mid) -> index in ms */
     mship *ms;
     int64_t nms, mscap;
+    mchange *chg;       /* joins and leaves, for the spells */
+    int64_t nchg, chgcap;
+    fpset joins_seen;   /* (membership, second) of the joins: a repeated notice */
     fpset seen;
     int64_t self_mid;   /* the exporting account, -1 until seen */
     int64_t max_ts;     /* for out-of-order counting */
@@ -248,7 +259,9 @@ void imp_msg_init(imp_msg *m)
 }
 
 const imp_opts *imp_options(const imp_ctx *x) { return x->o; }
+int32_t imp_log_offset(const imp_opts *o) { return o->has_log_tz ? o->log_tz : o->utc_offset; }
 void imp_skip(imp_ctx *x) { x->s->skipped++; }
+void imp_group_is_file(imp_ctx *x) { x->s->group_is_file = 1; }
 void imp_row(imp_ctx *x) { x->s->rows++; }
 
 static int set_fail(imp_ctx *x, int kind, const char *fmt, va_list ap)
@@ -415,6 +428,45 @@ static int64_t member_by_name(imp_ctx *x, const char *name)
     return mid;
 }
 
+/* A notice's name written 昵称(wxid) (chatlog renders them so, and qunsim
+ * rewrites 10002 sysmsg members so): 1 and the two parts in buf, else 0.
+ * The id must look like a WeChat id: 6 to 64 of [A-Za-z0-9_-], starting
+ * with a letter ("Tom(2)" stays a name). */
+static int split_nick_id(const char *s, char *buf, size_t n, const char **nick, const char **id)
+{
+    size_t len = strlen(s);
+    if (len < 9 || len >= n || s[len - 1] != ')') return 0;
+    const char *open = NULL;
+    for (const char *p = s + len - 2; p > s; p--)
+        if (*p == '(') { open = p; break; }
+    if (!open || open == s) return 0;
+    size_t il = (size_t)(s + len - 1 - (open + 1));
+    if (il < 6 || il > 64) return 0;
+    const char *q = open + 1;
+    if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'))) return 0;
+    for (size_t i = 0; i < il; i++) {
+        char c = q[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    memcpy(buf, s, len + 1);
+    buf[open - s] = '\0';
+    buf[len - 1] = '\0';
+    *nick = buf;
+    *id = buf + (open - s) + 1;
+    return 1;
+}
+
+/* The member named in a notice: by its wxid if written 昵称(wxid), else by
+ * display name.  -1 on ENOMEM. */
+static int64_t member_by_notice_name(imp_ctx *x, const char *name)
+{
+    char buf[512];
+    const char *nick, *id;
+    if (split_nick_id(name, buf, sizeof buf, &nick, &id)) return member_by_id(x, id, *nick ? nick : NULL, NULL, 0);
+    return member_by_name(x, name);
+}
+
 static int64_t self_member(imp_ctx *x)
 {
     if (x->self_mid < 0) x->self_mid = new_member(x, NULL, 0);
@@ -438,26 +490,36 @@ static mship *membership(imp_ctx *x, int32_t gid, int64_t mid)
         x->ms = nm;
         x->mscap = ncap;
     }
-    x->ms[x->nms] = (mship){gid, mid, 0, -1, -1, SRC_SEED, ROLE_MEMBER, 0};
+    x->ms[x->nms] = (mship){gid, mid, ROLE_MEMBER};
     if (umap_put(&x->mshipx, k, x->nms)) return NULL;
     return &x->ms[x->nms++];
 }
 
-/* Record a join in the membership.  1 if it is the member's first known
- * join (an event worth writing), 0 if a repeat, -1 ENOMEM. */
+static int add_change(imp_ctx *x, int64_t msi, int64_t ts, int leave, int source, int64_t inviter)
+{
+    if (x->nchg == x->chgcap) {
+        int64_t ncap = x->chgcap ? x->chgcap * 2 : 256;
+        mchange *nc = realloc(x->chg, (size_t)ncap * sizeof *nc);
+        if (!nc) return -1;
+        x->chg = nc;
+        x->chgcap = ncap;
+    }
+    x->chg[x->nchg] = (mchange){msi, ts, x->nchg, inviter, leave, source};
+    x->nchg++;
+    return 0;
+}
+
+/* Record a join of the membership.  1 if new (an event worth writing), 0 if
+ * the same membership joined at the same second already (the same notice
+ * twice), -1 ENOMEM. */
 static int note_join(imp_ctx *x, int32_t gid, int64_t mid, int64_t ts, int source, int64_t inviter)
 {
     mship *ms = membership(x, gid, mid);
     if (!ms) return -1;
-    if (ms->left_ts >= 0 && ts >= ms->left_ts) ms->left_ts = -1; /* rejoined */
-    if (ms->has_join && ms->joined_ts == ts) return 0;
-    if (!ms->has_join || ts < ms->joined_ts) {
-        ms->has_join = 1;
-        ms->joined_ts = ts;
-        ms->source = source;
-        ms->inviter = inviter;
-    }
-    return 1;
+    int64_t msi = ms - x->ms;
+    int r = fpset_add(&x->joins_seen, mix64((uint64_t)msi * 0x9E3779B97F4A7C15ull ^ (uint64_t)ts) | 1);
+    if (r) return r < 0 ? -1 : 0;
+    return add_change(x, msi, ts, 0, source, inviter) ? -1 : 1;
 }
 
 /* ---- the rules ---------------------------------------------------------- */
@@ -670,7 +732,7 @@ int imp_emit(imp_ctx *x, const imp_msg *m)
     if (m->is_self && !sender && !sname) {
         if ((mid = self_member(x)) < 0) return oom(x);
     } else if (m->by_name && sname) {
-        if ((mid = member_by_name(x, sname)) < 0) return oom(x);
+        if ((mid = member_by_notice_name(x, sname)) < 0) return oom(x);
     } else if (sender) {
         if ((mid = member_by_id(x, sender, sname, m->sender_alias, m->is_self)) < 0) return oom(x);
     } else if (sname) {
@@ -697,7 +759,7 @@ int imp_emit(imp_ctx *x, const imp_msg *m)
         if (kind == EV_JOIN) {
             if (m->inviter && *m->inviter) {
                 ref = !strcmp(m->inviter, IMP_SELF) ? self_member(x)
-                    : m->by_name ? member_by_name(x, m->inviter) : member_by_id(x, m->inviter, NULL, NULL, 0);
+                    : m->by_name ? member_by_notice_name(x, m->inviter) : member_by_id(x, m->inviter, NULL, NULL, 0);
                 if (ref < 0 || !membership(x, gid, ref)) return oom(x);
             }
             int src = m->source;
@@ -710,7 +772,7 @@ int imp_emit(imp_ctx *x, const imp_msg *m)
             }
             value = src;
         } else if (kind == EV_LEAVE) {
-            if (ms->left_ts < 0 || m->ts > ms->left_ts) ms->left_ts = m->ts;
+            if (add_change(x, ms - x->ms, m->ts, 1, SRC_SEED, -1)) return oom(x);
         }
     }
     return write_event(x, m->ts, gid, kind, mid, ref, value, 1);
@@ -729,6 +791,13 @@ int imp_seen(imp_ctx *x, const char *group, const char *const *parts, int nparts
     x->s->dedup_full = x->seen.full;
     if (r == 1) x->s->duplicates++;
     return r;
+}
+
+int imp_person(imp_ctx *x, const char *id, const char *name, const char *alias)
+{
+    if (x->failed) return -1;
+    if (!id || !*id) return 0;
+    return member_by_id(x, id, name && *name ? name : NULL, alias && *alias ? alias : NULL, 0) < 0 ? oom(x) : 0;
 }
 
 int imp_member(imp_ctx *x, const char *group, const char *group_name, const char *id, const char *name,
@@ -768,9 +837,11 @@ static const imp_format_info format_info[] = {
     {"wechatmsg", "WeChatMsg/MemoTrace CSV (localId, TalkerId, Type, ..., NickName, Sender)"},
     {"chatlog", "chatlog HTTP export: CSV (Time, SenderName, Sender, TalkerName, Talker, Content) or JSON"},
     {"wecom", "WeCom archive messages (JSON lines) and group member lists (JSON)"},
+    {"pywxdump", "PyWxDump CSV (id, MsgSvrID, type_name, is_sender, talker, room_name, msg, src, CreateTime) + users.json"},
     {NULL, NULL},
 };
-static const imp_handler format_fn[] = {imp_read_csv, imp_read_wechatmsg, imp_read_chatlog, imp_read_wecom};
+static const imp_handler format_fn[] = {imp_read_csv, imp_read_wechatmsg, imp_read_chatlog, imp_read_wecom,
+                                        imp_read_pywxdump};
 
 const imp_format_info *imp_formats(void) { return format_info; }
 
@@ -784,6 +855,8 @@ static void ctx_free(imp_ctx *x)
     free(x->grp);
     free(x->mshipx.e);
     free(x->ms);
+    free(x->chg);
+    free(x->joins_seen.e);
     free(x->seen.e);
 }
 
@@ -797,6 +870,134 @@ static const char *base_name(const char *path, char *buf, size_t n)
     return buf;
 }
 
+static int cmp_change(const void *a, const void *b)
+{
+    const mchange *p = a, *q = b;
+    if (p->ms != q->ms) return p->ms < q->ms ? -1 : 1;
+    if (p->ts != q->ts) return p->ts < q->ts ? -1 : 1;
+    return (p->seq > q->seq) - (p->seq < q->seq);
+}
+
+/* The spells of one membership from its joins and leaves in time order:
+ * a join while out opens a spell (its source and inviter), a leave while in
+ * closes it; a join while in or a leave while out adds nothing (a repeated
+ * or missed notice).  A member whose first record is a leave, or who has
+ * none, was there from the start of the log: a founder's spell (seed),
+ * which is not a join.  0 or -1. */
+static int write_spells(imp_ctx *x, const mship *ms, const mchange *c, int64_t n)
+{
+    const char *name = x->mem[ms->mid].name;
+    ev_member m = {.group_id = ms->gid, .role = ms->role, .source = SRC_SEED, .member_id = ms->mid,
+                   .inviter_id = -1, .joined_ts = x->s->first_ts, .left_ts = -1, .spell = 0};
+    int in = n == 0 || c[0].leave;
+    if (in && n > 0 && c[0].ts < m.joined_ts) m.joined_ts = c[0].ts; /* left before the first message */
+    int open = in; /* m holds a spell not yet written */
+    for (int64_t k = 0; k < n; k++) {
+        if (c[k].leave && in) {
+            m.left_ts = c[k].ts;
+            if (store_member(x->st, &m, name)) return sys_fail(x, "%s", store_errmsg(x->st));
+            m.spell++;
+            in = open = 0;
+        } else if (!c[k].leave && !in) {
+            m.source = c[k].source;
+            m.inviter_id = c[k].inviter;
+            m.joined_ts = c[k].ts;
+            m.left_ts = -1;
+            in = open = 1;
+        }
+    }
+    if (open && store_member(x->st, &m, name)) return sys_fail(x, "%s", store_errmsg(x->st));
+    /* a membership with a leave but never a spell cannot happen: the first
+     * change is a join (opens) or a leave (a founder's spell) */
+    return 0;
+}
+
+/* 1 if the whole stream is valid UTF-8 (rewound after), 0 if not, -1 on a
+ * read error.  One pass at memory speed: small beside parsing the rows. */
+static int is_utf8(FILE *f)
+{
+    unsigned char buf[65536];
+    int need = 0; /* continuation bytes still expected */
+    unsigned lo = 0x80, hi = 0xBF; /* range of the next continuation byte */
+    size_t n;
+    int ok = 1;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned c = buf[i];
+            if (need) {
+                if (c < lo || c > hi) { ok = 0; break; }
+                lo = 0x80, hi = 0xBF;
+                need--;
+            } else if (c < 0x80) {
+            } else if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                if (c == 0xE0) lo = 0xA0;
+                if (c == 0xED) hi = 0x9F; /* no surrogates */
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                if (c == 0xF0) lo = 0x90;
+                if (c == 0xF4) hi = 0x8F;
+            } else {
+                ok = 0;
+                break;
+            }
+        }
+    }
+    if (ferror(f)) return -1;
+    if (need) ok = 0; /* cut in the middle of a character */
+    rewind(f);
+    return ok;
+}
+
+/* The file as UTF-8: f itself if it is UTF-8, else its conversion from
+ * GB18030 (which contains GBK and GB2312, what Excel on a Chinese Windows
+ * saves) in a temporary file; NULL and the import's message if it is
+ * neither.  *converted = 1 when converted.  Closes f when it returns
+ * another stream. */
+static FILE *as_utf8(imp_ctx *x, const char *path, FILE *f, int *converted)
+{
+    *converted = 0;
+    int u = is_utf8(f);
+    if (u < 0) { imp_fail(x, "%s: read error", path); fclose(f); return NULL; }
+    if (u) return f;
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1) {
+        imp_fail(x, "%s: not UTF-8, and this system cannot convert GB18030 (iconv)", path);
+        fclose(f);
+        return NULL;
+    }
+    FILE *out = tmpfile();
+    char in[65536], ob[4 * 65536 + 16];
+    size_t have = 0, n;
+    int bad = !out;
+    int64_t offset = 0;
+    while (!bad && (n = fread(in + have, 1, sizeof in - have, f)) > 0) {
+        have += n;
+        char *ip = in, *op = ob;
+        size_t il = have, ol = sizeof ob;
+        size_t r = iconv(cd, &ip, &il, &op, &ol);
+        if (r == (size_t)-1 && errno != EINVAL) bad = 1; /* EILSEQ: not GB18030 either */
+        if (fwrite(ob, 1, (size_t)(op - ob), out) != (size_t)(op - ob)) bad = 1;
+        offset += ip - in;
+        memmove(in, ip, il);
+        have = il;
+    }
+    if (have) bad = 1; /* a character cut at the end */
+    iconv_close(cd);
+    fclose(f);
+    if (bad) {
+        if (out) fclose(out);
+        imp_fail(x, "%s: neither UTF-8 nor GB18030 (invalid bytes near byte %lld): save the file as UTF-8", path,
+                 (long long)offset);
+        return NULL;
+    }
+    rewind(out);
+    *converted = 1;
+    return out;
+}
+
 /* Write groups and memberships, the run's span; 0 or -1. */
 static int finish(imp_ctx *x)
 {
@@ -808,16 +1009,18 @@ static int finish(imp_ctx *x)
     }
     char *counted = calloc((size_t)(x->nmem ? x->nmem : 1), 1);
     if (!counted) return oom(x);
+    /* each membership's joins and leaves in time order (ties as read) */
+    if (x->nchg) qsort(x->chg, (size_t)x->nchg, sizeof *x->chg, cmp_change);
+    int64_t c = 0;
     for (int64_t i = 0; i < x->nms; i++) {
         const mship *ms = &x->ms[i];
-        /* no join seen: a member since the start of the log */
-        ev_member m = {.group_id = ms->gid, .role = ms->role, .source = ms->has_join ? ms->source : SRC_SEED,
-                       .member_id = ms->mid, .inviter_id = ms->has_join ? ms->inviter : -1,
-                       .joined_ts = ms->has_join ? ms->joined_ts : s->first_ts, .left_ts = ms->left_ts};
-        if (store_member(x->st, &m, x->mem[ms->mid].name)) {
+        int64_t c1 = c;
+        while (c1 < x->nchg && x->chg[c1].ms == i) c1++;
+        if (write_spells(x, ms, x->chg + c, c1 - c)) {
             free(counted);
-            return sys_fail(x, "%s", store_errmsg(x->st));
+            return -1;
         }
+        c = c1;
         if (!counted[ms->mid]) {
             counted[ms->mid] = 1;
             s->members++;
@@ -843,7 +1046,7 @@ int imp_import(store_t *st, const imp_opts *o, const char *const *files, int nfi
     while (format_info[fi].name && (!o->format || strcmp(format_info[fi].name, o->format) != 0)) fi++;
     const imp_format_info *fm = &format_info[fi];
     if (!fm->name) {
-        if (err) snprintf(err, errlen, "import: unknown format '%s' (csv, wechatmsg, chatlog, wecom)",
+        if (err) snprintf(err, errlen, "import: unknown format '%s' (csv, wechatmsg, chatlog, wecom, pywxdump)",
                           o->format ? o->format : "");
         return IMP_EINPUT;
     }
@@ -871,6 +1074,7 @@ int imp_import(store_t *st, const imp_opts *o, const char *const *files, int nfi
     }
     size_t n = (size_t)snprintf(settings, slen, "format = \"%s\";\nutc_offset = %d;\nstrict = %d;\n", fm->name,
                                 (int)o->utc_offset, o->strict);
+    if (o->has_log_tz) n += (size_t)snprintf(settings + n, slen - n, "log_tz = %d;\n", (int)o->log_tz);
     if (o->group) n += (size_t)snprintf(settings + n, slen - n, "group = \"%s\";\n", o->group);
     size_t pn = 0;
     for (int i = 0; i < nfiles; i++)
@@ -900,6 +1104,9 @@ int imp_import(store_t *st, const imp_opts *o, const char *const *files, int nfi
             imp_fail(&x, "%s: cannot open: %s", files[i], strerror(errno));
             break;
         }
+        int conv = 0;
+        if (!(f = as_utf8(&x, files[i], f, &conv))) break;
+        stats->converted += conv;
         int rc = format_fn[fi](&x, files[i], f);
         if (ferror(f) && !x.failed) imp_fail(&x, "%s: read error", files[i]);
         fclose(f);

@@ -7,6 +7,7 @@
 #include "import.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -295,7 +296,12 @@ int imp_read_csv(imp_ctx *x, const char *path, FILE *f)
     ncols = r.nfields;
     for (int i = 0; i < r.nfields; i++) {
         int k = col_of(r.field[i]);
-        if (k >= 0 && col[k] < 0) col[k] = i;
+        if (k >= 0 && col[k] >= 0) { /* which of the two would be meant cannot be known */
+            rc = imp_fail(x, "%s:%lld: the header names column '%.40s' twice (fields %d and %d, or an alias of it)",
+                          path, (long long)r.line, r.field[i], col[k] + 1, i + 1);
+            goto done;
+        }
+        if (k >= 0) col[k] = i;
     }
     if (col[C_TS] < 0) {
         rc = imp_fail(x, "%s:%lld: no time column (ts, timestamp or time) in the header", path,
@@ -322,7 +328,7 @@ int imp_read_csv(imp_ctx *x, const char *path, FILE *f)
 #define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
         imp_msg m;
         imp_msg_init(&m);
-        if (imp_parse_time(F(C_TS), o->utc_offset, &m.ts)) {
+        if (imp_parse_time(F(C_TS), imp_log_offset(o), &m.ts)) {
             if (imp_bad(x, path, r.line, "bad time '%.40s'", F(C_TS))) {
                 rc = -1;
                 break;
@@ -356,8 +362,11 @@ int imp_read_csv(imp_ctx *x, const char *path, FILE *f)
         m.question = q;
         if (*F(C_VALUE)) {
             char *end;
+            errno = 0;
             m.value = strtod(F(C_VALUE), &end);
-            if (*end) bad = "value";
+            /* inf, nan and out-of-range numbers (1e400) are no event values:
+             * they would poison every sum and print as inf in JSON */
+            if (*end || end == F(C_VALUE) || !isfinite(m.value) || errno == ERANGE) bad = "value (not a finite number)";
         }
         if (m.kind == EV_JOIN) {
             const char *src = F(C_SOURCE);

@@ -12,14 +12,88 @@
 
 /* ---- system notices ------------------------------------------------------ */
 
-#define NQ 8 /* quoted names a notice may hold */
+/* Every notice form qunsim reads, in one table (docs/import.md lists it with
+ * the same sources).  A template is matched against the notice with its
+ * quotes (" “ ” 「 」) taken out of both (names are told apart by the words
+ * around them; quotes must pair up), ASCII letters compared
+ * case-insensitively; {W} captures the names
+ * acted on (a list separated by 、 , ， or " and "), {I} the inviter or the
+ * one who acts, {*} anything; text after the template is allowed (WeChat
+ * appends links such as 重新编辑 or 修改群名).  A name may be written
+ * 昵称(wxid) (chatlog): the core links it by the wxid.  The first row that
+ * matches wins, so rows naming "you" come before the general ones. */
+enum { A_JOIN, A_LEAVE, A_RECALL, A_PAT };
+#define WHO_SELF 1 /* the exporting account joins / leaves / acts (besides any {W}) */
+#define INV_SELF 2 /* the exporting account invited */
 
-typedef struct notice {
-    char buf[4096];
-    const char *lit[NQ + 1]; /* literal text around the quoted names, trimmed */
-    const char *q[NQ];       /* the quoted names */
-    int nq;
-} notice;
+typedef struct npat {
+    const char *tmpl;
+    int act, source, flags;
+} npat;
+
+static const npat patterns[] = {
+    /* Simplified Chinese client (WeChat 3.x/4.x; WeChatMsg, PyWxDump, chatlog exports) */
+    {"\"{I}\"邀请你和\"{W}\"加入了群聊", A_JOIN, SRC_INVITE, WHO_SELF},
+    {"\"{I}\"邀请你加入了群聊", A_JOIN, SRC_INVITE, WHO_SELF},
+    {"你邀请\"{W}\"加入了群聊", A_JOIN, SRC_INVITE, INV_SELF},
+    {"\"{I}\"邀请\"{W}\"加入了群聊", A_JOIN, SRC_INVITE, 0},
+    {"你通过扫描\"{I}\"分享的二维码加入群聊", A_JOIN, SRC_QR, WHO_SELF},
+    {"\"{W}\"通过扫描你分享的二维码加入群聊", A_JOIN, SRC_QR, INV_SELF},
+    {"\"{W}\"通过扫描\"{I}\"分享的二维码加入群聊", A_JOIN, SRC_QR, 0},
+    {"\"{W}\"通过\"{I}\"的邀请二维码加入群聊", A_JOIN, SRC_QR, 0},
+    {"你通过扫描二维码加入群聊", A_JOIN, SRC_QR, WHO_SELF},
+    {"\"{W}\"通过扫描二维码加入群聊", A_JOIN, SRC_QR, 0},
+    {"你被\"{I}\"移出群聊", A_LEAVE, -1, WHO_SELF},
+    {"你将\"{W}\"移出了群聊", A_LEAVE, -1, 0},
+    {"\"{I}\"将\"{W}\"移出了群聊", A_LEAVE, -1, 0},
+    {"\"{W}\"退出了群聊", A_LEAVE, -1, 0},
+    {"你撤回了一条消息", A_RECALL, 0, WHO_SELF},
+    {"\"{W}\"撤回了一条消息", A_RECALL, 0, 0},
+    {"{W}撤回了一条消息", A_RECALL, 0, 0},
+    {"你拍了拍{*}", A_PAT, 0, WHO_SELF},
+    {"我拍了拍{*}", A_PAT, 0, WHO_SELF},
+    {"\"{W}\"拍了拍{*}", A_PAT, 0, 0},
+    /* Traditional Chinese client (zh_TW / zh_HK) */
+    {"\"{I}\"邀請你和\"{W}\"加入了群聊", A_JOIN, SRC_INVITE, WHO_SELF},
+    {"\"{I}\"邀請你加入了群聊", A_JOIN, SRC_INVITE, WHO_SELF},
+    {"你邀請\"{W}\"加入了群聊", A_JOIN, SRC_INVITE, INV_SELF},
+    {"\"{I}\"邀請\"{W}\"加入了群聊", A_JOIN, SRC_INVITE, 0},
+    {"你通過掃描\"{I}\"分享的二維碼加入群聊", A_JOIN, SRC_QR, WHO_SELF},
+    {"\"{W}\"通過掃描你分享的二維碼加入群聊", A_JOIN, SRC_QR, INV_SELF},
+    {"\"{W}\"通過掃描\"{I}\"分享的二維碼加入群聊", A_JOIN, SRC_QR, 0},
+    {"\"{W}\"通過\"{I}\"的邀請二維碼加入群聊", A_JOIN, SRC_QR, 0},
+    {"你通過掃描二維碼加入群聊", A_JOIN, SRC_QR, WHO_SELF},
+    {"\"{W}\"通過掃描二維碼加入群聊", A_JOIN, SRC_QR, 0},
+    {"你被\"{I}\"移出群聊", A_LEAVE, -1, WHO_SELF},
+    {"你將\"{W}\"移出了群聊", A_LEAVE, -1, 0},
+    {"\"{I}\"將\"{W}\"移出了群聊", A_LEAVE, -1, 0},
+    {"\"{W}\"退出了群聊", A_LEAVE, -1, 0},
+    {"你撤回了一則訊息", A_RECALL, 0, WHO_SELF},
+    {"\"{W}\"撤回了一則訊息", A_RECALL, 0, 0},
+    {"你撤回了一條訊息", A_RECALL, 0, WHO_SELF},
+    {"\"{W}\"撤回了一條訊息", A_RECALL, 0, 0},
+    {"你撤回了一條消息", A_RECALL, 0, WHO_SELF},
+    {"\"{W}\"撤回了一條消息", A_RECALL, 0, 0},
+    {"\"{W}\"拍了拍{*}", A_PAT, 0, 0},
+    /* English client */
+    {"{I} invited you and {W} to the group chat", A_JOIN, SRC_INVITE, WHO_SELF},
+    {"{I} invited you to the group chat", A_JOIN, SRC_INVITE, WHO_SELF},
+    {"You invited {W} to the group chat", A_JOIN, SRC_INVITE, INV_SELF},
+    {"{I} invited {W} to the group chat", A_JOIN, SRC_INVITE, 0},
+    {"You joined the group chat via the QR code shared by {I}", A_JOIN, SRC_QR, WHO_SELF},
+    {"{W} joined the group chat via the QR code shared by you", A_JOIN, SRC_QR, INV_SELF},
+    {"{W} joined the group chat via the QR code shared by {I}", A_JOIN, SRC_QR, 0},
+    {"{W} joined the group chat via QR code", A_JOIN, SRC_QR, 0},
+    {"You were removed from the group chat by {I}", A_LEAVE, -1, WHO_SELF},
+    {"You removed {W} from the group chat", A_LEAVE, -1, 0},
+    {"{I} removed {W} from the group chat", A_LEAVE, -1, 0},
+    {"{W} left the group chat", A_LEAVE, -1, 0},
+    {"You recalled a message", A_RECALL, 0, WHO_SELF},
+    {"{W} recalled a message", A_RECALL, 0, 0},
+    {"You patted {*}", A_PAT, 0, WHO_SELF},
+    {"{W} patted {*}", A_PAT, 0, 0},
+    {NULL, 0, 0, 0},
+};
 
 /* Length of a quote character at s (" “ ” 「 」), or 0. */
 static int quote_len(const char *s)
@@ -31,130 +105,358 @@ static int quote_len(const char *s)
     return 0;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
-    return s;
-}
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-/* Split text into literals and quoted names; -1 if it does not fit. */
-static int notice_split(notice *n, const char *text)
+/* The notice in a new buffer (caller frees), or NULL (ENOMEM): trimmed,
+ * every quote " “ ” 「 」 written as " (keep 1) or dropped (keep 0).
+ * *nquotes = the number of quotes. */
+static char *normalise(const char *text, int keep, int *nquotes)
 {
-    size_t len = strlen(text);
-    if (len >= sizeof n->buf) return -1;
-    memcpy(n->buf, text, len + 1);
-    n->nq = 0;
-    char *p = n->buf, *seg = n->buf;
-    int inq = 0;
+    size_t n = strlen(text);
+    char *out = malloc(n + 1), *o = out;
+    if (!out) return NULL;
+    int nq = 0;
+    const char *p = text;
+    while (is_space(*p)) p++;
     while (*p) {
         int ql = quote_len(p);
-        if (!ql) {
-            p++;
-            continue;
-        }
-        *p = '\0';
-        if (inq) {
-            if (n->nq == NQ) return -1;
-            n->q[n->nq++] = trim(seg);
+        if (ql) {
+            if (keep) *o++ = '"';
+            nq++;
+            p += ql;
         } else {
-            n->lit[n->nq] = trim(seg);
+            *o++ = *p++;
         }
-        inq = !inq;
-        p += ql;
-        seg = p;
     }
-    if (inq) return -1; /* unbalanced quotes */
-    n->lit[n->nq] = trim(seg);
-    return 0;
+    while (o > out && is_space(o[-1])) o--;
+    *o = '\0';
+    *nquotes = nq;
+    return out;
 }
 
-static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
-#define YOU "\xE4\xBD\xA0"                      /* 你 */
-#define INVITE "\xE9\x82\x80\xE8\xAF\xB7"       /* 邀请 */
-#define JOINED "\xE5\x8A\xA0\xE5\x85\xA5\xE4\xBA\x86\xE7\xBE\xA4\xE8\x81\x8A" /* 加入了群聊 */
-#define JOIN "\xE5\x8A\xA0\xE5\x85\xA5\xE7\xBE\xA4\xE8\x81\x8A"               /* 加入群聊 */
-#define AND "\xE5\x92\x8C"                      /* 和 */
-#define BY_SCAN "\xE9\x80\x9A\xE8\xBF\x87\xE6\x89\xAB\xE6\x8F\x8F"            /* 通过扫描 */
-#define SHARED_QR "\xE5\x88\x86\xE4\xBA\xAB\xE7\x9A\x84\xE4\xBA\x8C\xE7\xBB\xB4\xE7\xA0\x81" JOIN /* 分享的二维码加入群聊 */
-#define WILL "\xE5\xB0\x86"                     /* 将 */
-#define REMOVED "\xE7\xA7\xBB\xE5\x87\xBA\xE4\xBA\x86\xE7\xBE\xA4\xE8\x81\x8A" /* 移出了群聊 */
-#define QUIT "\xE9\x80\x80\xE5\x87\xBA\xE4\xBA\x86\xE7\xBE\xA4\xE8\x81\x8A"    /* 退出了群聊 */
-#define LIST_SEP "\xE3\x80\x81"                 /* 、 */
+/* n bytes of t equal lit (ASCII case-insensitive)? */
+static int lit_eq(const char *t, const char *lit, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!t[i] || lower((unsigned char)t[i]) != lower((unsigned char)lit[i])) return 0;
+    return 1;
+}
+
+typedef struct ncap {
+    char *buf;         /* scratch of strlen(text) + 2 bytes for the captures */
+    const char *w, *i; /* captures in buf, or NULL */
+} ncap;
+
+/* Match template p against the normalised text t; captures are copied
+ * (trimmed) into c->buf.  1 on a match. */
+static int tmatch(const char *t, const char *tp, ncap *c)
+{
+    /* the template without its quotes (the text lost them too) */
+    char p0[160];
+    size_t k = 0;
+    for (const char *q = tp; *q && k + 1 < sizeof p0; q++)
+        if (*q != '"') p0[k++] = *q;
+    p0[k] = '\0';
+    const char *p = p0;
+    char *o = c->buf;
+    c->w = c->i = NULL;
+    while (*p) {
+        if (*p == '{' && (p[1] == 'W' || p[1] == 'I' || p[1] == '*') && p[2] == '}') {
+            char which = p[1];
+            p += 3;
+            size_t ln = strcspn(p, "{"); /* the literal after the placeholder */
+            const char *end = NULL;
+            if (!*t) return 0; /* nothing left to capture */
+            if (ln == 0) {
+                end = t + strlen(t);
+            } else {
+                for (const char *q = t + 1; *q; q++) /* a capture is never empty */
+                    if (lit_eq(q, p, ln)) { end = q; break; }
+                if (!end) return 0;
+            }
+            if (end == t) return 0;
+            if (which != '*') {
+                const char *a = t, *b = end;
+                while (a < b && is_space(*a)) a++;
+                while (b > a && is_space(b[-1])) b--;
+                if (a == b) return 0;
+                memcpy(o, a, (size_t)(b - a));
+                o[b - a] = '\0';
+                if (which == 'W') c->w = o; else c->i = o;
+                o += b - a + 1;
+            }
+            t = end;
+            continue;
+        }
+        size_t ln = strcspn(p, "{");
+        if (ln == 0) ln = 1; /* a lone '{' */
+        if (!lit_eq(t, p, ln)) return 0;
+        t += ln;
+        p += ln;
+    }
+    return 1;
+}
 
 typedef void (*notice_fn)(void *ctx, const char *who, const char *inviter, int source);
 
-/* Call fn for each name of a 、-separated list; returns how many. */
+/* Call fn for each name of a list ("A、B", "A, B and C", "\"A\"、\"B\"");
+ * returns how many.  list is modified. */
 static int each_name(char *list, const char *inviter, int source, notice_fn fn, void *ctx)
 {
+    static const char *const seps[] = {"\xE3\x80\x81", "\xEF\xBC\x8C", ", ", " and ", NULL}; /* 、 ， */
     int n = 0;
     char *p = list;
     for (;;) {
-        char *sep = strstr(p, LIST_SEP);
+        char *sep = NULL;
+        size_t sl = 0;
+        for (int k = 0; seps[k]; k++) {
+            char *q = strstr(p, seps[k]);
+            if (q && (!sep || q < sep)) { sep = q; sl = strlen(seps[k]); }
+        }
         if (sep) *sep = '\0';
-        char *name = trim(p);
+        char *name = p;
+        while (is_space(*name) || *name == '"') name++;
+        size_t k = strlen(name);
+        while (k && (is_space(name[k - 1]) || name[k - 1] == '"')) name[--k] = '\0';
         if (*name) {
-            fn(ctx, name, inviter, source);
+            if (fn) fn(ctx, name, inviter, source);
             n++;
         }
         if (!sep) return n;
-        p = sep + 3;
+        p = sep + sl;
     }
+}
+
+/* The first row of patterns[] matching text (among acts a0..a1), or NULL;
+ * captures in c (c->buf allocated, caller frees). */
+static const npat *notice_match(const char *text, int a0, int a1, ncap *c)
+{
+    c->buf = NULL;
+    if (!text || !*text) return NULL;
+    int nq;
+    char *t = normalise(text, 1, &nq), *u = normalise(text, 0, &nq);
+    if (!t || !u || nq % 2) { /* unbalanced quotes: not a notice we can read */
+        free(t);
+        free(u);
+        return NULL;
+    }
+    c->buf = malloc(strlen(t) + 2);
+    const npat *hit = NULL;
+    for (int k = 0; c->buf && patterns[k].tmpl && !hit; k++)
+        if (patterns[k].act >= a0 && patterns[k].act <= a1 && tmatch(u, patterns[k].tmpl, c)) hit = &patterns[k];
+    free(u);
+    /* any other notice of one quoted name joining (加入群聊 / 加入了群聊): organic */
+    static npat organic = {"\"{W}\"{*}加入群聊", A_JOIN, SRC_ORGANIC, 0};
+    if (!hit && c->buf && a0 <= A_JOIN && t[0] == '"' &&
+        (strstr(t, "\xE5\x8A\xA0\xE5\x85\xA5\xE7\xBE\xA4\xE8\x81\x8A") ||
+         strstr(t, "\xE5\x8A\xA0\xE5\x85\xA5\xE4\xBA\x86\xE7\xBE\xA4\xE8\x81\x8A"))) {
+        char *q = strchr(t + 1, '"');
+        if (q && q > t + 1) {
+            memcpy(c->buf, t + 1, (size_t)(q - t - 1));
+            c->buf[q - t - 1] = '\0';
+            c->w = c->buf;
+            c->i = NULL;
+            hit = &organic;
+        }
+    }
+    free(t);
+    return hit;
 }
 
 int imp_wechat_notice(const char *text, notice_fn fn, void *ctx)
 {
-    if (!text || !*text) return 0;
-    notice n;
-    if (notice_split(&n, text)) return 0;
-    const char **L = n.lit;
-    char **Q = (char **)n.q;
-    if (n.nq == 2 && !*L[0] && !strcmp(L[1], INVITE) && starts(L[2], JOINED))
-        return each_name(Q[1], Q[0], SRC_INVITE, fn, ctx); /* "A"邀请"B、C"加入了群聊 */
-    if (n.nq == 1 && !strcmp(L[0], YOU INVITE) && starts(L[1], JOINED))
-        return each_name(Q[0], IMP_SELF, SRC_INVITE, fn, ctx); /* 你邀请"B"加入了群聊 */
-    if (n.nq == 1 && !*L[0] && starts(L[1], INVITE YOU JOINED)) {
-        fn(ctx, IMP_SELF, Q[0], SRC_INVITE); /* "A"邀请你加入了群聊 */
-        return 1;
+    ncap c;
+    const npat *p = notice_match(text, A_JOIN, A_LEAVE, &c);
+    int n = 0;
+    if (p) {
+        int src = p->act == A_LEAVE ? -1 : p->source;
+        const char *inv = p->act == A_LEAVE ? NULL : (p->flags & INV_SELF) ? IMP_SELF : c.i;
+        if (p->flags & WHO_SELF) {
+            if (fn) fn(ctx, IMP_SELF, inv, src);
+            n++;
+        }
+        if (c.w) n += each_name((char *)c.w, inv, src, fn, ctx);
     }
-    if (n.nq == 2 && !*L[0] && !strcmp(L[1], INVITE YOU AND) && starts(L[2], JOINED)) {
-        fn(ctx, IMP_SELF, Q[0], SRC_INVITE); /* "A"邀请你和"B"加入了群聊 */
-        return 1 + each_name(Q[1], Q[0], SRC_INVITE, fn, ctx);
+    free(c.buf);
+    return n;
+}
+
+int imp_wechat_action(const char *text, char *actor, size_t n)
+{
+    ncap c;
+    const npat *p = notice_match(text, A_RECALL, A_PAT, &c);
+    int kind = -1;
+    if (p && ((p->flags & WHO_SELF) || c.w)) {
+        kind = p->act == A_RECALL ? EV_RECALL : EV_REACTION;
+        snprintf(actor, n, "%s", (p->flags & WHO_SELF) ? IMP_SELF : c.w);
     }
-    if (n.nq == 2 && !*L[0] && !strcmp(L[1], BY_SCAN) && starts(L[2], SHARED_QR)) {
-        fn(ctx, Q[0], Q[1], SRC_QR); /* "B"通过扫描"A"分享的二维码加入群聊 */
-        return 1;
+    free(c.buf);
+    return kind;
+}
+
+/* ---- notices wrapped in XML (type 10002, revokemsg, sysmsgtemplate) ------ */
+
+/* The text between <tag ...> and </tag> in xml, or NULL; *len its length. */
+static const char *xml_inner(const char *xml, const char *tag, size_t *len)
+{
+    char open[64], close[64];
+    snprintf(open, sizeof open, "<%s", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    const char *a = xml;
+    for (;;) {
+        a = strstr(a, open);
+        if (!a) return NULL;
+        char ch = a[strlen(open)];
+        if (ch == '>' || ch == ' ' || ch == '/') break;
+        a++;
     }
-    if (n.nq == 1 && !*L[0] && starts(L[1], BY_SCAN YOU SHARED_QR)) {
-        fn(ctx, Q[0], IMP_SELF, SRC_QR); /* "B"通过扫描你分享的二维码加入群聊 */
-        return 1;
+    a = strchr(a, '>');
+    if (!a || a[-1] == '/') return NULL;
+    a++;
+    const char *b = strstr(a, close);
+    if (!b) return NULL;
+    *len = (size_t)(b - a);
+    return a;
+}
+
+/* Append s[0..n) to a growable buffer, unwrapping CDATA, dropping tags and
+ * decoding the five XML entities.  0 or -1 (ENOMEM). */
+typedef struct sbuf { char *p; size_t n, cap; } sbuf;
+static int sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t nc = (b->n + n + 1) * 2;
+        char *np = realloc(b->p, nc);
+        if (!np) return -1;
+        b->p = np;
+        b->cap = nc;
     }
-    if (n.nq == 1 && !strcmp(L[0], YOU BY_SCAN) && starts(L[1], SHARED_QR)) {
-        fn(ctx, IMP_SELF, Q[0], SRC_QR); /* 你通过扫描"A"分享的二维码加入群聊 */
-        return 1;
-    }
-    if (n.nq == 1 && !strcmp(L[0], YOU WILL) && starts(L[1], REMOVED))
-        return each_name(Q[0], NULL, -1, fn, ctx); /* 你将"B"移出了群聊 */
-    if (n.nq == 2 && !*L[0] && !strcmp(L[1], WILL) && starts(L[2], REMOVED))
-        return each_name(Q[1], NULL, -1, fn, ctx); /* "A"将"B"移出了群聊 */
-    if (n.nq == 1 && !*L[0] && starts(L[1], QUIT)) {
-        fn(ctx, Q[0], NULL, -1); /* "B"退出了群聊 */
-        return 1;
-    }
-    /* any other notice of someone joining: the first name joined, source unknown */
-    if (n.nq >= 1 && !*L[0] && (strstr(L[n.nq], JOINED) || strstr(L[n.nq], JOIN))) {
-        fn(ctx, Q[0], NULL, SRC_ORGANIC);
-        return 1;
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return 0;
+}
+static int sb_text(sbuf *b, const char *s, size_t n)
+{
+    const char *e = s + n;
+    while (s < e) {
+        if (!strncmp(s, "<![CDATA[", 9)) {
+            const char *q = strstr(s + 9, "]]>");
+            if (!q || q > e) q = e;
+            if (sb_put(b, s + 9, (size_t)(q - s - 9))) return -1;
+            s = q + (q < e ? 3 : 0);
+        } else if (*s == '<') {
+            const char *q = memchr(s, '>', (size_t)(e - s));
+            s = q ? q + 1 : e;
+        } else if (*s == '&') {
+            static const struct { const char *e; const char *c; } ent[] = {
+                {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&quot;", "\""}, {"&apos;", "'"}};
+            size_t k = 0;
+            while (k < 5 && strncmp(s, ent[k].e, strlen(ent[k].e))) k++;
+            if (k < 5) {
+                if (sb_put(b, ent[k].c, 1)) return -1;
+                s += strlen(ent[k].e);
+            } else {
+                if (sb_put(b, s, 1)) return -1;
+                s++;
+            }
+        } else {
+            if (sb_put(b, s, 1)) return -1;
+            s++;
+        }
     }
     return 0;
 }
 
+/* A sysmsgtemplate's text: the <template> with each $name$ replaced by the
+ * members of <link name="name">, written 昵称(wxid) so that the core links
+ * them by wxid.  0 (b filled) or -1. */
+static int sysmsg_template(const char *xml, sbuf *b)
+{
+    size_t tl;
+    const char *t = xml_inner(xml, "template", &tl);
+    if (!t) return -1;
+    sbuf tt = {0};
+    if (sb_text(&tt, t, tl)) { free(tt.p); return -1; }
+    const char *p = tt.p ? tt.p : "";
+    while (*p) {
+        const char *d = strchr(p, '$');
+        const char *d2 = d ? strchr(d + 1, '$') : NULL;
+        if (!d || !d2) { if (sb_put(b, p, strlen(p))) goto oom; break; }
+        if (sb_put(b, p, (size_t)(d - p))) goto oom;
+        /* the link named like the placeholder */
+        char key[96];
+        snprintf(key, sizeof key, "name=\"%.*s\"", (int)(d2 - d - 1), d + 1);
+        const char *l = strstr(xml, key);
+        int nm = 0;
+        if (l) {
+            const char *le = strstr(l, "</link>");
+            const char *m = l;
+            size_t ml;
+            while ((m = strstr(m, "<member>")) && (!le || m < le)) {
+                const char *mi = xml_inner(m, "member", &ml);
+                if (!mi) break;
+                size_t ul = 0, nl = 0;
+                const char *u = xml_inner(mi, "username", &ul), *nk = xml_inner(mi, "nickname", &nl);
+                if (u && u > mi + ml) u = NULL;
+                if (nk && nk > mi + ml) nk = NULL;
+                if (nm && sb_put(b, "\xE3\x80\x81", 3)) goto oom; /* 、 */
+                sbuf one = {0};
+                if (nk && sb_text(&one, nk, nl)) { free(one.p); goto oom; }
+                if (u) {
+                    if (sb_put(&one, "(", 1) || sb_text(&one, u, ul) || sb_put(&one, ")", 1)) { free(one.p); goto oom; }
+                }
+                if (one.p && sb_put(b, one.p, one.n)) { free(one.p); goto oom; }
+                free(one.p);
+                nm++;
+                m = mi + ml;
+            }
+            if (!nm) { /* a plain link: its text */
+                size_t pl;
+                const char *pt = xml_inner(l, "plain", &pl);
+                if (pt && sb_text(b, pt, pl)) goto oom;
+            }
+        }
+        p = d2 + 1;
+    }
+    free(tt.p);
+    return 0;
+oom:
+    free(tt.p);
+    return -1;
+}
+
+/* The plain text of a notice: content itself, or (if it is XML) the text
+ * of <revokemsg>, a <sysmsgtemplate>, <plain> or <content>, unwrapped.
+ * Returns content, or a new buffer in *owned (caller frees). */
+static const char *notice_text(const char *content, char **owned)
+{
+    *owned = NULL;
+    if (!content) return NULL;
+    const char *c = content;
+    while (is_space(*c)) c++;
+    if (*c != '<') return content;
+    sbuf b = {0};
+    size_t n;
+    const char *in;
+    int ok = -1;
+    if ((in = xml_inner(c, "revokemsg", &n))) ok = sb_text(&b, in, n);
+    else if (strstr(c, "<sysmsgtemplate")) ok = sysmsg_template(c, &b);
+    else if ((in = xml_inner(c, "plain", &n))) ok = sb_text(&b, in, n);
+    else if ((in = xml_inner(c, "content", &n))) ok = sb_text(&b, in, n);
+    else ok = sb_text(&b, c, strlen(c)); /* <![CDATA[你撤回了一条消息 <a ...>重新编辑</a>]]> and the like */
+    if (ok != 0 || !b.p) {
+        free(b.p);
+        return content;
+    }
+    *owned = b.p;
+    return b.p;
+}
+
 /* ---- shared between the WeChat formats ---------------------------------- */
 
-#define RECALLED "\xE6\x92\xA4\xE5\x9B\x9E\xE4\xBA\x86\xE4\xB8\x80\xE6\x9D\xA1\xE6\xB6\x88\xE6\x81\xAF" /* 撤回了一条消息 */
-#define PATTED "\xE6\x8B\x8D\xE4\xBA\x86\xE6\x8B\x8D"     /* 拍了拍 */
 #define SYSTEM_SENDER "\xE7\xB3\xBB\xE7\xBB\x9F\xE6\xB6\x88\xE6\x81\xAF" /* 系统消息 (chatlog) */
 
 typedef struct notice_ctx {
@@ -183,11 +485,17 @@ static void on_notice(void *ctx, const char *who, const char *inviter, int sourc
 }
 
 /* A system notice (already checked for duplicates): joins, leaves, a
- * recall, a pat, or a plain system event. */
-static int system_notice(imp_ctx *x, const imp_msg *base, const char *text)
+ * recall, a pat, or a plain system event.  XML-wrapped notices (10002
+ * sysmsg, revokemsg, CDATA) are unwrapped first. */
+static int system_notice(imp_ctx *x, const imp_msg *base, const char *content)
 {
+    char *owned;
+    const char *text = notice_text(content, &owned);
     notice_ctx c = {x, base, 0};
-    if (imp_wechat_notice(text, on_notice, &c) > 0) return c.rc;
+    if (imp_wechat_notice(text, on_notice, &c) > 0) {
+        free(owned);
+        return c.rc;
+    }
     imp_msg m = *base;
     m.msgid = NULL;
     m.refine = 0;
@@ -197,21 +505,24 @@ static int system_notice(imp_ctx *x, const imp_msg *base, const char *text)
     m.sender_alias = NULL;
     m.is_self = 0;
     m.text = NULL;
-    notice n; /* m may point into it until imp_emit */
-    if (text && (strstr(text, RECALLED) || strstr(text, PATTED))) {
-        /* "X" 撤回了一条消息 / 你撤回了一条消息; "X" 拍了拍 "Y": the actor is the first name */
-        if (!notice_split(&n, text)) {
-            m.kind = strstr(text, RECALLED) ? EV_RECALL : EV_REACTION;
-            m.by_name = 1;
-            if (starts(n.lit[0], YOU))
-                m.is_self = 1;
-            else if (n.nq >= 1 && !*n.lit[0])
-                m.sender_name = n.q[0];
-            else
-                m.kind = EV_SYSTEM;
-        }
+    size_t an = text ? strlen(text) + 1 : 1;
+    char *actor = malloc(an);
+    if (!actor) {
+        free(owned);
+        return imp_fail(x, "import: out of memory");
     }
-    return imp_emit(x, &m);
+    int k = imp_wechat_action(text, actor, an);
+    if (k >= 0) {
+        /* "X" 撤回了一条消息 / 你撤回了一条消息; "X" 拍了拍 "Y": the actor */
+        m.kind = k;
+        m.by_name = 1;
+        if (!strcmp(actor, IMP_SELF)) m.is_self = 1;
+        else m.sender_name = actor;
+    }
+    int rc = imp_emit(x, &m);
+    free(actor);
+    free(owned);
+    return rc;
 }
 
 /* The text of a quote message's XML: <title>...</title>, unescaped into buf. */
@@ -338,7 +649,7 @@ int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
         long type = 0, sub = 0;
         if (!why) {
             const char *t = *F(W_CREATETIME) ? F(W_CREATETIME) : F(W_STRTIME);
-            if (imp_parse_time(t, o->utc_offset, &m.ts)) {
+            if (imp_parse_time(t, imp_log_offset(o), &m.ts)) {
                 snprintf(whybuf, sizeof whybuf, "bad CreateTime '%.40s'", t);
                 why = whybuf;
             } else if (parse_long(F(W_TYPE), &type)) {
@@ -357,11 +668,22 @@ int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
             if (got == -1) break;
             continue;
         }
+        /* TalkerId is the MSG table's integer index (1 for different groups
+         * in different exports), not the chatroom: a numeric one means
+         * "this file is one group" */
         m.group = F(W_TALKER);
+        if (*m.group && strspn(m.group, "0123456789") == strlen(m.group)) {
+            m.group = path;
+            imp_group_is_file(x);
+        }
         m.is_self = !strcmp(F(W_ISSENDER), "1");
         m.sender = F(W_SENDER);
         m.sender_name = *F(W_REMARK) ? F(W_REMARK) : F(W_NICKNAME);
         m.sender_alias = *F(W_REMARK) ? F(W_NICKNAME) : NULL;
+        /* a member no longer in the exporter's contacts is written
+         * Remark = NickName = Sender = wxid: no display name at all */
+        if (*m.sender && !strcmp(m.sender_name, m.sender)) m.sender_name = NULL;
+        if (m.sender_alias && !strcmp(m.sender_alias, m.sender)) m.sender_alias = NULL;
         const char *content = F(W_CONTENT);
         /* localId restarts in each of WeChat's MSGn.db shards, so a row is a
          * duplicate only if it repeats localId, CreateTime, Sender and Type */
@@ -404,6 +726,51 @@ done:
 enum { L_TIME, L_SENDERNAME, L_SENDER, L_TALKERNAME, L_TALKER, L_CONTENT, L_N };
 static const char *const l_names[L_N] = {"Time", "SenderName", "Sender", "TalkerName", "Talker", "Content"};
 
+/* chatlog's CSV carries no message type: PlainTextContent (internal/model/
+ * message.go) renders media as ![图片](http://...), [语音], [链接|...](...)
+ * and so on, a quote as "> 名(wxid) 时间\n> 原文\n回复", a WeChat 4.x pat as
+ * its template ("X" 拍了拍 "Y").  Sets kind, text and length from that. */
+static void chatlog_content(imp_msg *m, const char *c)
+{
+    static const char *const media[] = {"![", "[\xE8\xAF\xAD\xE9\x9F\xB3]", "[\xE8\xAF\xAD\xE9\x9F\xB3](",
+                                        "[\xE5\x8A\xA8\xE7\x94\xBB\xE8\xA1\xA8\xE6\x83\x85]",
+                                        "[\xE5\x90\x8D\xE7\x89\x87]", "[GIF", "[\xE9\x93\xBE\xE6\x8E\xA5|",
+                                        "[\xE6\x96\x87\xE4\xBB\xB6|", "[\xE5\x88\x86\xE4\xBA\xAB",
+                                        "[\xE5\xB0\x8F\xE7\xA8\x8B\xE5\xBA\x8F", "[\xE8\xA7\x86\xE9\xA2\x91\xE5\x8F\xB7",
+                                        "[\xE8\xBD\xAC\xE8\xB4\xA6|", "[\xE7\xBA\xA2\xE5\x8C\x85",
+                                        "[\xE5\x90\x88\xE5\xB9\xB6\xE8\xBD\xAC\xE5\x8F\x91",
+                                        "[\xE8\xAF\xAD\xE9\x9F\xB3\xE9\x80\x9A\xE8\xAF\x9D]",
+                                        "[\xE7\xBE\xA4\xE5\x85\xAC\xE5\x91\x8A]", "Type: ", NULL};
+    /* ![ [语音] [语音]( [动画表情] [名片] [GIF [链接| [文件| [分享 [小程序 [视频号 [转账| [红包 [合并转发 [语音通话] [群公告] */
+    if (!c) return;
+    for (int k = 0; media[k]; k++)
+        if (!strncmp(c, media[k], strlen(media[k]))) {
+            m->text = NULL;
+            m->length = 0;
+            m->refine = 0;
+            return;
+        }
+    if (!strncmp(c, "> ", 2)) { /* a quote: the reply is what follows the quoted lines */
+        const char *p = c;
+        while (!strncmp(p, "> ", 2)) {
+            const char *nl = strchr(p, '\n');
+            if (!nl) { p += strlen(p); break; }
+            p = nl + 1;
+        }
+        m->kind = EV_REPLY;
+        m->text = p;
+        return;
+    }
+    if (quote_len(c)) {
+        char actor[256];
+        if (imp_wechat_action(c, actor, sizeof actor) == EV_REACTION) {
+            m->kind = EV_REACTION;
+            m->refine = 0;
+            m->text = NULL;
+        }
+    }
+}
+
 static int chatlog_csv(imp_ctx *x, const char *path, FILE *f)
 {
     const imp_opts *o = imp_options(x);
@@ -441,7 +808,7 @@ static int chatlog_csv(imp_ctx *x, const char *path, FILE *f)
 #define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
         imp_msg m;
         imp_msg_init(&m);
-        if (imp_parse_time(F(L_TIME), o->utc_offset, &m.ts)) {
+        if (imp_parse_time(F(L_TIME), imp_log_offset(o), &m.ts)) {
             if (imp_bad(x, path, r.line, "bad Time '%.40s'", F(L_TIME))) {
                 rc = -1;
                 break;
@@ -460,7 +827,14 @@ static int chatlog_csv(imp_ctx *x, const char *path, FILE *f)
             break;
         }
         if (s) continue;
-        int sys = !strcmp(m.sender, SYSTEM_SENDER) || (!*m.sender && !*m.sender_name);
+        int sys = !strcmp(m.sender, SYSTEM_SENDER);
+        if (!sys && !*m.sender) {
+            /* chatlog writes your own messages with no Sender: a notice if
+             * it reads as one, else yours */
+            sys = imp_wechat_notice(m.text, NULL, NULL) > 0;
+            if (!sys) m.is_self = 1;
+        }
+        if (!sys) chatlog_content(&m, m.text);
         if (sys ? system_notice(x, &m, m.text) : imp_emit(x, &m)) {
             rc = -1;
             break;
@@ -484,7 +858,7 @@ static int chatlog_record(imp_ctx *x, const char *path, int64_t line, const imp_
     imp_msg m;
     imp_msg_init(&m);
     const char *t = imp_json_text(v, "time");
-    if (!t || imp_parse_time(t, o->utc_offset, &m.ts)) return imp_bad(x, path, line, "bad or missing time");
+    if (!t || imp_parse_time(t, imp_log_offset(o), &m.ts)) return imp_bad(x, path, line, "bad or missing time");
     const imp_jval *tv = imp_json_get(v, "type"), *sv = imp_json_get(v, "subType");
     /* a number out of long's range (1e300) would make the cast undefined: -1, an unknown type */
     long type = tv && tv->type == IMP_JNUM ? (fabs(tv->num) < 1e9 ? (long)tv->num : -1) : 1;
@@ -529,6 +903,153 @@ int imp_read_chatlog(imp_ctx *x, const char *path, FILE *f)
     int ch = sniff(f);
     if (ch == -2) return imp_fail(x, "%s: unexpected bytes at the start (not UTF-8 CSV or JSON)", path);
     if (ch == EOF) return 0;
+    if (ch == 'n') { /* the HTTP API's empty result is the JSON null: no records */
+        char b[8] = {0};
+        size_t n = fread(b, 1, 6, f);
+        while (n > 4 && (b[n - 1] == '\n' || b[n - 1] == '\r' || b[n - 1] == ' ')) n--;
+        if (n == 4 && !memcmp(b, "null", 4) && getc(f) == EOF) return 0;
+        rewind(f);
+        if (sniff(f) == -2) return imp_fail(x, "%s: unexpected bytes at the start", path);
+    }
     if (ch != '[' && ch != '{') return chatlog_csv(x, path, f);
     return imp_json_each(x, path, f, chatlog_record);
+}
+
+/* ---- pywxdump (PyWxDump CSV + users.json) -------------------------------- */
+
+/* pywxdump/api/export/exportCSV.py writes 5,000-row files
+ * {wxid}_{i}_{i+5000}.csv with the header below (utf-8, csv.QUOTE_MINIMAL)
+ * and a users.json {wxid: {nickname, remark, ...}} beside them;
+ * pywxdump/db/dbMSG.py fills the rows: talker "我" for your own messages,
+ * else the sender's wxid ("系统" / "未知" when unknown), room_name the
+ * chat's id (…@chatroom for a group), type_name from type_converter
+ * (db/utils/common_utils.py), msg the text or the notice, CreateTime local
+ * "YYYY-MM-DD HH:MM:SS" of the exporting machine. */
+enum { P_ID, P_SVRID, P_TYPE, P_ISSENDER, P_TALKER, P_ROOM, P_MSG, P_SRC, P_TIME, P_N };
+static const char *const p_names[P_N] = {"id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name",
+                                         "msg", "src", "CreateTime"};
+
+/* users.json: one object {wxid: {"nickname", "remark", ...}}. */
+static int pyw_users(imp_ctx *x, const char *path, int64_t line, const imp_jval *v)
+{
+    if (v->type != IMP_JOBJ) return imp_bad(x, path, line, "users.json is not an object");
+    for (const imp_jval *u = v->child; u; u = u->next) {
+        if (u->type != IMP_JOBJ || !u->key) continue;
+        const char *nick = imp_json_text(u, "nickname"), *remark = imp_json_text(u, "remark");
+        const char *room = imp_json_text(u, "roomNickname");
+        const char *name = room && *room ? room : remark && *remark ? remark : nick;
+        const char *alias = name == nick ? remark : nick;
+        if (imp_person(x, u->key, name, alias)) return -1;
+    }
+    return 0;
+}
+
+#define PYW_SELF "\xE6\x88\x91"                /* 我 */
+#define PYW_SYS "\xE7\xB3\xBB\xE7\xBB\x9F"     /* 系统 */
+#define PYW_UNKNOWN "\xE6\x9C\xAA\xE7\x9F\xA5" /* 未知 */
+
+int imp_read_pywxdump(imp_ctx *x, const char *path, FILE *f)
+{
+    int ch = sniff(f);
+    if (ch == -2) return imp_fail(x, "%s: unexpected bytes at the start (not UTF-8 CSV or JSON)", path);
+    if (ch == EOF) return 0;
+    if (ch == '{') return imp_json_each(x, path, f, pyw_users);
+    const imp_opts *o = imp_options(x);
+    imp_csv *c;
+    if (imp_csv_open(&c, f, 0)) return imp_fail(x, "%s: out of memory", path);
+    imp_csv_rec r;
+    int col[P_N], rc = 0, ncols;
+    int got = imp_csv_next(c, &r);
+    if (got == 0) goto done;
+    if (got < 0) {
+        rc = imp_fail(x, "%s: %s", path, imp_csv_error(c));
+        goto done;
+    }
+    ncols = r.nfields;
+    map_columns(&r, p_names, P_N, col);
+    if (col[P_TYPE] < 0 || col[P_TALKER] < 0 || col[P_ROOM] < 0 || col[P_MSG] < 0 || col[P_TIME] < 0) {
+        rc = imp_fail(x, "%s:%lld: not a PyWxDump CSV: the header needs type_name, talker, room_name, msg and "
+                         "CreateTime", path, (long long)r.line);
+        goto done;
+    }
+    while ((got = imp_csv_next(c, &r)) != 0) {
+        if (got == -2) {
+            rc = imp_fail(x, "%s: %s", path, imp_csv_error(c));
+            break;
+        }
+        imp_row(x);
+        if (got == -1 || r.nfields != ncols) {
+            int e = got == -1 ? imp_bad(x, path, r.line, "%s", imp_csv_error(c))
+                              : imp_bad(x, path, r.line, "%d fields, the header has %d (truncated row?)",
+                                        r.nfields, ncols);
+            if (e) rc = -1;
+            if (e || got == -1) break;
+            continue;
+        }
+#define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
+        imp_msg m;
+        imp_msg_init(&m);
+        if (imp_parse_time(F(P_TIME), imp_log_offset(o), &m.ts)) {
+            if (imp_bad(x, path, r.line, "bad CreateTime '%.40s'", F(P_TIME))) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        const char *room = F(P_ROOM);
+        size_t rl = strlen(room);
+        if (rl < 9 || strcmp(room + rl - 9, "@chatroom")) { /* a one-to-one chat */
+            imp_skip(x);
+            continue;
+        }
+        m.group = room;
+        const char *id[2] = {*F(P_SVRID) ? F(P_SVRID) : F(P_ID), F(P_TIME)};
+        int sn = imp_seen(x, m.group, id, 2);
+        if (sn < 0) {
+            rc = -1;
+            break;
+        }
+        if (sn) continue;
+        const char *talker = F(P_TALKER), *type = F(P_TYPE), *msg = F(P_MSG);
+        m.is_self = !strcmp(F(P_ISSENDER), "1") || !strcmp(talker, PYW_SELF);
+        m.sender = m.is_self || !strcmp(talker, PYW_SYS) || !strcmp(talker, PYW_UNKNOWN) ? NULL : talker;
+        int notice = !strcmp(type, "\xE7\xB3\xBB\xE7\xBB\x9F\xE9\x80\x9A\xE7\x9F\xA5") ||   /* 系统通知 */
+                     !strcmp(type, "\xE6\x8B\x8D\xE4\xB8\x80\xE6\x8B\x8D") ||               /* 拍一拍 */
+                     !strcmp(type, "\xE9\x82\x80\xE8\xAF\xB7\xE5\x8A\xA0\xE7\xBE\xA4") ||   /* 邀请加群 */
+                     !strncmp(type, "\xE6\xB6\x88\xE6\x81\xAF\xE6\x92\xA4\xE5\x9B\x9E", 12); /* 消息撤回N */
+        if (notice) {
+            if (system_notice(x, &m, msg)) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        char *cut = NULL;
+        if (!strcmp(type, "\xE6\x96\x87\xE6\x9C\xAC")) { /* 文本 */
+            m.text = msg;
+        } else if (!strcmp(type, "\xE5\xBC\x95\xE7\x94\xA8\xE5\x9B\x9E\xE5\xA4\x8D")) { /* 引用回复 */
+            /* msg = title + "\n\n[引用](time)name:quoted": the reply is the title */
+            m.kind = EV_REPLY;
+            const char *q = strstr(msg, "\n\n[\xE5\xBC\x95\xE7\x94\xA8]");
+            if (q && (cut = malloc((size_t)(q - msg) + 1))) {
+                memcpy(cut, msg, (size_t)(q - msg));
+                cut[q - msg] = '\0';
+            }
+            m.text = cut ? cut : msg;
+        } else { /* image, voice, video, sticker, file, link, ...: no text */
+            m.length = 0;
+            m.refine = 0;
+        }
+        if (!m.is_self && !m.sender) m.kind = EV_SYSTEM; /* nobody to attribute it to */
+#undef F
+        int e = imp_emit(x, &m);
+        free(cut);
+        if (e) {
+            rc = -1;
+            break;
+        }
+    }
+done:
+    imp_csv_close(c);
+    return rc;
 }

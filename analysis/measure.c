@@ -69,8 +69,13 @@ int msr_run(sqlite3 *db, int64_t run_id, const msr_opts *o, met_t **out, msr_win
     int32_t g = o ? o->group : 0;
 
     /* memberships first (the metrics need joins before events) */
-    const char *qm = g ? "SELECT group_id, role, source, member_id, inviter_id, joined_ts, left_ts FROM members WHERE run_id = ?1 AND group_id = ?2"
-                       : "SELECT group_id, role, source, member_id, inviter_id, joined_ts, left_ts FROM members WHERE run_id = ?1";
+    /* one row per spell, each membership's spells in order (met_member wants them so) */
+#define QM "SELECT p.group_id, m.role, p.source, p.member_id, p.inviter_id, p.joined_ts, p.left_ts, p.spell" \
+           " FROM spells p JOIN members m ON m.run_id = p.run_id AND m.group_id = p.group_id" \
+           " AND m.member_id = p.member_id WHERE p.run_id = ?1"
+    const char *qm = g ? QM " AND p.group_id = ?2 ORDER BY p.group_id, p.member_id, p.spell"
+                       : QM " ORDER BY p.group_id, p.member_id, p.spell";
+#undef QM
     if (sqlite3_prepare_v2(db, qm, -1, &st, NULL) != SQLITE_OK) goto sqlerr;
     sqlite3_bind_int64(st, 1, run_id);
     if (g) sqlite3_bind_int(st, 2, g);
@@ -82,7 +87,8 @@ int msr_run(sqlite3 *db, int64_t run_id, const msr_opts *o, met_t **out, msr_win
                        sqlite3_column_int64(st, 3),
                        sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4),
                        sqlite3_column_int64(st, 5),
-                       sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6)};
+                       sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6),
+                       sqlite3_column_int(st, 7)};
         if (met_member(m, &r) != 0) { snprintf(err, errlen, "metrics: %s", met_errmsg(m)); goto out; }
     }
     if (s != SQLITE_DONE) goto sqlerr;

@@ -109,13 +109,22 @@ typedef struct mgroup {
     responder resp[R_COUNT];
 } mgroup;
 
-typedef struct mship {
-    int64_t member_id;
+/* One join-leave interval of a membership (ev_member.spell).  Spells are
+ * disjoint and in time order, so their day ranges [lo, hi) are too. */
+typedef struct spell_t {
     int64_t inviter_id;
     int64_t joined_ts, left_ts;  /* left_ts -1 while a member */
+    int32_t next;                /* index of the next spell in met.xs, -1 none */
+    int16_t source;              /* SRC_SEED: a founder, not a join */
+} spell_t;
+
+typedef struct mship {
+    int64_t member_id;
+    spell_t sp;                  /* the first spell; later ones chained in met.xs */
+    int32_t nsp;                 /* spells declared */
     int32_t gi;                  /* index into groups (>= 1) */
     int32_t person;              /* index into persons */
-    int16_t role, source;
+    int16_t role;
     uint8_t declared;            /* seen through met_member (counts as a member) */
     uint8_t counted;             /* not a bot, or count_bots */
     uint8_t flags;               /* F_* */
@@ -147,6 +156,8 @@ struct met {
 
     mship *ms;
     int nms, mcap;
+    spell_t *xs;       /* second and later spells of rejoining members */
+    int nxs, xcap;
     uint8_t *mcount;   /* nms x nd: messages of the membership that day (sat. 255) */
 
     int np, pcap;
@@ -309,13 +320,14 @@ static int mship_get(met_t *m, int gi, int64_t member_id)
     mship *s = &m->ms[m->nms];
     memset(s, 0, sizeof *s);
     s->member_id = member_id;
-    s->inviter_id = -1;
-    s->joined_ts = INT64_MIN;
-    s->left_ts = -1;
+    s->sp.inviter_id = -1;
+    s->sp.joined_ts = INT64_MIN;
+    s->sp.left_ts = -1;
+    s->sp.next = -1;
+    s->sp.source = SRC_SEED;
     s->gi = gi;
     s->person = p;
     s->role = ROLE_MEMBER;
-    s->source = SRC_SEED;
     s->counted = 1;
     if (h_put(m, 2 + gi, member_id, m->nms) != 0) return -1;
     return m->nms++;
@@ -368,6 +380,7 @@ void met_close(met_t *m)
     free(m->groups);
     free(m->tab);
     free(m->ms);
+    free(m->xs);
     free(m->mcount);
     free(m->pcount);
     free(m->pflags);
@@ -390,15 +403,52 @@ int met_member(met_t *m, const ev_member *mem)
     int i = mship_get(m, gi, mem->member_id);
     if (i < 0) { if (!m->over) seterr(m, "out of memory"); return -1; }
     mship *s = &m->ms[i];
-    if (!s->declared) {
-        /* an update keeps the first join, as the store's upsert does */
+    if (mem->spell < 0 || mem->spell > s->nsp || (mem->spell > 0 && !s->declared)) {
+        snprintf(m->err, sizeof m->err, "member %lld of group %d: spell %d declared before spell %d",
+                 (long long)mem->member_id, (int)mem->group_id, (int)mem->spell, (int)s->nsp);
+        return -1;
+    }
+    spell_t *p = &s->sp, *prev = NULL;
+    for (int k = 0; k < mem->spell && k < s->nsp; k++) {
+        prev = p;
+        p = p->next >= 0 ? &m->xs[p->next] : NULL;
+    }
+    if (mem->spell == s->nsp && s->declared) { /* a new spell: a rejoin */
+        if (prev == NULL || prev->next != -1) { seterr(m, "spell chain broken"); return -1; }
+        if (prev->left_ts == -1 || mem->joined_ts < prev->left_ts) {
+            snprintf(m->err, sizeof m->err, "member %lld of group %d: spell %d joins before spell %d left",
+                     (long long)mem->member_id, (int)mem->group_id, (int)mem->spell, (int)mem->spell - 1);
+            return -1;
+        }
+        if (m->nxs == m->xcap) {
+            int nc = m->xcap ? 2 * m->xcap : 16;
+            spell_t *nx = realloc(m->xs, (size_t)nc * sizeof *nx);
+            if (!nx) { seterr(m, "out of memory"); return -1; }
+            m->xs = nx;
+            m->xcap = nc;
+            p = NULL; /* re-found below: xs moved */
+        }
+        int xi = m->nxs++;
+        /* prev may point into xs, which may have moved */
+        spell_t *pv = &s->sp;
+        while (pv->next >= 0) pv = &m->xs[pv->next];
+        pv->next = xi;
+        p = &m->xs[xi];
+        p->next = -1;
+        s->nsp++;
+        p->source = (int16_t)mem->source;
+        p->inviter_id = mem->inviter_id;
+        p->joined_ts = mem->joined_ts;
+    } else if (!s->declared) {
+        /* an update of a spell keeps its join, as the store's upsert does */
         s->declared = 1;
-        s->source = (int16_t)mem->source;
-        s->inviter_id = mem->inviter_id;
-        s->joined_ts = mem->joined_ts;
+        s->nsp = 1;
+        p->source = (int16_t)mem->source;
+        p->inviter_id = mem->inviter_id;
+        p->joined_ts = mem->joined_ts;
     }
     s->role = (int16_t)mem->role;
-    s->left_ts = mem->left_ts < 0 ? -1 : mem->left_ts;
+    p->left_ts = mem->left_ts < 0 ? -1 : mem->left_ts;
     s->counted = m->o.count_bots || mem->role != ROLE_BOT;
     return 0;
 }
@@ -577,7 +627,7 @@ static void scan_new(const uint8_t *row, int nd, int dj, int64_t *cnt)
 
 /* Presence interval of a membership on the day grid: present at the end of
  * day d iff lo <= d < hi (lo = day of joining, hi = day of leaving). */
-static void presence(const met_t *m, const mship *s, int64_t *lo, int64_t *hi)
+static void presence(const met_t *m, const spell_t *s, int64_t *lo, int64_t *hi)
 {
     *lo = s->joined_ts == INT64_MIN ? INT64_MIN / 2 : day_of(m, s->joined_ts);
     *hi = s->left_ts == -1 ? INT64_MAX / 2 : day_of(m, s->left_ts);
@@ -586,7 +636,7 @@ static void presence(const met_t *m, const mship *s, int64_t *lo, int64_t *hi)
 /* Days d (last day of a 30-day window d-29..d) for which the membership is
  * present for the whole window: joined_ts <= start of day d-29 and
  * (not left or left_ts >= end of day d).  Writes [*a, *b] (empty if a > b). */
-static void heavy_range(const met_t *m, const mship *s, int64_t *a, int64_t *b)
+static void heavy_range(const met_t *m, const spell_t *s, int64_t *a, int64_t *b)
 {
     int64_t wlo = s->joined_ts == INT64_MIN ? 0 : -floor_div(m->s0 - s->joined_ts, DAY);
     int64_t dhi = s->left_ts == -1 ? INT64_MAX / 2 : floor_div(s->left_ts - m->s0, DAY) - 1;
@@ -619,7 +669,7 @@ static int any_msg(const uint8_t *row, int from, int to)
     return 0;
 }
 
-static int is_referral(const mship *s)
+static int is_referral(const spell_t *s)
 {
     return s->source == SRC_INVITE || s->source == SRC_QR;
 }
@@ -690,33 +740,52 @@ static void finish_memberships(met_t *m, int64_t (*tl)[T_COUNT])
         scan_retention(row, nd, cnt);
         tally_flags(t, s->flags);
         if (!s->declared) continue;
-        int64_t lo, hi, a, b;
-        presence(m, s, &lo, &hi);
-        for (int64_t d = lo < 0 ? 0 : lo; d < hi && d < nd; d++) cnt[d * C_COUNT + C_MEMBERS]++;
-        tally_presence(m, t, (lo < 0 ? 0 : lo) < (hi < nd ? hi : nd), lo <= nd - 1 && nd - 1 < hi, row);
-        if (lo >= 0 && lo < nd) {
-            cnt[lo * C_COUNT + C_JOINS]++;
-            scan_new(row, nd, (int)lo, cnt);
-            t[T_JOINERS]++;
-            if (is_referral(s)) {
-                t[T_REF_JOINERS]++;
-                /* r_eff: the inviter's own joining day j must leave 30 days of
-                 * follow-up in the window, and this join fall in j..j+30 */
-                int k = s->inviter_id == -1 ? -1 : h_find(m, 2 + s->gi, s->inviter_id);
-                if (k >= 0 && m->ms[k].counted && m->ms[k].declared) {
-                    int64_t jl, jh;
-                    presence(m, &m->ms[k], &jl, &jh);
-                    if (jl >= 0 && jl <= nd - 1 - REFF_DAYS && lo >= jl && lo <= jl + REFF_DAYS)
-                        t[T_REFF_SECONDARY]++;
+        int ever = 0, at_end = 0, joined = 0, referred = 0;
+        int64_t last_join = INT64_MIN;
+        for (const spell_t *p = &s->sp; p; p = p->next >= 0 ? &m->xs[p->next] : NULL) {
+            int64_t lo, hi, a, b;
+            presence(m, p, &lo, &hi);
+            for (int64_t d = lo < 0 ? 0 : lo; d < hi && d < nd; d++) cnt[d * C_COUNT + C_MEMBERS]++;
+            ever |= (lo < 0 ? 0 : lo) < (hi < nd ? hi : nd);
+            at_end |= lo <= nd - 1 && nd - 1 < hi;
+            if (lo >= 0 && lo < nd) {
+                /* r_eff cases: every spell starting in the window, founders too
+                 * (they invite); a founder's spell is not a join */
+                if (lo <= nd - 1 - REFF_DAYS) t[T_REFF_CASES]++;
+            }
+            if (lo >= 0 && lo < nd && p->source != SRC_SEED) {
+                cnt[lo * C_COUNT + C_JOINS]++;
+                /* the cohort is per membership and join day, as v_new_retention_days */
+                if (lo != last_join) scan_new(row, nd, (int)lo, cnt);
+                last_join = lo;
+                joined = 1;
+                if (is_referral(p)) {
+                    referred = 1;
+                    /* r_eff: a spell of the inviter starting on day j must
+                     * leave 30 days of follow-up in the window, and this join
+                     * fall in j..j+30 (counted once) */
+                    int k = p->inviter_id == -1 ? -1 : h_find(m, 2 + s->gi, p->inviter_id);
+                    if (k >= 0 && m->ms[k].counted && m->ms[k].declared) {
+                        for (const spell_t *q = &m->ms[k].sp; q; q = q->next >= 0 ? &m->xs[q->next] : NULL) {
+                            int64_t jl, jh;
+                            presence(m, q, &jl, &jh);
+                            if (jl >= 0 && jl <= nd - 1 - REFF_DAYS && lo >= jl && lo <= jl + REFF_DAYS) {
+                                t[T_REFF_SECONDARY]++;
+                                break;
+                            }
+                        }
+                    }
                 }
             }
-            if (lo <= nd - 1 - REFF_DAYS) t[T_REFF_CASES]++;
+            if (p->left_ts != -1 && hi >= 0 && hi < nd) cnt[hi * C_COUNT + C_LEAVES]++;
+            if (nd >= HEAVY_WINDOW) {
+                heavy_range(m, p, &a, &b);
+                scan_heavy(row, a, b, cnt);
+            }
         }
-        if (s->left_ts != -1 && hi >= 0 && hi < nd) cnt[hi * C_COUNT + C_LEAVES]++;
-        if (nd >= HEAVY_WINDOW) {
-            heavy_range(m, s, &a, &b);
-            scan_heavy(row, a, b, cnt);
-        }
+        tally_presence(m, t, ever, at_end, row);
+        t[T_JOINERS] += joined;
+        t[T_REF_JOINERS] += referred;
     }
 }
 
@@ -748,17 +817,19 @@ static int finish_persons(met_t *m, int64_t *t)
             if (!s->counted) continue;
             any = 1;
             if (!s->declared) continue;
-            int64_t lo, hi, a, b;
-            presence(m, s, &lo, &hi);
-            for (int64_t d = lo < 0 ? 0 : lo; d < hi && d < nd; d++) present[d] = ever = 1;
-            if (lo >= 0 && lo < nd) {
-                joined[lo] = 1;
-                if (is_referral(s)) refj[lo] = 1;
-            }
-            if (s->left_ts != -1 && hi >= 0 && hi < nd) left[hi] = 1;
-            if (nd >= HEAVY_WINDOW) {
-                heavy_range(m, s, &a, &b);
-                for (int64_t d = a; d <= b; d++) heavy[d] = 1;
+            for (const spell_t *q = &s->sp; q; q = q->next >= 0 ? &m->xs[q->next] : NULL) {
+                int64_t lo, hi, a, b;
+                presence(m, q, &lo, &hi);
+                for (int64_t d = lo < 0 ? 0 : lo; d < hi && d < nd; d++) present[d] = ever = 1;
+                if (lo >= 0 && lo < nd && q->source != SRC_SEED) {
+                    joined[lo] = 1;
+                    if (is_referral(q)) refj[lo] = 1;
+                }
+                if (q->left_ts != -1 && hi >= 0 && hi < nd) left[hi] = 1;
+                if (nd >= HEAVY_WINDOW) {
+                    heavy_range(m, q, &a, &b);
+                    for (int64_t d = a; d <= b; d++) heavy[d] = 1;
+                }
             }
         }
         if (!any) continue;

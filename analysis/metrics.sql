@@ -58,17 +58,22 @@ UNION
 SELECT e.run_id, e.group_id FROM events e JOIN v_run r ON r.run_id = e.run_id
 WHERE e.ts >= r.s0 AND e.ts < r.s0 + 86400 * r.nd;
 
--- Non-bot memberships on the day grid: present at the end of day d iff
--- lo <= d and (hi IS NULL or d < hi).  left_ts NULL (or -1) = still a member.
+-- Non-bot membership spells (table spells: one row per join-leave interval)
+-- on the day grid: present at the end of day d iff lo <= d and (hi IS NULL or
+-- d < hi).  left_ts NULL (or -1) = still a member.  founder = 1 for a spell
+-- of source 'seed' (present at the start): not a join.  This is the view to
+-- read presence from (one row per spell; a rejoiner has several).
 CREATE VIEW IF NOT EXISTS v_membership AS
-SELECT m.run_id, m.group_id, m.member_id, m.source, m.inviter_id, m.joined_ts,
-       NULLIF(m.left_ts, -1) AS left_ts, r.s0, r.nd,
-       ((m.joined_ts - r.s0) - (((m.joined_ts - r.s0) % 86400) + 86400) % 86400) / 86400 AS lo,
-       CASE WHEN m.left_ts IS NULL OR m.left_ts = -1 THEN NULL
-            ELSE ((m.left_ts - r.s0) - (((m.left_ts - r.s0) % 86400) + 86400) % 86400) / 86400
+SELECT p.run_id, p.group_id, p.member_id, p.spell, p.source, p.inviter_id, p.joined_ts,
+       NULLIF(p.left_ts, -1) AS left_ts, r.s0, r.nd, p.source = 'seed' AS founder,
+       ((p.joined_ts - r.s0) - (((p.joined_ts - r.s0) % 86400) + 86400) % 86400) / 86400 AS lo,
+       CASE WHEN p.left_ts IS NULL OR p.left_ts = -1 THEN NULL
+            ELSE ((p.left_ts - r.s0) - (((p.left_ts - r.s0) % 86400) + 86400) % 86400) / 86400
        END AS hi
-FROM members m JOIN v_run r ON r.run_id = m.run_id
-WHERE m.role <> 'bot' AND m.member_id >= 0;
+FROM spells p
+JOIN members m ON m.run_id = p.run_id AND m.group_id = p.group_id AND m.member_id = p.member_id
+JOIN v_run r ON r.run_id = p.run_id
+WHERE m.role <> 'bot' AND p.member_id >= 0;
 
 -- Messages per member and day; group 0 rows per person over all groups.
 CREATE VIEW IF NOT EXISTS v_speaker_days AS
@@ -110,13 +115,14 @@ FROM v_days d JOIN v_membership m
   ON m.run_id = d.run_id AND m.lo <= d.day AND (m.hi IS NULL OR d.day < m.hi)
 GROUP BY d.run_id, d.day;
 
--- Joiners in the window (one row per membership; group 0: per person and day).
+-- Joins in the window: spells starting inside it, founders' excluded (one
+-- row per spell; group 0: per person and day).
 CREATE VIEW IF NOT EXISTS v_joiners AS
 SELECT run_id, group_id, member_id, lo AS day, source IN ('invite', 'qr') AS referral
-FROM v_membership WHERE lo >= 0 AND lo < nd
+FROM v_membership WHERE lo >= 0 AND lo < nd AND NOT founder
 UNION ALL
 SELECT run_id, 0, member_id, lo, MAX(source IN ('invite', 'qr'))
-FROM v_membership WHERE lo >= 0 AND lo < nd GROUP BY run_id, member_id, lo;
+FROM v_membership WHERE lo >= 0 AND lo < nd AND NOT founder GROUP BY run_id, member_id, lo;
 
 CREATE VIEW IF NOT EXISTS v_join_leave_days AS
 SELECT run_id, group_id, day, COUNT(*) AS joins, 0 AS leaves
@@ -139,7 +145,8 @@ FROM (SELECT run_id, group_id, member_id, day,
       FROM v_speaker_days)
 GROUP BY run_id, group_id, day;
 
--- Joiner cohorts: first message on the join day or within the next 7 days.
+-- Joiner cohorts: first message on the join day or within the next 7 days
+-- (one per membership and join day).
 CREATE VIEW IF NOT EXISTS v_new_retention_days AS
 SELECT run_id, group_id, day, COUNT(*) AS cohort,
        SUM(f IS NOT NULL AND f - day <= 1) AS n1, SUM(f IS NOT NULL) AS n7
@@ -295,16 +302,19 @@ s AS (SELECT run_id, group_id, member_id, MAX(day) AS last_day
 SELECT p.run_id, p.group_id, p.member_id, p.ever, p.at_end, s.last_day
 FROM p LEFT JOIN s ON s.run_id = p.run_id AND s.group_id = p.group_id AND s.member_id = p.member_id;
 
--- r_eff per group: cases joined on day j <= nd-31; secondary cases joined by
--- referral from a case within days j..j+30.  Group 0 pools the groups.
+-- r_eff per group: cases = spells starting on day j <= nd-31 (founders too:
+-- they invite); secondary cases = referral joins from a case within days
+-- j..j+30 (each join once, whichever of the inviter's spells).  Group 0 pools
+-- the groups.
 CREATE VIEW IF NOT EXISTS v_reff AS
 WITH c AS (SELECT run_id, group_id, COUNT(*) AS cases
            FROM v_membership WHERE lo >= 0 AND lo <= nd - 31 GROUP BY run_id, group_id),
 s AS (SELECT x.run_id, x.group_id, COUNT(*) AS secondary
-      FROM v_membership x JOIN v_membership i
-        ON i.run_id = x.run_id AND i.group_id = x.group_id AND i.member_id = x.inviter_id
+      FROM v_membership x
       WHERE x.source IN ('invite', 'qr') AND x.lo >= 0 AND x.lo < x.nd
-        AND i.lo >= 0 AND i.lo <= i.nd - 31 AND x.lo BETWEEN i.lo AND i.lo + 30
+        AND EXISTS (SELECT 1 FROM v_membership i
+                    WHERE i.run_id = x.run_id AND i.group_id = x.group_id AND i.member_id = x.inviter_id
+                      AND i.lo >= 0 AND i.lo <= i.nd - 31 AND x.lo BETWEEN i.lo AND i.lo + 30)
       GROUP BY x.run_id, x.group_id),
 g AS (SELECT c.run_id, c.group_id, c.cases, COALESCE(s.secondary, 0) AS secondary
       FROM c LEFT JOIN s ON s.run_id = c.run_id AND s.group_id = c.group_id)

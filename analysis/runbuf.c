@@ -283,6 +283,7 @@ int rb_pack(const rb_t *b, unsigned char **out, size_t *n)
         put_i64(&w, m->inviter_id);
         put_i64(&w, m->joined_ts);
         put_i64(&w, m->left_ts);
+        put_i32(&w, m->spell);
     }
     put_i64(&w, (int64_t)b->nev);
     for (size_t i = 0; i < b->nev; i++) {
@@ -400,7 +401,7 @@ int rb_unpack(rb_t *b, const unsigned char *p, size_t n)
         const char *name = get_str(&r, &tmp, &tcap);
         if (!r.bad && rb_group(b, gid, name)) goto bad;
     }
-    k = get_count(&r, 48);
+    k = get_count(&r, 52);
     for (size_t i = 0; i < k && !r.bad; i++) {
         ev_member mm;
         memset(&mm, 0, sizeof mm);
@@ -412,6 +413,7 @@ int rb_unpack(rb_t *b, const unsigned char *p, size_t n)
         mm.inviter_id = get_i64(&r);
         mm.joined_ts = get_i64(&r);
         mm.left_ts = get_i64(&r);
+        mm.spell = get_i32(&r);
         if (!r.bad && add_mop(b, &mm, left_only != 0)) goto bad;
     }
     k = get_count(&r, 48);

@@ -1,4 +1,4 @@
--- schema.sql -- the qunsim results / live-log schema, version 1.
+-- schema.sql -- the qunsim results / live-log schema, version 2.
 --
 -- The contract between the simulator (qunsim run), the importers of real chat
 -- logs (qunsim import), the metrics (analysis/metrics.c and metrics.sql) and
@@ -21,9 +21,17 @@
 --     submission, system, recall.  Messages (count as speaking): message,
 --     reply, question, answer, checkin, announce, post, submission.
 --   * role (members.role): owner, admin, kol, bot, member.
---   * source (members.source): seed, organic, invite, qr.
+--   * source (members.source, spells.source): seed, organic, invite, qr.
+--     'seed' = a founder: present when the run (or the imported log) starts,
+--     never counted as a join.
+--   * Membership spells (version 2): a member who leaves and rejoins has one
+--     `spells` row per join-leave interval; `members` keeps one row per
+--     (group, member) with the person's role and name.  Read presence from
+--     `spells` (or the view v_membership of metrics.sql), not from members.
+--   * Version 1 databases (no spells) are upgraded in place when qunsim opens
+--     them (store.c: one spell per membership, in one transaction).
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- One row per batch (a `qunsim run`/`sweep` invocation, or one import): the manifest.
 CREATE TABLE IF NOT EXISTS batches (
@@ -85,7 +93,10 @@ CREATE TABLE IF NOT EXISTS groups (
   PRIMARY KEY (run_id, group_id)
 );
 
--- One row per membership (a member in a group).
+-- One row per membership (a member in a group).  source, inviter_id and
+-- joined_ts are those of the first spell, left_ts that of the last (NULL while
+-- the member is in the group), spells the number of spells: a summary kept
+-- for readers of version 1; presence is in `spells`.
 CREATE TABLE IF NOT EXISTS members (
   run_id     INTEGER NOT NULL REFERENCES runs(run_id),
   group_id   INTEGER NOT NULL,
@@ -96,7 +107,23 @@ CREATE TABLE IF NOT EXISTS members (
   joined_ts  INTEGER NOT NULL,
   left_ts    INTEGER,                   -- NULL while a member
   name       TEXT,                      -- nickname (imported logs)
+  spells     INTEGER NOT NULL DEFAULT 1, -- number of rows in spells
   PRIMARY KEY (run_id, group_id, member_id)
+);
+
+-- One row per spell: a join-leave interval of a membership.  spell 0, 1, ...
+-- in time order; spell k+1 joins at or after spell k left.  A spell of
+-- source 'seed' is a founder's (present at the start), not a join.
+CREATE TABLE IF NOT EXISTS spells (
+  run_id     INTEGER NOT NULL REFERENCES runs(run_id),
+  group_id   INTEGER NOT NULL,
+  member_id  INTEGER NOT NULL,
+  spell      INTEGER NOT NULL,          -- 0, 1, ... within the membership
+  source     TEXT NOT NULL DEFAULT 'seed',
+  inviter_id INTEGER,                   -- member_id of the inviter of this join
+  joined_ts  INTEGER NOT NULL,
+  left_ts    INTEGER,                   -- NULL while in the group
+  PRIMARY KEY (run_id, group_id, member_id, spell)
 );
 
 -- The event log (optional per run; on by default for small runs).

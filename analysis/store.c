@@ -31,7 +31,7 @@ enum { RUN_NONE = 0, RUN_OPEN, RUN_FAILED };
  * survive sqlite3_reset). */
 enum {
     S_BEGIN, S_COMMIT, S_MAXRUN, S_RUN, S_BATCH, S_RUN_BATCH, S_RUN_SPAN, S_POINT,
-    S_GROUP, S_MEMBER, S_MEMBER_LEFT, S_EVENT, S_DAILY, S_SUMMARY, S_EXISTS,
+    S_GROUP, S_MEMBER, S_SPELL, S_MEMBER_LEFT, S_SPELL_LEFT, S_EVENT, S_DAILY, S_SUMMARY, S_EXISTS,
     S_COUNT
 };
 
@@ -52,12 +52,20 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_POINT] = "INSERT INTO points(batch_id, point, settings) VALUES (?1, ?2, ?3)",
     [S_GROUP] = "INSERT INTO groups(run_id, group_id, name) VALUES (?1, ?2, ?3)"
                 " ON CONFLICT(run_id, group_id) DO UPDATE SET name = coalesce(excluded.name, name)",
+    /* the membership's summary row: first spell's join, last spell's leave */
     [S_MEMBER] = "INSERT INTO members(run_id, group_id, member_id, role, source, inviter_id,"
-                 " joined_ts, left_ts, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                 " joined_ts, left_ts, name, spells) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
                  " ON CONFLICT(run_id, group_id, member_id) DO UPDATE SET role = excluded.role,"
-                 " left_ts = excluded.left_ts, name = coalesce(excluded.name, name)",
+                 " left_ts = CASE WHEN excluded.spells >= spells THEN excluded.left_ts ELSE left_ts END,"
+                 " spells = max(spells, excluded.spells), name = coalesce(excluded.name, name)",
+    [S_SPELL] = "INSERT INTO spells(run_id, group_id, member_id, spell, source, inviter_id,"
+                " joined_ts, left_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                " ON CONFLICT(run_id, group_id, member_id, spell) DO UPDATE SET left_ts = excluded.left_ts",
     [S_MEMBER_LEFT] = "UPDATE members SET left_ts = ?4"
                       " WHERE run_id = ?1 AND group_id = ?2 AND member_id = ?3",
+    [S_SPELL_LEFT] = "UPDATE spells SET left_ts = ?4 WHERE run_id = ?1 AND group_id = ?2 AND member_id = ?3"
+                     " AND spell = (SELECT max(spell) FROM spells WHERE run_id = ?1 AND group_id = ?2"
+                     " AND member_id = ?3)",
     [S_EVENT] = "INSERT INTO events(run_id, group_id, ts, member_id, kind, ref_id, value, msg_id)"
                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_DAILY] = "INSERT INTO daily(run_id, group_id, day, metric, value) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -191,6 +199,50 @@ static int exec(store_t *st, const char *sql, const char *what)
     return rc == SQLITE_OK ? 0 : sql_err(st, what, rc);
 }
 
+/* Version 1 -> 2 in place, in one transaction: every membership becomes
+ * its one spell (version 1 could not record rejoins), and the metric views
+ * are recreated over spells.  Fails (database unchanged) if the file is
+ * read-only or locked; the caller then reports the version. */
+static int upgrade_v1(store_t *st)
+{
+    if (exec(st, "BEGIN IMMEDIATE", "upgrade schema 1 to 2")) return -1;
+    int64_t ver = 0;
+    if (query_int(st, "PRAGMA user_version", "read schema version", &ver)) goto rollback;
+    if (ver != 1) return exec(st, "COMMIT", "upgrade schema"); /* another process did it */
+    /* the views first: they name members' columns */
+    sqlite3_stmt *q = NULL;
+    char drops[8192] = "";
+    size_t n = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT name FROM sqlite_master WHERE type = 'view' AND name LIKE 'v\\_%' ESCAPE '\\'",
+                           -1, &q, NULL) != SQLITE_OK) {
+        sql_err(st, "upgrade schema", sqlite3_errcode(st->db));
+        goto rollback;
+    }
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(q, 0);
+        int k = snprintf(drops + n, sizeof drops - n, "DROP VIEW \"%s\";", v);
+        if (k < 0 || (size_t)k >= sizeof drops - n) break;
+        n += (size_t)k;
+    }
+    sqlite3_finalize(q);
+    if (exec(st, drops, "upgrade schema: drop views") ||
+        exec(st, "ALTER TABLE members ADD COLUMN spells INTEGER NOT NULL DEFAULT 1;"
+                 "CREATE TABLE spells (run_id INTEGER NOT NULL REFERENCES runs(run_id), group_id INTEGER NOT NULL,"
+                 " member_id INTEGER NOT NULL, spell INTEGER NOT NULL, source TEXT NOT NULL DEFAULT 'seed',"
+                 " inviter_id INTEGER, joined_ts INTEGER NOT NULL, left_ts INTEGER,"
+                 " PRIMARY KEY (run_id, group_id, member_id, spell));"
+                 "INSERT INTO spells SELECT run_id, group_id, member_id, 0, source, inviter_id, joined_ts, left_ts"
+                 " FROM members;",
+             "upgrade schema: spells") ||
+        exec(st, qs_metrics_sql, "upgrade schema: metric views") ||
+        exec(st, "PRAGMA user_version = 2", "upgrade schema") || exec(st, "COMMIT", "upgrade schema"))
+        goto rollback;
+    return 0;
+rollback:
+    if (!sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 /* Check the schema version; create the schema in a new database. */
 static int check_schema(store_t *st)
 {
@@ -225,6 +277,8 @@ static int check_schema(store_t *st)
             return -1;
         }
     }
+    if (ver == 1 && upgrade_v1(st) != 0) return -1;
+    if (ver == 1 && query_int(st, "PRAGMA user_version", "read schema version", &ver)) return -1;
     if (ver != STORE_SCHEMA_VERSION) {
         snprintf(st->err, sizeof st->err,
                  "%s: schema version %lld, but this qunsim (%s) reads version %d; "
@@ -458,8 +512,8 @@ int store_run_begin(store_t *st, const store_run *r, int64_t *run_id)
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE) goto fail;
-    static const int scoped[] = {S_RUN_BATCH, S_RUN_SPAN, S_GROUP, S_MEMBER, S_MEMBER_LEFT,
-                                 S_EVENT, S_DAILY, S_SUMMARY};
+    static const int scoped[] = {S_RUN_BATCH, S_RUN_SPAN, S_GROUP, S_MEMBER, S_SPELL, S_MEMBER_LEFT,
+                                 S_SPELL_LEFT, S_EVENT, S_DAILY, S_SUMMARY};
     for (size_t i = 0; i < sizeof scoped / sizeof scoped[0]; i++)
         sqlite3_bind_int64(st->stmt[scoped[i]], 1, id);
     st->run_id = id;
@@ -485,9 +539,9 @@ int store_group(store_t *st, int32_t group_id, const char *name)
 int store_member(store_t *st, const ev_member *m, const char *name)
 {
     if (need_run(st, "store member")) return -1;
-    if ((unsigned)m->role >= ROLE_COUNT || (unsigned)m->source >= SRC_COUNT) {
-        snprintf(st->err, sizeof st->err, "%s: store member %lld: role %d or source %d out of range",
-                 st->path, (long long)m->member_id, (int)m->role, (int)m->source);
+    if ((unsigned)m->role >= ROLE_COUNT || (unsigned)m->source >= SRC_COUNT || m->spell < 0) {
+        snprintf(st->err, sizeof st->err, "%s: store member %lld: role %d, source %d or spell %d out of range",
+                 st->path, (long long)m->member_id, (int)m->role, (int)m->source, (int)m->spell);
         return run_failed(st);
     }
     sqlite3_stmt *s = st->stmt[S_MEMBER];
@@ -499,9 +553,19 @@ int store_member(store_t *st, const ev_member *m, const char *name)
     sqlite3_bind_int64(s, 7, m->joined_ts);
     bind_id_or_null(s, 8, m->left_ts);
     sqlite3_bind_text(s, 9, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 10, (int64_t)m->spell + 1);
     int r = step_done(st, S_MEMBER, "insert member");
     sqlite3_bind_null(s, 9);
-    return r ? run_failed(st) : 0;
+    if (r) return run_failed(st);
+    s = st->stmt[S_SPELL];
+    sqlite3_bind_int(s, 2, m->group_id);
+    sqlite3_bind_int64(s, 3, m->member_id);
+    sqlite3_bind_int(s, 4, m->spell);
+    sqlite3_bind_text(s, 5, ev_source_name((ev_source)m->source), -1, SQLITE_STATIC);
+    bind_id_or_null(s, 6, m->inviter_id);
+    sqlite3_bind_int64(s, 7, m->joined_ts);
+    bind_id_or_null(s, 8, m->left_ts);
+    return step_done(st, S_SPELL, "insert spell") ? run_failed(st) : 0;
 }
 
 int store_member_left(store_t *st, int32_t group_id, int64_t member_id, int64_t left_ts)
@@ -517,7 +581,11 @@ int store_member_left(store_t *st, int32_t group_id, int64_t member_id, int64_t 
                  st->path, (long long)member_id, (int)group_id, (long long)st->run_id);
         return run_failed(st);
     }
-    return 0;
+    s = st->stmt[S_SPELL_LEFT];
+    sqlite3_bind_int(s, 2, group_id);
+    sqlite3_bind_int64(s, 3, member_id);
+    bind_id_or_null(s, 4, left_ts);
+    return step_done(st, S_SPELL_LEFT, "update spell") ? run_failed(st) : 0;
 }
 
 /* The hot path: about a million calls a second, so no more than the binds. */

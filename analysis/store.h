@@ -17,7 +17,7 @@
 
 typedef struct store store_t;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Open (creating if needed) the database at path.  Returns 0 and *out, or -1
  * with a message in err (always written, even on success "").  The caller

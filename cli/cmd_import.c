@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: qunsim import FORMAT FILE... --db LIVE.db [--strict] [--group G] [--utc-offset +08:00]"
-               " [--quiet]\n\n"
+               " [--log-tz UTC] [--quiet]\n\n"
                "Imports chat logs into LIVE.db (created if needed) as one run with arm 'live'.\n"
                "The whole import is one transaction: on any error the database is left as it was.\n\n"
                "formats:\n");
@@ -24,8 +24,10 @@ static void usage(FILE *f)
                "  --db FILE          the results database (required)\n"
                "  --strict           fail on the first malformed row (default: count, report, skip)\n"
                "  --group G          import only group G (its id or name in the log)\n"
-               "  --utc-offset OFF   the group's local time, e.g. +08:00 (default): for times written\n"
-               "                     without a zone, and for the local day boundary of the metrics\n"
+               "  --utc-offset OFF   the group's local time, e.g. +08:00 (default): the local day\n"
+               "                     boundary of the metrics, and times written without a zone\n"
+               "  --log-tz OFF       the zone the log's times are written in, when not the group's\n"
+               "                     (chatlog in Docker writes UTC: --log-tz UTC --utc-offset +08:00)\n"
                "  --quiet            print nothing on success\n"
                "See docs/import.md for columns, rules (questions, joins) and examples.\n");
 }
@@ -85,7 +87,8 @@ int cmd_import(int argc, char **argv)
             o.strict = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
-        } else if (!strcmp(a, "--db") || !strcmp(a, "--group") || !strcmp(a, "--utc-offset")) {
+        } else if (!strcmp(a, "--db") || !strcmp(a, "--group") || !strcmp(a, "--utc-offset") ||
+                   !strcmp(a, "--log-tz")) {
             if (!val) {
                 fprintf(stderr, "qunsim import: %s needs a value\n", a);
                 goto out;
@@ -95,6 +98,12 @@ int cmd_import(int argc, char **argv)
                 db = val;
             } else if (!strcmp(a, "--group")) {
                 o.group = val;
+            } else if (!strcmp(a, "--log-tz")) {
+                if (cal_parse_offset(val, &o.log_tz)) {
+                    fprintf(stderr, "qunsim import: --log-tz '%s': expected e.g. UTC, +08:00 or -05:30\n", val);
+                    goto out;
+                }
+                o.has_log_tz = 1;
             } else if (cal_parse_offset(val, &o.utc_offset)) { /* the one offset rule: scenarios take what import takes */
                 fprintf(stderr, "qunsim import: --utc-offset '%s': expected e.g. +08:00, -05:30 or UTC\n", val);
                 goto out;
@@ -116,7 +125,7 @@ int cmd_import(int argc, char **argv)
     const imp_format_info *fi = imp_formats();
     while (fi->name && strcmp(fi->name, o.format)) fi++;
     if (!fi->name) {
-        fprintf(stderr, "qunsim import: unknown format '%s' (csv, wechatmsg, chatlog, wecom)\n", o.format);
+        fprintf(stderr, "qunsim import: unknown format '%s' (csv, wechatmsg, chatlog, wecom, pywxdump)\n", o.format);
         goto out;
     }
 
@@ -151,18 +160,23 @@ int cmd_import(int argc, char **argv)
     if (s.dedup_full)
         fprintf(stderr, "qunsim import: more than %u message ids: duplicate detection stopped after that many\n",
                 (unsigned)IMP_DEDUP_MAX);
+    if (local_day(s.last_ts, o.utc_offset) - local_day(s.first_ts, o.utc_offset) > 3660)
+        fprintf(stderr, "qunsim import: warning: the log spans more than ten years: a stray timestamp (0, 1, a "
+                        "seconds/milliseconds mix-up)?\n");
     if (!quiet) {
         char d0[48], d1[48];
         int64_t a = local_day(s.first_ts, o.utc_offset), b = local_day(s.last_ts, o.utc_offset);
         civil(a, d0, sizeof d0);
         civil(b, d1, sizeof d1);
         printf("imported %s into %s as run %lld: %lld events (%lld messages, %lld questions, %lld joins, "
-               "%lld leaves), %lld groups, %lld members, %s .. %s (%lld days)\n",
+               "%lld leaves), %lld groups%s, %lld members, %s .. %s (%lld days)\n",
                o.format, db, (long long)s.run_id, (long long)s.events, (long long)s.messages,
                (long long)s.questions, (long long)s.joins, (long long)s.leaves, (long long)s.groups,
+               s.group_is_file ? " (group = file: the log has no group id)" : "",
                (long long)s.members, d0, d1, (long long)(b - a + 1));
         printf("rows %lld, malformed %lld, duplicates %lld, skipped %lld, out of order %lld\n", (long long)s.rows,
                (long long)s.malformed, (long long)s.duplicates, (long long)s.skipped, (long long)s.out_of_order);
+        if (s.converted) printf("%d file(s) read as GB18030 (not UTF-8) and converted\n", s.converted);
     }
     rc = QS_EXIT_OK;
 out:

@@ -178,7 +178,7 @@ int lv_observed(sqlite3 *db, const fit_log *lg, int64_t start_ts, int ndays, met
     if (met_open(&m, &mo) != 0) { snprintf(err, errlen, "metrics: bad window or out of memory"); return -1; }
     for (int i = 0; i < lg->nmem; i++) {
         const fit_member *x = &lg->mem[i];
-        ev_member em = {1, x->role, x->source, x->id, -1, x->joined_ts, x->left_ts};
+        ev_member em = {1, x->role, x->source, x->id, -1, x->joined_ts, x->left_ts, 0};
         if (met_member(m, &em) != 0) goto met_fail;
     }
     if (db && lg->run_id > 0) {
@@ -486,7 +486,7 @@ static int store_history(store_t *out, int64_t batch, sqlite3 *src, const fit_lo
     if (store_run_begin(out, &r, run_id) != 0 || store_group(out, 1, lg->name) != 0) goto fail;
     for (int i = 0; i < lg->nmem; i++) {
         const fit_member *x = &lg->mem[i];
-        ev_member em = {1, x->role, x->source, x->id, -1, x->joined_ts, x->left_ts};
+        ev_member em = {1, x->role, x->source, x->id, -1, x->joined_ts, x->left_ts, 0};
         if (store_member(out, &em, NULL) != 0) goto fail;
     }
     cal c = {lg->start_ts, lg->utc_offset, 0};

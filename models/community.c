@@ -299,7 +299,7 @@ static void emit_member(com_t *m, int i, int64_t left_ts)
     member *x = &m->mem[i];
     ev_member r = {x->group + 1, x->role, x->source, (int64_t)i + 1,
                    x->inviter >= 0 ? (int64_t)x->inviter + 1 : -1,
-                   m->cal->start_ts + (int64_t)floor(x->joined), left_ts};
+                   m->cal->start_ts + (int64_t)floor(x->joined), left_ts, 0};
     if (m->sink.member(m->sink.ctx, &r) != 0) com_fail(m, "the results sink refused a member");
 }
 

@@ -122,7 +122,7 @@ START_TEST(test_state)
         {16, ROLE_MEMBER, 27, -1}, /* joins after the date */
     };
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
-        ev_member em = {1, m[i].role, SRC_SEED, m[i].id, -1, T0 + (int64_t)m[i].jd * DAY, m[i].ld < 0 ? -1 : T0 + (int64_t)m[i].ld * DAY};
+        ev_member em = {1, m[i].role, SRC_SEED, m[i].id, -1, T0 + (int64_t)m[i].jd * DAY, m[i].ld < 0 ? -1 : T0 + (int64_t)m[i].ld * DAY, 0};
         ck_assert_int_eq(s.member(s.ctx, &em), 0);
     }
     for (int d = 0; d < 30; d++) {

@@ -868,6 +868,343 @@ START_TEST(test_cli)
 }
 END_TEST
 
+
+/* ---- fixtures written the way the exporters write (tests/fixtures/import) */
+
+#define FIX "tests/fixtures/import/"
+#define T0 1714525200 /* 2024-05-01 09:00 +08:00, the fixtures' first row */
+
+static char *q_str(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+    ck_assert_msg(sqlite3_step(s) == SQLITE_ROW, "%s: no row", sql);
+    const unsigned char *t = sqlite3_column_text(s, 0);
+    char *r = strdup(t ? (const char *)t : "");
+    sqlite3_finalize(s);
+    return r;
+}
+
+/* Every spell of run r, in member order: name:spell:source:inviter's name:
+ * join day:leave day (days from T0, '-' while in the group). */
+static char *spells_of(sqlite3 *db, int64_t r)
+{
+    char sql[900];
+    snprintf(sql, sizeof sql,
+             "SELECT group_concat(x, ' ') FROM (SELECT COALESCE(m.name, '?') || ':' || p.spell || ':' || p.source"
+             " || ':' || COALESCE(i.name, CASE WHEN p.inviter_id IS NULL THEN '-' ELSE '#' || p.inviter_id END)"
+             " || ':' || ((p.joined_ts - %d) / 86400) || ':' || COALESCE((p.left_ts - %d) / 86400, '-') AS x"
+             " FROM spells p JOIN members m USING (run_id, group_id, member_id)"
+             " LEFT JOIN members i ON i.run_id = p.run_id AND i.group_id = p.group_id AND i.member_id = p.inviter_id"
+             " WHERE p.run_id = %lld ORDER BY p.member_id, p.spell)",
+             T0, T0, (long long)r);
+    return q_str(db, sql);
+}
+
+static void expect_spells(sqlite3 *db, int64_t r, const char *want)
+{
+    char *got = spells_of(db, r);
+    ck_assert_msg(!strcmp(got, want), "spells of run %lld:\n got  %s\n want %s", (long long)r, got, want);
+    free(got);
+}
+
+static int64_t q_intf(sqlite3 *db, const char *fmt, long long a)
+{
+    char sql[600];
+    snprintf(sql, sizeof sql, fmt, a);
+    return q_int(db, sql);
+}
+
+static int import_files(store_t *st, const char *format, const char *const *files, int n, imp_stats *s)
+{
+    char err[512];
+    imp_opts o;
+    imp_opts_init(&o);
+    o.format = format;
+    int rc = imp_import(st, &o, files, n, s, err, sizeof err);
+    ck_assert_msg(rc == 0, "%s", err);
+    return rc;
+}
+
+/* WeChatMsg exporter_csv.py: numeric TalkerId (group = file), a member out
+ * of the exporter's contacts (Remark = NickName = Sender = wxid) linked by
+ * the 10002 sysmsgtemplate that names her wxid, invitations, a QR join, a
+ * removal and a rejoin (two spells), wrapped recalls, a pat, a quote. */
+START_TEST(test_fixture_wechatmsg)
+{
+    char db[1024];
+    store_t *st = open_db(db, sizeof db, "fx_wechatmsg.db");
+    imp_stats s;
+    const char *f[1] = {FIX "wechatmsg_group_utf8.csv"};
+    import_files(st, "wechatmsg", f, 1, &s);
+    ck_assert_int_eq(s.group_is_file, 1);
+    ck_assert_int_eq(s.groups, 1);
+    ck_assert_int_eq(s.members, 7); /* Alice, you (Lin), Bob, Carol, Dave, Erin, Frank */
+    ck_assert_int_eq(s.duplicates, 1);
+    ck_assert_int_eq(s.joins, 5);
+    ck_assert_int_eq(s.leaves, 2);
+    sqlite3 *d = store_db(st);
+    int64_t r = s.run_id;
+    expect_spells(d, r,
+                  "Alice:0:seed:-:0:- Lin:0:seed:-:0:- Bob:0:seed:-:0:- Carol:0:invite:Alice:1:- "
+                  "Dave:0:invite:Alice:1:7 Erin:0:invite:Bob:1:- Frank:0:qr:Dave:2:3 Frank:1:qr:Alice:5:-");
+    ck_assert_int_eq(n_kind(d, r, "recall"), 2);
+    ck_assert_int_eq(n_kind(d, r, "reaction"), 1);
+    ck_assert_int_eq(n_kind(d, r, "reply"), 1);
+    ck_assert_int_eq(n_kind(d, r, "question"), 1);
+    ck_assert_int_eq(n_kind(d, r, "system"), 0);
+    /* your own messages and your own recall are one member, Lin */
+    ck_assert_int_eq(q_intf(d, "SELECT count(DISTINCT e.member_id) FROM events e JOIN members m USING (run_id, group_id,"
+                               " member_id) WHERE e.run_id = %lld AND m.name = 'Lin'", (long long)r), 1);
+    ck_assert_int_eq(q_intf(d, "SELECT count(*) FROM events e JOIN members m USING (run_id, group_id, member_id)"
+                               " WHERE e.run_id = %lld AND m.name = 'Lin'", (long long)r), 2);
+    /* Erin's wxid-only message is Erin's */
+    ck_assert_int_eq(q_intf(d, "SELECT count(*) FROM events e JOIN members m USING (run_id, group_id, member_id)"
+                               " WHERE e.run_id = %lld AND m.name = 'Erin' AND e.kind = 'message'", (long long)r), 1);
+    /* presence per spell, founders not joins: members at each day's end, in the views */
+    static const int members[9] = {3, 6, 7, 6, 6, 7, 7, 6, 6};
+    for (int day = 0; day < 9; day++)
+        ck_assert_int_eq(q_intf(d, "SELECT value FROM v_daily WHERE run_id = 1 AND group_id = 1 AND metric = 'members'"
+                                   " AND day = %lld", (long long)day), members[day]);
+    ck_assert_int_eq(q_int(d, "SELECT value FROM v_summary WHERE run_id = 1 AND group_id = 1 AND metric = 'joins'"), 5);
+    ck_assert_int_eq(q_int(d, "SELECT value FROM v_summary WHERE run_id = 1 AND group_id = 1 AND metric = 'leaves'"), 2);
+    /* joiners Carol, Dave, Erin, Frank: all by referral */
+    ck_assert_int_eq(q_int(d, "SELECT value FROM v_summary WHERE run_id = 1 AND group_id = 1"
+                              " AND metric = 'referral_share'"), 1);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* A bulk invitation: one notice of 400 Chinese names, over 4 KB. */
+START_TEST(test_fixture_bulk_invite)
+{
+    char db[1024];
+    store_t *st = open_db(db, sizeof db, "fx_bulk.db");
+    imp_stats s;
+    const char *f[1] = {FIX "wechatmsg_bulk_invite_utf8.csv"};
+    import_files(st, "wechatmsg", f, 1, &s);
+    ck_assert_int_eq(s.joins, 400);
+    ck_assert_int_eq(s.members, 401);
+    sqlite3 *d = store_db(st);
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM spells p JOIN members i ON i.run_id = p.run_id AND"
+                              " i.member_id = p.inviter_id WHERE i.name = 'Alice' AND p.source = 'invite'"), 400);
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM members WHERE name = '新成员400'"), 1);
+    ck_assert_int_eq(n_kind(d, s.run_id, "system"), 0);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* chatlog CSV (internal/model/message.go): notice names 昵称(wxid), your own
+ * messages with an empty Sender, an image, a quote, a pat. */
+START_TEST(test_fixture_chatlog)
+{
+    char db[1024];
+    store_t *st = open_db(db, sizeof db, "fx_chatlog.db");
+    imp_stats s;
+    const char *f[1] = {FIX "chatlog_group.csv"};
+    import_files(st, "chatlog", f, 1, &s);
+    ck_assert_int_eq(s.groups, 1);
+    ck_assert_int_eq(s.members, 5); /* Alice, you, Carol, Dave, Erin: no phantoms */
+    sqlite3 *d = store_db(st);
+    int64_t r = s.run_id;
+    expect_spells(d, r, "Alice:0:seed:-:0:- ?:0:seed:-:0:- Carol:0:invite:Alice:0:- Dave:0:invite:Alice:0:1 "
+                        "Erin:0:invite:#1:0:-");
+    /* Erin was invited by you: the member who wrote 早上好 */
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM spells p JOIN events e ON e.run_id = p.run_id AND"
+                              " e.member_id = p.inviter_id AND e.kind = 'message' AND e.value = 3"
+                              " WHERE p.run_id = 1 AND p.member_id = 4"), 1);
+    ck_assert_int_eq(n_kind(d, r, "reply"), 1);    /* the quote, not a question for its quoted ？ */
+    ck_assert_int_eq(n_kind(d, r, "question"), 0);
+    ck_assert_int_eq(n_kind(d, r, "reaction"), 1); /* the pat */
+    ck_assert_int_eq(n_kind(d, r, "system"), 0);
+    ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE run_id = 1 AND kind = 'message' AND member_id = 2"), 0);
+    ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE run_id = 1 AND kind = 'reply'"), 2); /* 好的 */
+    ck_assert_int_eq(q_int(d, "SELECT min(ts) FROM events WHERE run_id = 1"), T0); /* local at +08:00 */
+    /* the same file from chatlog in Docker (times in UTC), for a group on +08:00 */
+    char err[512];
+    imp_opts o;
+    imp_opts_init(&o);
+    o.format = "chatlog";
+    o.has_log_tz = 1;
+    o.log_tz = 0;
+    ck_assert_msg(imp_import(st, &o, f, 1, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(q_int(d, "SELECT min(ts) FROM events WHERE run_id = 2"), T0 + 8 * 3600);
+    ck_assert_int_eq(q_int(d, "SELECT utc_offset FROM runs WHERE run_id = 2"), 8 * 3600);
+    /* the API's empty answer, JSON null: no messages (not "not a chatlog CSV") */
+    char path[1024];
+    write_file(path, sizeof path, "null.json", "null\n", -1);
+    ck_assert_int_eq(import1(st, "chatlog", path, 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "no messages found") != NULL, "%s", err);
+    unlink(path);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* PyWxDump exportCSV.py + users.json: talker 我 for yours, 未知 for notices,
+ * type_name names, a repeated MsgSvrID. */
+START_TEST(test_fixture_pywxdump)
+{
+    char db[1024];
+    store_t *st = open_db(db, sizeof db, "fx_pyw.db");
+    imp_stats s;
+    const char *f[2] = {FIX "pywxdump/users.json", FIX "pywxdump/20001234@chatroom_0_10.csv"};
+    import_files(st, "pywxdump", f, 2, &s);
+    ck_assert_int_eq(s.groups, 1);
+    ck_assert_int_eq(s.members, 4); /* Alice, you, Bob (remark 老鲍), Dave */
+    ck_assert_int_eq(s.duplicates, 1);
+    sqlite3 *d = store_db(st);
+    int64_t r = s.run_id;
+    expect_spells(d, r, "Alice:0:seed:-:0:- 老鲍:0:seed:-:0:- Dave:0:invite:老鲍:0:- ?:0:seed:-:0:-");
+    ck_assert_int_eq(n_kind(d, r, "reply"), 1);
+    ck_assert_int_eq(n_kind(d, r, "reaction"), 1);
+    ck_assert_int_eq(n_kind(d, r, "recall"), 1);
+    ck_assert_int_eq(n_kind(d, r, "question"), 1);
+    ck_assert_int_eq(n_kind(d, r, "system"), 0);
+    ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE run_id = 1 AND kind = 'reply'"), 2); /* 谢谢 */
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* The notice table: the forms of the issue in every client language. */
+START_TEST(test_notice_table)
+{
+    static const struct { const char *text; int n; const char *who, *inviter; int source; } rows[] = {
+        {"\"B\"通过\"A\"的邀请二维码加入群聊", 1, "B", "A", SRC_QR},
+        {"\"X\"通过扫描二维码加入群聊", 1, "X", "-", SRC_QR},
+        {"你通过扫描二维码加入群聊", 1, IMP_SELF, "-", SRC_QR},
+        {"你被\"A\"移出群聊", 1, IMP_SELF, "-", -1},
+        {"Tom Li invited Dave to the group chat", 1, "Dave", "Tom Li", SRC_INVITE},
+        {"\"Tom\" invited \"Dave\" and \"Ann\" to the group chat", 2, "Dave", "Tom", SRC_INVITE},
+        {"You removed \"Eve\" from the group chat", 1, "Eve", "-", -1},
+        {"You invited \"Eve\" to the group chat", 1, "Eve", IMP_SELF, SRC_INVITE},
+        {"\"Eve\" joined the group chat via the QR Code shared by \"Tom\"", 1, "Eve", "Tom", SRC_QR},
+        {"「小明」邀請「阿華、小美」加入了群聊", 2, "阿華", "小明", SRC_INVITE},
+        {"\"阿華\"通過掃描\"小明\"分享的二維碼加入群聊", 1, "阿華", "小明", SRC_QR},
+        {"你將\"阿華\"移出了群聊", 1, "阿華", "-", -1},
+        {"\"Alice(wxid_alice)\"邀请\"Carol(wxid_carol)\"加入了群聊", 1, "Carol(wxid_carol)", "Alice(wxid_alice)",
+         SRC_INVITE},
+        {"\"Z\"加入了群聊", 1, "Z", "-", SRC_ORGANIC},
+        {"Hello world", 0, NULL, NULL, 0},
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        seen_join s = {0};
+        ck_assert_msg(imp_wechat_notice(rows[k].text, on_join, &s) == rows[k].n, "%s", rows[k].text);
+        if (!rows[k].n) continue;
+        ck_assert_msg(!strcmp(s.who[0], rows[k].who), "%s: who %s", rows[k].text, s.who[0]);
+        ck_assert_msg(!strcmp(s.inviter[0], rows[k].inviter), "%s: inviter %s", rows[k].text, s.inviter[0]);
+        ck_assert_msg(s.source[0] == rows[k].source, "%s: source %d", rows[k].text, s.source[0]);
+    }
+    char actor[64];
+    ck_assert_int_eq(imp_wechat_action("\"X\" 撤回了一条消息", actor, sizeof actor), EV_RECALL);
+    ck_assert_str_eq(actor, "X");
+    ck_assert_int_eq(imp_wechat_action("You recalled a message", actor, sizeof actor), EV_RECALL);
+    ck_assert_str_eq(actor, IMP_SELF);
+    ck_assert_int_eq(imp_wechat_action("\"小明\"撤回了一則訊息", actor, sizeof actor), EV_RECALL);
+    ck_assert_int_eq(imp_wechat_action("\"A\" 拍了拍 \"B\"", actor, sizeof actor), EV_REACTION);
+    ck_assert_str_eq(actor, "A");
+    ck_assert_int_eq(imp_wechat_action("大家好", actor, sizeof actor), -1);
+}
+END_TEST
+
+
+/* Encodings: a GBK re-save imports as the UTF-8 original; other bytes fail
+ * clearly, nothing written. */
+START_TEST(test_fixture_encoding)
+{
+    char db[1024], err[512];
+    store_t *st = open_db(db, sizeof db, "fx_enc.db");
+    imp_stats s;
+    const char *f[1] = {FIX "wechatmsg_group_gbk.csv"};
+    import_files(st, "wechatmsg", f, 1, &s);
+    ck_assert_int_eq(s.converted, 1);
+    ck_assert_int_eq(s.joins, 5);
+    ck_assert_int_eq(s.members, 7);
+    expect_spells(store_db(st), s.run_id,
+                  "Alice:0:seed:-:0:- Lin:0:seed:-:0:- Bob:0:seed:-:0:- Carol:0:invite:Alice:1:- "
+                  "Dave:0:invite:Alice:1:7 Erin:0:invite:Bob:1:- Frank:0:qr:Dave:2:3 Frank:1:qr:Alice:5:-");
+    ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM events WHERE kind = 'question'"), 1);
+    ck_assert_int_eq(import1(st, "wechatmsg", FIX "not_text.csv", 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "not_text.csv: neither UTF-8 nor GB18030") != NULL, "%s", err);
+    ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM runs"), 1);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* Generic CSV: values that are no finite numbers are malformed; a header
+ * naming a column twice (or two aliases of it) is refused. */
+START_TEST(test_generic_csv_values)
+{
+    char db[1024], path[1024], err[512];
+    store_t *st = open_db(db, sizeof db, "csv_values.db");
+    imp_stats s;
+    write_file(path, sizeof path, "values.csv",
+               "ts,sender,kind,value\n"
+               "2024-05-01 09:00,u1,purchase,12.5\n"
+               "2024-05-01 09:01,u1,purchase,inf\n"
+               "2024-05-01 09:02,u1,purchase,nan\n"
+               "2024-05-01 09:03,u1,purchase,1e400\n"
+               "2024-05-01 09:04,u1,purchase,-infinity\n"
+               "2024-05-01 09:05,u1,purchase,\n", -1);
+    ck_assert_int_eq(import1(st, "csv", path, 0, &s, err, sizeof err), 0);
+    ck_assert_int_eq(s.malformed, 4);
+    ck_assert_int_eq(s.events, 2);
+    ck_assert_msg(strstr(s.bad[0], "values.csv:3: bad value") != NULL, "%s", s.bad[0]);
+    ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM events WHERE value IS NOT NULL AND abs(value) > 1e300"), 0);
+    unlink(path);
+    write_file(path, sizeof path, "dup.csv", "ts,sender,time,text\n2024-05-01 09:00,u1,2024-05-02 09:00,hi\n", -1);
+    ck_assert_int_eq(import1(st, "csv", path, 0, &s, err, sizeof err), IMP_EINPUT);
+    ck_assert_msg(strstr(err, "dup.csv:1: the header names column 'time' twice") != NULL, "%s", err);
+    unlink(path);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+
+/* WeCom: an internal group's msgaudit/groupchat/get answer, markdown, news
+ * and mixed messages with their text read, change_external_chat leaves and
+ * joins (a rejoin: two spells). */
+START_TEST(test_wecom_more)
+{
+    char db[1024], path[1024];
+    store_t *st = open_db(db, sizeof db, "wecom_more.db");
+    imp_stats s;
+    write_file(path, sizeof path, "wecom_more.jsonl",
+               "{\"roomid\":\"wr1\",\"roomname\":\"产品群\",\"creator\":\"zhang\",\"members\":[{\"memberid\":\"zhang\","
+               "\"jointime\":1714000000},{\"memberid\":\"li\",\"jointime\":1714525200}]}\n"
+               "{\"msgid\":\"m1\",\"action\":\"send\",\"from\":\"zhang\",\"roomid\":\"wr1\",\"msgtime\":1714525260000,"
+               "\"msgtype\":\"markdown\",\"info\":{\"content\":\"**周会** 几点开始？\"}}\n"
+               "{\"msgid\":\"m2\",\"action\":\"send\",\"from\":\"li\",\"roomid\":\"wr1\",\"msgtime\":1714525320000,"
+               "\"msgtype\":\"news\",\"info\":{\"item\":[{\"title\":\"新品\",\"description\":\"上线了\"}]}}\n"
+               "{\"msgid\":\"m3\",\"action\":\"send\",\"from\":\"li\",\"roomid\":\"wr1\",\"msgtime\":1714525380000,"
+               "\"msgtype\":\"mixed\",\"mixed\":{\"item\":[{\"type\":\"text\",\"content\":\"{\\\"content\\\":\\\"你好呀\\\"}\"},"
+               "{\"type\":\"image\",\"content\":\"{\\\"md5sum\\\":\\\"x\\\"}\"}]}}\n"
+               "{\"ChangeType\":\"update\",\"UpdateDetail\":\"del_member\",\"ChatId\":\"wr1\",\"CreateTime\":1714611600,"
+               "\"QuitScene\":0,\"MemChangeList\":[\"li\"]}\n"
+               "{\"ChangeType\":\"update\",\"UpdateDetail\":\"add_member\",\"ChatId\":\"wr1\",\"CreateTime\":1714784400,"
+               "\"JoinScene\":3,\"MemChangeList\":[\"li\"]}\n", -1);
+    char err[512];
+    ck_assert_msg(import1(st, "wecom", path, 0, &s, err, sizeof err) == 0, "%s", err);
+    sqlite3 *d = store_db(st);
+    /* zhang joined long before the archive (a join outside the window), li on day 0,
+     * left on day 1, back by QR on day 3 */
+    expect_spells(d, s.run_id, "?:0:organic:-:-6:- ?:0:organic:-:0:1 ?:1:qr:-:3:-");
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM members WHERE role = 'owner' AND member_id = 0"), 1);
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM events WHERE kind = 'question'"), 1); /* the markdown */
+    ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE kind = 'message' AND ts = 1714525320"), 6); /* 新品\n上线了 */
+    ck_assert_int_eq(q_int(d, "SELECT value FROM events WHERE kind = 'message' AND ts = 1714525380"), 3); /* 你好呀 */
+    ck_assert_int_eq(s.leaves, 1);
+    unlink(path);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
 static Suite *import_suite(void)
 {
     Suite *s = suite_create("import");
@@ -885,6 +1222,14 @@ static Suite *import_suite(void)
     tcase_add_test(tc, test_empty_and_missing);
     tcase_add_test(tc, test_import_db_full);
     tcase_add_test(tc, test_cli);
+    tcase_add_test(tc, test_fixture_wechatmsg);
+    tcase_add_test(tc, test_fixture_bulk_invite);
+    tcase_add_test(tc, test_fixture_chatlog);
+    tcase_add_test(tc, test_fixture_pywxdump);
+    tcase_add_test(tc, test_notice_table);
+    tcase_add_test(tc, test_fixture_encoding);
+    tcase_add_test(tc, test_generic_csv_values);
+    tcase_add_test(tc, test_wecom_more);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -204,7 +204,7 @@ START_TEST(test_metrics_cap)
     /* a group takes 1000 days x 176 bytes: about 59 fit beside group 0 */
     int g, failed = 0;
     for (g = 1; g <= 200 && !failed; g++) {
-        ev_member mem = {g, ROLE_MEMBER, SRC_SEED, g, -1, 1700000000, -1};
+        ev_member mem = {g, ROLE_MEMBER, SRC_SEED, g, -1, 1700000000, -1, 0};
         failed = met_member(m, &mem) != 0;
     }
     ck_assert_msg(failed && g > 40 && g < 70, "failed %d at group %d", failed, g);
@@ -215,7 +215,7 @@ START_TEST(test_metrics_cap)
     failed = 0;
     int i;
     for (i = 0; i < 100000 && !failed; i++) {
-        ev_member mem = {1, ROLE_MEMBER, SRC_SEED, i, -1, 1700000000, -1};
+        ev_member mem = {1, ROLE_MEMBER, SRC_SEED, i, -1, 1700000000, -1, 0};
         failed = met_member(m, &mem) != 0;
     }
     ck_assert_msg(failed && i < 6000, "failed %d at member %d", failed, i);

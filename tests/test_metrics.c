@@ -38,7 +38,8 @@ static met_t *open_met(int64_t start, int32_t off, int ndays, int bots)
 
 static void mem(met_t *m, int32_t g, int64_t id, ev_role role, int64_t joined, int64_t left)
 {
-    ev_member x = {.group_id = g, .role = role, .source = SRC_SEED, .member_id = id,
+    /* organic: a join (a founder, SRC_SEED, would not count as one) */
+    ev_member x = {.group_id = g, .role = role, .source = SRC_ORGANIC, .member_id = id,
                    .inviter_id = -1, .joined_ts = joined, .left_ts = left};
     ck_assert_int_eq(met_member(m, &x), 0);
 }
@@ -595,8 +596,13 @@ static void tl_mem(tlog *L, int32_t g, int64_t id, ev_role role, ev_source src, 
         L->mem = realloc(L->mem, (size_t)L->capm * sizeof *L->mem);
         ck_assert_ptr_nonnull(L->mem);
     }
+    /* a second entry for (g, id) right after the first is its next spell (a rejoin) */
+    int32_t spell = 0;
+    if (L->nmem > 0 && L->mem[L->nmem - 1].group_id == g && L->mem[L->nmem - 1].member_id == id)
+        spell = L->mem[L->nmem - 1].spell + 1;
     L->mem[L->nmem++] = (ev_member){.group_id = g, .role = role, .source = src, .member_id = id,
-                                    .inviter_id = inviter, .joined_ts = joined, .left_ts = left};
+                                    .inviter_id = inviter, .joined_ts = joined, .left_ts = left,
+                                    .spell = spell};
 }
 
 /* An event; its id is its position in L (so the sort below is stable and
@@ -689,6 +695,75 @@ static sqlite3 *db_new(void)
     return db;
 }
 
+static void spell(met_t *m, int64_t id, int32_t sp, ev_source src, int64_t inviter, int64_t joined, int64_t left)
+{
+    ev_member x = {.group_id = 1, .role = ROLE_MEMBER, .source = src, .member_id = id,
+                   .inviter_id = inviter, .joined_ts = joined, .left_ts = left, .spell = sp};
+    ck_assert_int_eq(met_member(m, &x), 0);
+}
+
+/* Membership spells: a member who leaves and rejoins is present per spell
+ * and joins once per rejoin; founders (SRC_SEED), even one appearing on day
+ * 0, are not joins, and referral_share counts only joins in the window. */
+START_TEST(spells_and_founders)
+{
+    int64_t s = t0();
+    met_t *m = open_met(s, 8 * H, 10, 0);
+    spell(m, 1, 0, SRC_SEED, -1, s - D, s + 2 * D + H);       /* founder, leaves day 2 */
+    spell(m, 1, 1, SRC_ORGANIC, -1, s + 5 * D, s + 7 * D + H); /* back day 5, leaves day 7 */
+    spell(m, 1, 2, SRC_ORGANIC, -1, s + 8 * D, -1);           /* back day 8 */
+    spell(m, 2, 0, SRC_SEED, -1, s, -1);                      /* founder at the log's start */
+    spell(m, 3, 0, SRC_INVITE, 2, s + D, -1);                 /* invited by 2 on day 1 */
+    spell(m, 3, 0, SRC_INVITE, 2, s + D, -1);                 /* an update, not a spell */
+    ev(m, 1, s + H, 1, EV_MESSAGE);
+    ev(m, 1, s + 5 * D + H, 1, EV_MESSAGE);
+    ck_assert_int_eq(met_finish(m), 0);
+    static const double members[10] = {2, 3, 2, 2, 2, 3, 3, 2, 3, 3};
+    for (int d = 0; d < 10; d++) EQ(daily(m, 1, d, "members"), members[d]);
+    EQ(daily(m, 1, 0, "joins"), 0); /* 2 is a founder */
+    EQ(daily(m, 1, 1, "joins"), 1);
+    EQ(daily(m, 1, 5, "joins"), 1);
+    EQ(daily(m, 1, 8, "joins"), 1);
+    EQ(daily(m, 1, 2, "leaves"), 1);
+    EQ(daily(m, 1, 7, "leaves"), 1);
+    EQ(summ(m, 1, "joins"), 3);
+    EQ(summ(m, 1, "leaves"), 2);
+    EQ(summ(m, 1, "members_end"), 3);
+    EQ(summ(m, 1, "members_ever"), 3);
+    /* joiners {1 (rejoins, organic), 3 (invited)}: 1/2; founders left out */
+    EQ(summ(m, 1, "referral_share"), 0.5);
+    /* the day-5 rejoin spoke that day: a new member's cohort; day 1's did not */
+    EQ(daily(m, 1, 5, "new_retention_1d"), 1.0);
+    EQ(daily(m, 1, 1, "new_retention_1d"), 0.0);
+    /* the community counts the same */
+    EQ(summ(m, 0, "joins"), 3);
+    EQ(daily(m, 0, 2, "members"), 2);
+    met_close(m);
+
+    /* spells must come in order and must not overlap */
+    m = open_met(s, 8 * H, 10, 0);
+    ev_member x = {.group_id = 1, .source = SRC_ORGANIC, .member_id = 5, .inviter_id = -1,
+                   .joined_ts = s, .left_ts = -1, .spell = 1};
+    ck_assert_int_eq(met_member(m, &x), -1); /* spell 1 before spell 0 */
+    x.spell = 0;
+    ck_assert_int_eq(met_member(m, &x), 0);
+    x.spell = 1;
+    x.joined_ts = s + D;
+    ck_assert_int_eq(met_member(m, &x), -1); /* spell 0 has not left */
+    x.spell = 0;
+    x.left_ts = s + 2 * D;
+    ck_assert_int_eq(met_member(m, &x), 0);
+    x.spell = 1;
+    x.left_ts = -1;
+    ck_assert_int_eq(met_member(m, &x), -1); /* joins before spell 0 left */
+    x.joined_ts = s + 2 * D;
+    ck_assert_int_eq(met_member(m, &x), 0);  /* at the second it left: fine */
+    x.spell = 3;
+    ck_assert_int_eq(met_member(m, &x), -1); /* skips spell 2 */
+    met_close(m);
+}
+END_TEST
+
 static void db_put(sqlite3 *db, int64_t run_id, const tlog *L)
 {
     sqlite3_stmt *st;
@@ -701,11 +776,27 @@ static void db_put(sqlite3 *db, int64_t run_id, const tlog *L)
     sqlite3_bind_int(st, 4, L->nd);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
+    /* each entry is a spell; the membership row takes its first spell's join and its last's leave */
+    sqlite3_stmt *sp;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO spells(run_id, group_id, member_id, spell,"
+                                        " source, inviter_id, joined_ts, left_ts)"
+                                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &sp, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO members(run_id, group_id, member_id, role,"
                                         " source, inviter_id, joined_ts, left_ts)"
-                                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL), SQLITE_OK);
+                                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+                                        " left_ts = excluded.left_ts, spells = spells + 1", -1, &st, NULL), SQLITE_OK);
     for (int i = 0; i < L->nmem; i++) {
         const ev_member *m = &L->mem[i];
+        sqlite3_bind_int64(sp, 1, run_id);
+        sqlite3_bind_int(sp, 2, m->group_id);
+        sqlite3_bind_int64(sp, 3, m->member_id);
+        sqlite3_bind_int(sp, 4, m->spell);
+        sqlite3_bind_text(sp, 5, ev_source_name((ev_source)m->source), -1, SQLITE_STATIC);
+        if (m->inviter_id < 0) sqlite3_bind_null(sp, 6); else sqlite3_bind_int64(sp, 6, m->inviter_id);
+        sqlite3_bind_int64(sp, 7, m->joined_ts);
+        if (m->left_ts < 0) sqlite3_bind_null(sp, 8); else sqlite3_bind_int64(sp, 8, m->left_ts);
+        ck_assert_int_eq(sqlite3_step(sp), SQLITE_DONE);
+        sqlite3_reset(sp);
         sqlite3_bind_int64(st, 1, run_id);
         sqlite3_bind_int(st, 2, m->group_id);
         sqlite3_bind_int64(st, 3, m->member_id);
@@ -718,6 +809,7 @@ static void db_put(sqlite3 *db, int64_t run_id, const tlog *L)
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
+    sqlite3_finalize(sp);
     ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO events(run_id, group_id, ts, member_id,"
                                         " kind, ref_id, value, msg_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                         -1, &st, NULL), SQLITE_OK);
@@ -833,9 +925,18 @@ static void gen_random(tlog *L, uint64_t seed, int people, int ndays, int64_t st
             ev_source src = SRC_SEED;
             if (joined >= s) {
                 u = unif(&r);
-                src = u < 0.3 ? SRC_ORGANIC : u < 0.7 ? SRC_INVITE : SRC_QR;
+                /* a few founders inside the window too: present, never a join */
+                src = u < 0.05 ? SRC_SEED : u < 0.3 ? SRC_ORGANIC : u < 0.7 ? SRC_INVITE : SRC_QR;
             }
             tl_mem(L, g, id, role, src, -1, joined, left);
+            /* rejoins: a later spell after a leave, sometimes at the leave's second */
+            while (left >= 0 && unif(&r) < 0.35) {
+                int64_t j2 = left + (unif(&r) < 0.2 ? 0 : rint_n(&r, 6 * D));
+                int64_t l2 = unif(&r) < 0.5 ? j2 + 1 + rint_n(&r, 10 * D) : -1;
+                u = unif(&r);
+                tl_mem(L, g, id, role, u < 0.5 ? SRC_ORGANIC : SRC_INVITE, -1, j2, l2);
+                left = l2;
+            }
         }
     }
     /* inviters: an earlier member of the same group (chains of referrals) */
@@ -997,6 +1098,7 @@ static Suite *suite(void)
     tcase_add_test(tc, day_boundary_local_time);
     tcase_add_test(tc, bots_and_system_excluded);
     tcase_add_test(tc, members_until_they_leave);
+    tcase_add_test(tc, spells_and_founders);
     tcase_add_test(tc, retention_and_tail);
     tcase_add_test(tc, empty_log);
     tcase_add_test(tc, community_counts_person_once);

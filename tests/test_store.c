@@ -152,7 +152,7 @@ START_TEST(test_version_mismatch)
     ck_assert_ptr_null(st);
     snprintf(want, sizeof want, "%s: schema version 7", path);
     ck_assert_msg(strstr(err, want) != NULL, "got: %s", err);
-    ck_assert_msg(strstr(err, "reads version 1") != NULL, "got: %s", err);
+    ck_assert_msg(strstr(err, "reads version 2") != NULL, "got: %s", err);
     /* refused untouched: still version 7 and the same single table */
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 7);
@@ -162,6 +162,52 @@ START_TEST(test_version_mismatch)
     sqlite3_close(db);
     ck_assert_int_eq(store_open(&st, path, err, sizeof err), -1);
     ck_assert_msg(strstr(err, path) && strstr(err, "not a qunsim results database"), "got: %s", err);
+    rm_db(path);
+}
+END_TEST
+
+/* A version 1 database (no spells) is upgraded in place on open: each
+ * membership becomes its one spell, the views read spells, the data stays. */
+START_TEST(test_upgrade_v1)
+{
+    char path[1024], err[512];
+    sqlite3 *db;
+    tmp_path(path, sizeof path, "v1");
+    rm_db(path);
+    store_t *st;
+    ck_assert_msg(store_open(&st, path, err, sizeof err) == 0, "%s", err);
+    store_close(st);
+    /* make it what version 1 wrote: no spells table, no members.spells */
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'view'", -1, &q, NULL),
+                     SQLITE_OK);
+    char drops[8192] = "";
+    size_t n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW)
+        n += (size_t)snprintf(drops + n, sizeof drops - n, "DROP VIEW %s;", sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    ck_assert_int_eq(sqlite3_exec(db, drops, 0, 0, 0), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db,
+                                  "DROP TABLE spells; ALTER TABLE members DROP COLUMN spells;"
+                                  "INSERT INTO runs(run_id, start_ts, utc_offset, days) VALUES (1, 1714492800, 28800, 3);"
+                                  "INSERT INTO members(run_id, group_id, member_id, role, source, joined_ts, left_ts)"
+                                  " VALUES (1, 1, 7, 'member', 'invite', 1714579200, NULL),"
+                                  " (1, 1, 8, 'member', 'seed', 1714492800, 1714579300);"
+                                  "PRAGMA user_version = 1;",
+                                  0, 0, 0),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    ck_assert_msg(store_open(&st, path, err, sizeof err) == 0, "%s", err);
+    db = store_db(st);
+    ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM spells WHERE spell = 0"), 2);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM spells WHERE member_id = 8 AND left_ts = 1714579300"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT count(*) FROM members WHERE spells = 1"), 2);
+    /* the views were rebuilt over spells: 7 is a join on day 1, 8 a founder */
+    ck_assert_int_eq(q_int(db, "SELECT value FROM v_summary WHERE run_id = 1 AND group_id = 1 AND metric = 'joins'"), 1);
+    ck_assert_int_eq(q_int(db, "SELECT value FROM v_summary WHERE run_id = 1 AND group_id = 1 AND metric = 'leaves'"), 1);
+    store_close(st);
     rm_db(path);
 }
 END_TEST
@@ -564,6 +610,7 @@ static Suite *store_suite(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_create_reopen);
     tcase_add_test(tc, test_version_mismatch);
+    tcase_add_test(tc, test_upgrade_v1);
     tcase_add_test(tc, test_not_a_database);
     tcase_add_test(tc, test_bad_path);
     tcase_add_test(tc, test_run_roundtrip);
