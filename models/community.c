@@ -46,6 +46,7 @@ const opt_row com_core_opts[] = {
     ROW_D("members.dropout_a", members.drop_a, 0, 0, 1e6, "", "silent attrition: Beta a of the daily probability of going quiet for good (0: off)"),
     ROW_D("members.dropout_b", members.drop_b, 1, 1e-6, 1e6, "", "silent attrition: Beta b of that probability"),
     ROW_D("members.first_post", members.first_post, 0, 0, 1, "", "probability a newcomer speaks on joining (a greeting)"),
+    ROW_D("members.silent_speak", members.silent_speak, 0, 0, 1, "", "forecasts from a log (second model): per open day, the probability that a member silent through the whole history speaks (0: as the activity Beta says)"),
     ROW_V("cadence.daily", cadence.daily,
           "0.2,0.1,0.05,0.05,0.05,0.1,0.3,0.8,1.2,1.2,1.1,1.1,1.3,1.2,1.0,1.0,1.0,1.1,1.2,1.4,1.8,2.0,1.6,0.8",
           24, 0, 1000, "", "relative activity by local hour 0..23"),

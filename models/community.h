@@ -125,6 +125,8 @@ typedef struct com_params {
         double drop_a, drop_b;         /* silent attrition: Beta of the daily probability of going quiet for
                                           good; drop_a 0: off */
         double first_post;             /* probability a newcomer speaks on joining */
+        double silent_speak;           /* forecasts from a log: per open day, the probability that a member
+                                          silent through the history speaks (models/state.c) */
     } members;
     struct {
         opt_vec daily, weekly;

@@ -1073,20 +1073,18 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
 {
     int nm = log->nmem, nd = w->nd;
     int *d1 = malloc(((size_t)nm + 1) * sizeof *d1), *dl = malloc(((size_t)nm + 1) * sizeof *dl), *na = calloc((size_t)nm + 1, sizeof *na);
+    int64_t *first_ts = malloc(((size_t)nm + 1) * sizeof *first_ts);
     int *lastday = malloc(((size_t)nm + 1) * sizeof *lastday), *cal_days = malloc(((size_t)nm + 1) * sizeof *cal_days);
     int *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx), *oi = malloc(((size_t)nd + 1) * sizeof *oi);
     double *A = calloc((size_t)nd + 1, sizeof *A), *wk = malloc(((size_t)nd + 1) * sizeof *wk);
-    unsigned char *seen = calloc((size_t)nm + 1, 1);
     int rc = -1;
     char note[240];
-    if (!d1 || !dl || !na || !lastday || !cal_days || !bx || !oi || !A || !wk || !seen) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!d1 || !dl || !na || !first_ts || !lastday || !cal_days || !bx || !oi || !A || !wk) { snprintf(err, errlen, "out of memory"); goto out; }
     /* BG/BB counts the days the group talks at all (com_open_day): oi[d] =
      * open days before day d; na and dl count open days only */
     oi[0] = 0;
     for (int d = 0; d < nd; d++) oi[d + 1] = oi[d] + com_open_day(r->weekly, win_wd(w, d));
-    for (int i = 0; i < nm; i++) d1[i] = dl[i] = lastday[i] = -1;
-    /* members seen before the window are not newcomers */
-    for (int64_t k = 0; k < first; k++) seen[log->msg[k].mem] = 1;
+    for (int i = 0; i < nm; i++) { d1[i] = dl[i] = lastday[i] = -1; first_ts[i] = -1; }
     int recent = nd < 28 ? nd : 28;
     double newcomers = 0;
     for (int64_t k = first; k < last; k++) {
@@ -1094,13 +1092,37 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         int i = x->mem;
         if (log->mem[i].role == ROLE_BOT) continue;
         int d = win_day(w, x->ts);
-        if (d1[i] < 0) {
-            d1[i] = d;
-            if (!seen[i] && d >= nd - recent) newcomers += 1;
-        }
+        if (d1[i] < 0) d1[i] = d;
         if (dl[i] != d && oi[d + 1] > oi[d]) { dl[i] = d; na[i]++; }
         if (d != lastday[i]) { lastday[i] = d; A[d] += 1; }
     }
+    /* Newcomers and returners, over the window's last `recent` days.  A
+     * member's entry is its join or, in a log that knows members only by
+     * their messages (seed members of an import), its first message.
+     * Newcomers: entries in those days (joins.rate), the share that spoke on
+     * the day they came (members.first_post).  Returners: members present
+     * before those days and silent in the window until then, the share of
+     * them that spoke in those days, per open day (members.silent_speak). */
+    int s2 = nd - recent, by_msgs = strcmp(log->source, "sim") != 0;
+    int64_t t2 = w->from + (int64_t)s2 * 86400;
+    double nnew = 0, nfirst = 0, npop = 0, nret = 0;
+    for (int64_t k = 0; k < last; k++) {
+        int i = log->msg[k].mem;
+        if (first_ts[i] < 0) first_ts[i] = log->msg[k].ts;
+    }
+    for (int i = 0; i < nm; i++) {
+        const fit_member *mb = &log->mem[i];
+        if (mb->role == ROLE_BOT) continue;
+        int64_t entry = by_msgs && mb->source == SRC_SEED && first_ts[i] >= 0 ? first_ts[i] : mb->joined_ts;
+        if (entry >= t2 && entry < w->to) {
+            nnew += 1;
+            nfirst += first_ts[i] >= entry && first_ts[i] < entry + 86400;
+        } else if (entry < t2 && !(mb->left_ts >= 0 && mb->left_ts < t2) && (d1[i] < 0 || d1[i] >= s2)) {
+            npop += 1;
+            nret += d1[i] >= s2;
+        }
+    }
+    newcomers = nnew;
     size_t n = 0;
     double own = 0;
     for (int i = 0; i < nm; i++) {
@@ -1148,11 +1170,18 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     double e = r->eng_mean > 0 ? r->eng_mean : 1, rm = com_own_rate(bg->alpha / (bg->alpha + bg->beta), r->weekly) / e;
     setv(r, "members.rate_mean", rm > 1000 ? 1000 : rm, NAN, FIT_V_DERIVED, "not used while members.activity_a > 0: the own posts of the mean activity");
     setv(r, "members.rate_shape", 1, NAN, FIT_V_FIXED, "not used while members.activity_a > 0");
-    setv(r, "members.first_post", 1, NAN, FIT_V_FIXED, "newcomers are counted when they first speak");
     r->new_speakers = newcomers / recent;
-    snprintf(note, sizeof note, "%.0f members spoke for the first time in the last %d days (Poisson MLE; first speakers, not join notices)",
+    snprintf(note, sizeof note, "%.0f members came in the last %d days (Poisson MLE; a join, or a first message where the log shows no join)",
              newcomers, recent);
     setv(r, "joins.rate", r->new_speakers, newcomers > 0 ? sqrt(newcomers) / recent : NAN, FIT_V_FITTED, note);
+    snprintf(note, sizeof note, "%.0f of the %.0f newcomers spoke on the day they came", nfirst, nnew);
+    setv(r, "members.first_post", nnew > 0 ? nfirst / nnew : 1, nnew > 0 ? sqrt(nfirst / nnew * (1 - nfirst / nnew) / nnew) : NAN, FIT_V_FITTED, note);
+    int open2 = oi[nd] - oi[s2];
+    double rho = npop > 0 && open2 > 0 ? nret / (npop * open2) : 0;
+    if (npop > 0 && open2 > 0 && rho < 1e-6) rho = 1e-6; /* measured, and nobody came back: 0 would mean "not measured" */
+    snprintf(note, sizeof note, "%.0f of %.0f members silent so far spoke in the last %d days (%d open): per open day (read by forecasts)", nret,
+             npop, recent, open2);
+    setv(r, "members.silent_speak", rho, npop > 0 && open2 > 0 && nret > 0 ? sqrt(nret) / (npop * open2) : NAN, FIT_V_FITTED, note);
     fit_value *jp = setv(r, "joins.profile", 1, NAN, FIT_V_FIXED, "newcomers arrive when the group is active");
     if (jp) jp->integer = 1;
     /* questions are own posts that start no burst (their follow-up is the
@@ -1181,7 +1210,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     r->day_cv = fit_day_cv(A, wk, nd);
     rc = 0;
 out:
-    free(d1); free(dl); free(na); free(lastday); free(cal_days); free(bx); free(oi); free(A); free(wk); free(seen);
+    free(d1); free(dl); free(na); free(lastday); free(cal_days); free(first_ts); free(bx); free(oi); free(A); free(wk);
     return rc;
 }
 

@@ -30,6 +30,7 @@ void state_prior_from(const com_params *p, state_prior *out)
     out->reply_shape = p->members.reply_shape;
     out->eng_mean = ea + eb > 0 ? ea / (ea + eb) : 0.5;
     out->act_a = p->members.act_a;
+    out->silent_speak = p->members.silent_speak;
     out->act_b = p->members.act_b;
     out->drop_a = p->members.drop_a;
     out->drop_b = p->members.drop_b;
@@ -284,8 +285,13 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
                 int64_t s0 = log->mem[i].joined_ts > W0 ? log->mem[i].joined_ts : W0;
                 int d0 = at_ts > s0 ? (int)((s0 - W0) / 86400) : nd;
                 days = oi[nd] - oi[d0 < 0 ? 0 : d0 > nd ? nd : d0];
-                c->gone = 1 - fit_bg_alive(&bg, 0, 0, days);
-                b1 += days;
+                if (prior->silent_speak > 0) { /* the history's own rate at which such members speak */
+                    a1 = prior->silent_speak * 1000;
+                    b1 = (1 - prior->silent_speak) * 1000;
+                } else {
+                    c->gone = 1 - fit_bg_alive(&bg, 0, 0, days);
+                    b1 += days;
+                }
             }
             /* own posts a day: the rate at which it speaks on a share p of the
              * open days (com_own_rate), its gamma by the delta method from

@@ -31,6 +31,7 @@ typedef struct state_prior {
     double eng_mean;             /* mean of the engagement Beta (a newcomer's engagement) */
     double daily[24], weekly[7]; /* activity profile (any positive scale) */
     double act_a, act_b;         /* members.activity_a/b: Beta of the daily probability of speaking */
+    double silent_speak;         /* members.silent_speak: a member silent through the history */
     double drop_a, drop_b;       /* members.dropout_a/b: silent attrition (drop_a or act_a 0: the first model) */
 } state_prior;
 
