@@ -1207,7 +1207,18 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
              "into talk (the log: %.2f of the rest beyond chance)", r->talk_today);
     setv(r, "replies.today", 1, NAN, FIT_V_FIXED, note);
     for (int d = 0; d < nd; d++) wk[d] = r->weekly[win_wd(w, d)];
-    r->day_cv = fit_day_cv(A, wk, nd);
+    /* the level multiplies own-post rates; speakers move less (1 - exp(-rate
+     * x level) is concave): their elasticity to the level, sum over members
+     * of rate e^-rate over the sum of 1 - e^-rate, turns the speakers'
+     * variation into the level's */
+    double el_num = 0, el_den = 0;
+    for (size_t u = 0; u < n; u++) {
+        double pm = (bg->alpha + bx[u]) / (bg->alpha + bg->beta + bx[2 * (nm + 1) + u]), lam = -log1p(-(pm < 0.99 ? pm : 0.99));
+        el_num += lam * exp(-lam);
+        el_den += -expm1(-lam);
+    }
+    double elast = el_den > 0 ? el_num / el_den : 1;
+    r->day_cv = fit_day_cv(A, wk, nd) / (elast > 0.2 ? elast : 0.2);
     rc = 0;
 out:
     free(d1); free(dl); free(na); free(lastday); free(cal_days); free(first_ts); free(bx); free(oi); free(A); free(wk);

@@ -231,6 +231,66 @@ START_TEST(test_second_model)
 }
 END_TEST
 
+
+/* The model's daily level (cadence.day_cv) read back from the daily active
+ * speakers it makes; with cv 0 the same log shows none.  500 members on a
+ * share p ~ Beta(2, 6) of days for 200 days.  The level multiplies the
+ * own-post rate, so the share of speakers moves less than the level (1 -
+ * exp(-rate x level) is concave): fit_day_cv on the speakers read 0.237,
+ * 0.231, 0.224 for a true 0.3 (seeds 1-3; 0 each with cv 0); fit_run
+ * divides by the speakers' elasticity to the level (0.290 for seed 1). */
+static const char *level_cfg =
+    "scenario = { name = \"level\"; start = \"2026-01-05\"; days = 200; seed = %d; reps = 1; events = true; };\n"
+    "group = { size = 500; admins = 1; };\n"
+    "members = { activity_a = 2.0; activity_b = 6.0; engagement_a = 1000000.0; engagement_b = 0.01; engagement_tau = 1e9;\n"
+    "  belonging_tau = 1e9; leave_rate = 0.0; question_share = 0.0; mute_rate = 0.0; overload_leave = 0.0; silent_below = 0.0; };\n"
+    "cadence = { weekly = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]; day_cv = %g; };\n"
+    "replies = { branching = 0.0; };\n"
+    "roles = { welcome_prob = 0.0; };\n"
+    "operator = { hours = []; types = []; };\n"
+    "joins = { rate = 0.0; };\n"
+    "arms = ( { name = \"baseline\"; } );\n";
+
+static double level_cv(int seed, double cv)
+{
+    char text[4096];
+    snprintf(text, sizeof text, level_cfg, seed, cv);
+    scenario *sc = load_text(text);
+    fit_log *lg = simulate(sc);
+    enum { ND = 200 };
+    double y[ND] = {0}, wk[ND];
+    int last[600];
+    for (int i = 0; i < 600; i++) last[i] = -1;
+    for (int64_t j = 0; j < lg->nmsg; j++) {
+        int d = (int)((lg->msg[j].ts - sc->cal.start_ts) / 86400), i = lg->msg[j].mem;
+        if (d >= 0 && d < ND && i < 600 && last[i] != d) { last[i] = d; y[d] += 1; }
+    }
+    for (int d = 0; d < ND; d++) wk[d] = 1;
+    fit_log_free(lg);
+    scen_free(sc);
+    return fit_day_cv(y, wk, ND);
+}
+
+START_TEST(test_day_level_model)
+{
+    double est = level_cv(1, 0.3);
+    ck_assert_msg(est > 0.2 && est < 0.26, "speakers' day_cv %g for a level of 0.3", est);
+    ck_assert_msg(level_cv(1, 0) < 0.03, "speakers' day_cv for a level of 0");
+    /* calibrate's value: the level itself, within 0.05 */
+    char text[4096];
+    snprintf(text, sizeof text, level_cfg, 1, 0.3);
+    scenario *sc = load_text(text);
+    fit_log *lg = simulate(sc);
+    fit_result *r = malloc(sizeof *r);
+    char err[512];
+    ck_assert_msg(fit_run(lg, NULL, r, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(fabs(r->day_cv - 0.3) < 0.05, "calibrated day_cv %g for 0.3", r->day_cv);
+    free(r);
+    fit_log_free(lg);
+    scen_free(sc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fit_conv");
@@ -240,6 +300,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_day_cv);
     tcase_add_test(tc, test_talk_shares);
     tcase_add_test(tc, test_second_model);
+    tcase_add_test(tc, test_day_level_model);
     suite_add_tcase(s, tc);
     return s;
 }
