@@ -836,7 +836,7 @@ END_TEST
 START_TEST(test_notebooks)
 {
     if (getenv("QS_SKIP_NOTEBOOKS")) { fprintf(stderr, "test_notebooks: QS_SKIP_NOTEBOOKS set, skipped\n"); return; }
-    char dir[4096], bin[4096], cmd[20000], db[4200];
+    char dir[4096], bin[4096], cmd[32768], db[4200];
     make_tmpdir(dir, sizeof dir, "nb");
     qunsim_bin(bin, sizeof bin);
     /* a small real run, and a synthetic database with a sweep, a log and a forecast */
@@ -851,7 +851,13 @@ START_TEST(test_notebooks)
     write_live(st, imp, "imported", DAY0_LIVE, 40);
     write_forecast(st, DAY0_LIVE + 30, 0);
     store_close(st);
-    snprintf(cmd, sizeof cmd, "sh tests/run_notebooks.sh '%s/run/results.db' '%s' '%s/out'", dir, db, dir);
+    /* a log with events and a rolling backtest of it, for notebook 04's backtest part */
+    snprintf(cmd, sizeof cmd,
+             "'%s' run scenarios/reading_club.cfg --arm baseline --reps 1 --days 70 --set scenario.events=true --out '%s/log' --quiet --no-plot"
+             " > /dev/null && '%s' backtest --live '%s/log/results.db' --every 14d --history 28d --days 14 --reps 10 --format csv > '%s/bt.csv'",
+             bin, dir, bin, dir, dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "QS_BACKTEST='%s/bt.csv' sh tests/run_notebooks.sh '%s/run/results.db' '%s' '%s/out'", dir, dir, db, dir);
     int rc = sh(cmd);
     ck_assert_msg(rc == 0, "tests/run_notebooks.sh failed (exit %d); outputs in %s/out", rc, dir);
     rm_tree(dir);
