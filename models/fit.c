@@ -1106,7 +1106,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     int s2 = nd - recent, by_msgs = strcmp(log->source, "sim") != 0;
     int64_t t2 = w->from + (int64_t)s2 * 86400;
     double nnew = 0, nfirst = 0, npop = 0, nret = 0;
-    for (int64_t k = 0; k < last; k++) {
+    for (int64_t k = first; k < last; k++) { /* the window only: as if the log began with it */
         int i = log->msg[k].mem;
         if (first_ts[i] < 0) first_ts[i] = log->msg[k].ts;
     }

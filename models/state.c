@@ -199,6 +199,10 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         /* a log that knows members only when they speak (seed members of an
          * import): one first seen after the date is not known at the date */
         if (second && x->source == SRC_SEED && strcmp(log->source, "sim") && !spoke_before[i] && spoke_after[i]) continue;
+        /* a history that starts later than the log (backtest --history): the
+         * log as if it began then: a member known only from before is not
+         * in it unless it speaks or joins inside the history */
+        if (second && W0 > log->start_ts && !(d1[i] >= 0) && x->joined_ts < W0) continue;
         sl[n].idx = i;
         sl[n].rank = layout_rank(x->role);
         sl[n].joined = x->joined_ts;
