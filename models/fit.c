@@ -1105,7 +1105,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
      * them that spoke in those days, per open day (members.silent_speak). */
     int s2 = nd - recent, by_msgs = strcmp(log->source, "sim") != 0;
     int64_t t2 = w->from + (int64_t)s2 * 86400;
-    double nnew = 0, nfirst = 0, npop = 0, nret = 0;
+    double nnew = 0, nfirst = 0, npop = 0, nret = 0, third[3] = {0, 0, 0};
     for (int64_t k = first; k < last; k++) { /* the window only: as if the log began with it */
         int i = log->msg[k].mem;
         if (first_ts[i] < 0) first_ts[i] = log->msg[k].ts;
@@ -1114,6 +1114,10 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         const fit_member *mb = &log->mem[i];
         if (mb->role == ROLE_BOT) continue;
         int64_t entry = by_msgs && mb->source == SRC_SEED && first_ts[i] >= 0 ? first_ts[i] : mb->joined_ts;
+        if (entry >= w->from && entry < w->to && nd >= 21) { /* entries in thirds of the window */
+            int b = (int)((entry - w->from) / 86400) * 3 / nd;
+            third[b > 2 ? 2 : b] += 1;
+        }
         if (entry >= t2 && entry < w->to) {
             nnew += 1;
             nfirst += first_ts[i] >= entry && first_ts[i] < entry + 86400;
@@ -1122,7 +1126,20 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
             nret += d1[i] >= s2;
         }
     }
-    newcomers = nnew;
+    /* A log that starts with the window (an export of a few weeks) shows
+     * old members too when they first speak in it: entries fall from third
+     * to third as they are found.  With old members found geometrically
+     * (ratio g a third) and newcomers steady (nu a third), the thirds are
+     * nu + D, nu + D g, nu + D g^2; the rate ahead is the next third's,
+     * nu + D g^3.  Without a falling pattern (0 < g < 1 not seen) the last
+     * 28 days' entries as they are. */
+    double joins_rate = nnew / recent, g = third[0] > third[1] && third[1] > third[2] ? (third[1] - third[2]) / (third[0] - third[1]) : -1;
+    if (g > 0 && g < 1) {
+        double nu = third[2] - (third[1] - third[2]) * g / (1 - g);
+        if (nu < 0) nu = 0;
+        joins_rate = (nu + g * (third[2] - nu)) / (nd / 3.0);
+    }
+    newcomers = joins_rate * recent;
     size_t n = 0;
     double own = 0;
     for (int i = 0; i < nm; i++) {
@@ -1171,8 +1188,9 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     setv(r, "members.rate_mean", rm > 1000 ? 1000 : rm, NAN, FIT_V_DERIVED, "not used while members.activity_a > 0: the own posts of the mean activity");
     setv(r, "members.rate_shape", 1, NAN, FIT_V_FIXED, "not used while members.activity_a > 0");
     r->new_speakers = newcomers / recent;
-    snprintf(note, sizeof note, "%.0f members came in the last %d days (Poisson MLE; a join, or a first message where the log shows no join)",
-             newcomers, recent);
+    snprintf(note, sizeof note, "entries by thirds of the window %.0f, %.0f, %.0f (a join, or a first message where the log shows none): the "
+             "rate ahead, old members found in the window taken out",
+             third[0], third[1], third[2]);
     setv(r, "joins.rate", r->new_speakers, newcomers > 0 ? sqrt(newcomers) / recent : NAN, FIT_V_FITTED, note);
     snprintf(note, sizeof note, "%.0f of the %.0f newcomers spoke on the day they came", nfirst, nnew);
     setv(r, "members.first_post", nnew > 0 ? nfirst / nnew : 1, nnew > 0 ? sqrt(nfirst / nnew * (1 - nfirst / nnew) / nnew) : NAN, FIT_V_FITTED, note);
