@@ -124,6 +124,8 @@ typedef struct com_params {
                                           act_b) the probability of speaking on a day (rate_mean/shape unused) */
         double drop_a, drop_b;         /* silent attrition: Beta of the daily probability of going quiet for
                                           good; drop_a 0: off */
+        double hact_a, hact_b, hdrop_a, hdrop_b; /* forecasts from a log: the same Betas for the members
+                                          present at the start (0: the above) */
         double first_post;             /* probability a newcomer speaks on joining */
         double silent_speak;           /* forecasts from a log: per open day, the probability that a member
                                           silent through the history speaks (models/state.c) */

@@ -1075,11 +1075,11 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     int *d1 = malloc(((size_t)nm + 1) * sizeof *d1), *dl = malloc(((size_t)nm + 1) * sizeof *dl), *na = calloc((size_t)nm + 1, sizeof *na);
     int64_t *first_ts = malloc(((size_t)nm + 1) * sizeof *first_ts);
     int *lastday = malloc(((size_t)nm + 1) * sizeof *lastday), *cal_days = malloc(((size_t)nm + 1) * sizeof *cal_days);
-    int *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx), *oi = malloc(((size_t)nd + 1) * sizeof *oi);
+    int *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx), *nrec = malloc(((size_t)nm + 1) * 3 * sizeof *nrec), *born = malloc(((size_t)nm + 1) * sizeof *born), *oi = malloc(((size_t)nd + 1) * sizeof *oi);
     double *A = calloc((size_t)nd + 1, sizeof *A), *wk = malloc(((size_t)nd + 1) * sizeof *wk);
     int rc = -1;
     char note[240];
-    if (!d1 || !dl || !na || !first_ts || !lastday || !cal_days || !bx || !oi || !A || !wk) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!d1 || !dl || !na || !first_ts || !lastday || !cal_days || !bx || !nrec || !born || !oi || !A || !wk) { snprintf(err, errlen, "out of memory"); goto out; }
     /* BG/BB counts the days the group talks at all (com_open_day): oi[d] =
      * open days before day d; na and dl count open days only */
     oi[0] = 0;
@@ -1159,6 +1159,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         bx[nm + 1 + n] = tx;
         bx[2 * (nm + 1) + n] = nn;
         cal_days[n] = end - d1[i];
+        born[n] = d1[i];
         n++;
     }
     if (fit_bgbb(bx, bx + nm + 1, bx + 2 * (nm + 1), n, &r->bg) != 0) {
@@ -1166,7 +1167,24 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         rc = FIT_EIDENT;
         goto out;
     }
-    const fit_bg *bg = &r->bg;
+    /* Newcomers differ from the members a window starts with: regulars are
+     * "born" on its first days and never leave, one-timers come and go.
+     * The Betas of newcomers come from the members first seen after the
+     * window's first third (at least 20 of them, else all members); the
+     * members present at a forecast's start keep the fit over all
+     * (members.history_*). */
+    size_t m2 = 0;
+    for (size_t u = 0; u < n; u++)
+        if (born[u] >= nd / 3) {
+            nrec[m2] = bx[u];
+            nrec[nm + 1 + m2] = bx[nm + 1 + u];
+            nrec[2 * (nm + 1) + m2] = bx[2 * (nm + 1) + u];
+            m2++;
+        }
+    r->bg_new = r->bg;
+    int own_new = m2 >= 20 && fit_bgbb(nrec, nrec + nm + 1, nrec + 2 * (nm + 1), m2, &r->bg_new) == 0;
+    if (!own_new) r->bg_new = r->bg;
+    const fit_bg *bg = &r->bg, *bn = &r->bg_new;
     double cap = 1e6;
     /* own posts in the window as the forecast's state will draw them: each
      * member's posterior mean activity (models/state.c) as own posts a day */
@@ -1174,17 +1192,24 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         double pm = (bg->alpha + bx[u]) / (bg->alpha + bg->beta + bx[2 * (nm + 1) + u]);
         own += com_own_rate(pm, r->weekly) * cal_days[u];
     }
-    snprintf(note, sizeof note, "BG/BB over %d members: a member speaks on a day with p ~ Beta(a, b), mean %.3g", bg->units,
-             bg->alpha / (bg->alpha + bg->beta));
-    setv(r, "members.activity_a", bg->alpha > cap ? cap : bg->alpha, bg->se_alpha, FIT_V_FITTED, note);
-    setv(r, "members.activity_b", bg->beta > cap ? cap : bg->beta, bg->se_beta, FIT_V_FITTED, "BG/BB");
-    snprintf(note, sizeof note, "BG/BB: each day a member goes quiet for good with probability ~ Beta(a, b), mean %.3g",
-             bg->gamma / (bg->gamma + bg->delta));
-    setv(r, "members.dropout_a", bg->gamma > cap ? cap : bg->gamma, bg->se_gamma, FIT_V_FITTED, note);
-    setv(r, "members.dropout_b", bg->delta > cap ? cap : bg->delta, bg->se_delta, FIT_V_FITTED, "BG/BB");
+    snprintf(note, sizeof note, "BG/BB over the %d members first seen after the window's first third%s: a newcomer speaks on a day with p ~ "
+             "Beta(a, b), mean %.3g", bn->units, own_new ? "" : " (too few: over all members)", bn->alpha / (bn->alpha + bn->beta));
+    setv(r, "members.activity_a", bn->alpha > cap ? cap : bn->alpha, bn->se_alpha, FIT_V_FITTED, note);
+    setv(r, "members.activity_b", bn->beta > cap ? cap : bn->beta, bn->se_beta, FIT_V_FITTED, "BG/BB");
+    snprintf(note, sizeof note, "BG/BB: each day a newcomer goes quiet for good with probability ~ Beta(a, b), mean %.3g",
+             bn->gamma / (bn->gamma + bn->delta));
+    setv(r, "members.dropout_a", bn->gamma > cap ? cap : bn->gamma, bn->se_gamma, FIT_V_FITTED, note);
+    setv(r, "members.dropout_b", bn->delta > cap ? cap : bn->delta, bn->se_delta, FIT_V_FITTED, "BG/BB");
+    snprintf(note, sizeof note, "BG/BB over all %d members who spoke: the prior of those present at a forecast's start, mean %.3g",
+             bg->units, bg->alpha / (bg->alpha + bg->beta));
+    setv(r, "members.history_activity_a", bg->alpha > cap ? cap : bg->alpha, bg->se_alpha, FIT_V_FITTED, note);
+    setv(r, "members.history_activity_b", bg->beta > cap ? cap : bg->beta, bg->se_beta, FIT_V_FITTED, "BG/BB");
+    snprintf(note, sizeof note, "BG/BB over all members: daily dropout, mean %.3g", bg->gamma / (bg->gamma + bg->delta));
+    setv(r, "members.history_dropout_a", bg->gamma > cap ? cap : bg->gamma, bg->se_gamma, FIT_V_FITTED, note);
+    setv(r, "members.history_dropout_b", bg->delta > cap ? cap : bg->delta, bg->se_delta, FIT_V_FITTED, "BG/BB");
     /* rate_mean and rate_shape are not used while activity_a > 0: written as
      * the own-post rate of the mean activity, so that they stay in range */
-    double e = r->eng_mean > 0 ? r->eng_mean : 1, rm = com_own_rate(bg->alpha / (bg->alpha + bg->beta), r->weekly) / e;
+    double e = r->eng_mean > 0 ? r->eng_mean : 1, rm = com_own_rate(bn->alpha / (bn->alpha + bn->beta), r->weekly) / e;
     setv(r, "members.rate_mean", rm > 1000 ? 1000 : rm, NAN, FIT_V_DERIVED, "not used while members.activity_a > 0: the own posts of the mean activity");
     setv(r, "members.rate_shape", 1, NAN, FIT_V_FIXED, "not used while members.activity_a > 0");
     r->new_speakers = newcomers / recent;
@@ -1239,7 +1264,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     r->day_cv = fit_day_cv(A, wk, nd) / (elast > 0.2 ? elast : 0.2);
     rc = 0;
 out:
-    free(d1); free(dl); free(na); free(lastday); free(cal_days); free(first_ts); free(bx); free(oi); free(A); free(wk);
+    free(d1); free(dl); free(na); free(lastday); free(cal_days); free(first_ts); free(bx); free(nrec); free(born); free(oi); free(A); free(wk);
     return rc;
 }
 

@@ -235,7 +235,8 @@ typedef struct fit_result {
     fit_leave leave;          /* the leaving fit */
     double joins;
     int present_end, admins, kols, bots, has_owner;
-    fit_bg bg;                /* silent attrition (not classic) */
+    fit_bg bg;                /* silent attrition (not classic): BG/BB over the members who spoke */
+    fit_bg bg_new;            /* the same over those first seen after the window's first third (newcomers; bg if too few) */
     double talk_self, talk_conv, talk_today, day_cv, new_speakers; /* not classic: replies.self/.conversation, cadence.day_cv, joins/day */
     int nval;
     fit_value val[FIT_MAX_VALUES]; /* settings in the order written */

@@ -29,11 +29,13 @@ void state_prior_from(const com_params *p, state_prior *out)
     out->branching = p->replies.branching;
     out->reply_shape = p->members.reply_shape;
     out->eng_mean = ea + eb > 0 ? ea / (ea + eb) : 0.5;
-    out->act_a = p->members.act_a;
+    /* the members present: the history's Betas when calibrate wrote them */
+    int hist = p->members.hact_a > 0 && p->members.hdrop_a > 0;
+    out->act_a = hist ? p->members.hact_a : p->members.act_a;
+    out->act_b = hist ? p->members.hact_b : p->members.act_b;
+    out->drop_a = hist ? p->members.hdrop_a : p->members.drop_a;
+    out->drop_b = hist ? p->members.hdrop_b : p->members.drop_b;
     out->silent_speak = p->members.silent_speak;
-    out->act_b = p->members.act_b;
-    out->drop_a = p->members.drop_a;
-    out->drop_b = p->members.drop_b;
     for (int h = 0; h < 24; h++) out->daily[h] = h < p->cadence.daily.n ? p->cadence.daily.v[h] : 1;
     for (int k = 0; k < 7; k++) out->weekly[k] = k < p->cadence.weekly.n ? p->cadence.weekly.v[k] : 1;
 }
