@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "jsonout.h"
 #include "cmd.h"
 #include "live.h"
+#include "plot.h"
 #include "fit.h"
 #include "metrics.h"
 #include "replica.h"
@@ -110,7 +112,11 @@ int lv_parse(int argc, char **argv, live_args *a)
             a->seed = strtoull(v, &end, 10);
             i++;
             a->has_seed = 1;
-            if (*end || errno || v[0] == '-') { fprintf(stderr, "qunsim %s: bad --seed\n", a->cmd); return QS_EXIT_USAGE; }
+            /* the results database stores a signed 64-bit seed */
+            if (end == v || *end || errno || v[0] == '-' || a->seed > INT64_MAX) {
+                fprintf(stderr, "qunsim %s: --seed wants a whole number 0..%lld\n", a->cmd, (long long)INT64_MAX);
+                return QS_EXIT_USAGE;
+            }
         } else if ((!strcmp(o, "--eng-tau") || !strcmp(o, "--memory")) && v) {
             double x = strtod(v, &end);
             i++;
@@ -420,9 +426,11 @@ int cmd_calibrate_live(int argc, char **argv)
     if ((rc = lv_calibrate("calibrate", &a, lg, from, to, r)) != 0) { free(r); goto out; }
     char origin[512];
     lv_origin_text(&a, lg, origin, sizeof origin);
-    FILE *f = a.out ? fopen(a.out, "w") : stdout;
+    /* a fresh file: a planted link is replaced, not written through (plot_create) */
+    char cerr[600] = "";
+    FILE *f = a.out ? plot_create(a.out, cerr, sizeof cerr) : stdout;
     if (!f) {
-        fprintf(stderr, "qunsim calibrate: %s: %s\n", a.out, strerror(errno));
+        fprintf(stderr, "qunsim calibrate: %s\n", cerr);
         free(r);
         rc = QS_EXIT_FAIL;
         goto out;

@@ -215,9 +215,12 @@ START_TEST(test_second_model)
     within("activity_b", r->bg.beta, r->bg.se_beta, 3, 3);
     within("dropout_a", r->bg.gamma, r->bg.se_gamma, 2, 3);
     within("dropout_b", r->bg.delta, r->bg.se_delta, 198, 3);
-    /* the values written are those */
-    ck_assert(fit_get(r, "members.activity_a")->v == r->bg.alpha);
-    ck_assert(fit_get(r, "members.dropout_b")->v == r->bg.delta);
+    /* the values written are those: the fit over all for the members present
+     * at a forecast's start, the newcomers' for the model's members.* */
+    ck_assert(fit_get(r, "members.history_activity_a")->v == r->bg.alpha);
+    ck_assert(fit_get(r, "members.history_dropout_b")->v == r->bg.delta);
+    ck_assert(fit_get(r, "members.activity_a")->v == r->bg_new.alpha);
+    ck_assert(fit_get(r, "members.dropout_b")->v == r->bg_new.delta);
     /* the first model writes none of them */
     fit_opts o;
     fit_opts_init(&o);

@@ -206,6 +206,19 @@ START_TEST(calibrate_hostile_names)
     char *text = slurp(sub("long.cfg"));
     ck_assert_msg(strstr(text, "name = \"一二三四五六七八九十一二三四五六 (calibrated)\";"), "%s", text);
     free(text);
+    /* --out through a planted symlink: the link is replaced, its target untouched */
+    char victim[1024];
+    snprintf(victim, sizeof victim, "%s", sub("victim_cal"));
+    put(victim, "victim\n");
+    ck_assert_int_eq(symlink(victim, sub("linked.cfg")), 0);
+    expect(RUN("calibrate", "--live", sub("long.db"), "--run", "1", "--out", sub("linked.cfg"), "--quiet"), 0, NULL, "calibrate --out link");
+    text = slurp(victim);
+    ck_assert_str_eq(text, "victim\n");
+    free(text);
+    ck_assert_msg(regular_nonempty(sub("linked.cfg")), "linked.cfg is not a new regular file");
+    /* the live commands' --seed: 0..INT64_MAX, as run's */
+    expect(RUN("backtest", "--live", sub("long.db"), "--at", "2026-02-02", "--days", "7", "--seed", "18446744073709551615"), 2,
+           "--seed wants a whole number 0..9223372036854775807", "backtest --seed 2^64-1");
 }
 END_TEST
 
