@@ -85,6 +85,7 @@ typedef struct group {
     int ntoday, captoday;
     double lvl;                  /* the daily level of day lvl_day (cadence.day_cv) */
     int64_t lvl_day;             /* -1: none yet */
+    double run_lvl;              /* the level over the run (cadence.level_sd); 0: not drawn yet */
 } group;
 
 struct com {

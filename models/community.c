@@ -56,6 +56,7 @@ const opt_row com_core_opts[] = {
           24, 0, 1000, "", "relative activity by local hour 0..23"),
     ROW_V("cadence.weekly", cadence.weekly, "1,1,1,1,1,1.1,1.1", 7, 0, 1000, "", "relative activity Monday..Sunday"),
     ROW_D("cadence.day_cv", cadence.day_cv, 0, 0, 10, "", "day-to-day variation of a group's activity: coefficient of variation of a gamma daily level of mean 1 (0: none)"),
+    ROW_D("cadence.level_sd", cadence.level_sd, 0, 0, 5, "", "how far a group's level over a whole run may lie from its expected one: sd of a lognormal factor of mean 1, one per group and replication (0: none)"),
     ROW_D("joins.rate", joins.rate, 1.0, 0, 10000, "1/day", "organic joins per day (Poisson)"),
     ROW_D("joins.qr_share", joins.qr_share, 0.5, 0, 1, "", "share of organic joiners who come by QR code (the rest: search/links)"),
     ROW_I("joins.profile", joins.profile, 0, 0, 1, "", "1: joins follow the activity profile by hour and weekday (0: uniform in time)"),
@@ -823,16 +824,32 @@ static void attrition_day(com_t *m, int64_t day)
     }
 }
 
-/* A group's level on a day: Gamma(1/cv^2, cv^2), mean 1, from (group, day)
- * (shared by the arms), kept for the day's later posts. */
+/* A group's level on a day: Gamma(1/cv^2, cv^2), mean 1, from (group, day),
+ * times its level over the run, lognormal of mean 1 and sd level_sd on the
+ * log scale, drawn once from (group, counter 2^40); both shared by the arms
+ * and kept for the day's later posts. */
 double com_level(com_t *m, int g, int64_t day)
 {
     group *G = &m->grp[g];
     if (!m->level) return 1;
     if (G->lvl_day != day) {
-        double cv = m->p.cadence.day_cv, k = 1 / (cv * cv);
-        rng_reseed(m->level, rng_seed(m->seed, m->rep, RNG_STREAM(FAM_LEVEL, (uint32_t)g)), (uint64_t)(day < 0 ? 0 : day), 0);
-        G->lvl = gsl_ran_gamma(m->level, k, 1 / k);
+        const com_params *p = &m->p;
+        uint64_t st = rng_seed(m->seed, m->rep, RNG_STREAM(FAM_LEVEL, (uint32_t)g));
+        double f = 1;
+        if (p->cadence.day_cv > 0) {
+            double cv = p->cadence.day_cv, k = 1 / (cv * cv);
+            rng_reseed(m->level, st, (uint64_t)(day < 0 ? 0 : day), 0);
+            f = gsl_ran_gamma(m->level, k, 1 / k);
+        }
+        if (p->cadence.level_sd > 0) {
+            if (!(G->run_lvl > 0)) {
+                double sd = p->cadence.level_sd;
+                rng_reseed(m->level, st, (uint64_t)1 << 40, 0);
+                G->run_lvl = exp(sd * gsl_ran_ugaussian(m->level) - sd * sd / 2);
+            }
+            f *= G->run_lvl;
+        }
+        G->lvl = f;
         G->lvl_day = day;
     }
     return G->lvl;
@@ -916,10 +933,10 @@ int com_new(com_t **out, const com_params *p, sim_t *sim, const cal *c,
     m->mem = malloc((size_t)m->cap * sizeof *m->mem);
     m->spoke_day = malloc((size_t)m->cap * sizeof *m->spoke_day);
     m->scratch = gsl_rng_alloc(gsl_rng_taus2);
-    if (p->cadence.day_cv > 0) m->level = gsl_rng_alloc(gsl_rng_taus2);
+    if (p->cadence.day_cv > 0 || p->cadence.level_sd > 0) m->level = gsl_rng_alloc(gsl_rng_taus2);
     m->joins = rng_new(NULL, seed, rep, RNG_STREAM(FAM_JOIN, 0));
     m->talk = rng_new(NULL, seed, rep, RNG_STREAM(FAM_REPLY, 0));
-    if (!m->mem || !m->spoke_day || !m->scratch || !m->joins || !m->talk || (p->cadence.day_cv > 0 && !m->level) || new_group(m) < 0) {
+    if (!m->mem || !m->spoke_day || !m->scratch || !m->joins || !m->talk || ((p->cadence.day_cv > 0 || p->cadence.level_sd > 0) && !m->level) || new_group(m) < 0) {
         com_free(m);
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -133,6 +133,7 @@ typedef struct com_params {
     struct {
         opt_vec daily, weekly;
         double day_cv;                 /* coefficient of variation of a group's daily level (gamma, mean 1; 0 off) */
+        double level_sd;               /* sd of a group's level over a run (lognormal, mean 1; 0 off) */
     } cadence;
     struct {
         double branching;  /* mean replies a message triggers (Hawkes ratio, < 1) */

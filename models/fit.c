@@ -1261,7 +1261,30 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         el_den += -expm1(-lam);
     }
     double elast = el_den > 0 ? el_num / el_den : 1;
-    r->day_cv = fit_day_cv(A, wk, nd) / (elast > 0.2 ? elast : 0.2);
+    double cv_dau = fit_day_cv(A, wk, nd);
+    r->day_cv = cv_dau / (elast > 0.2 ? elast : 0.2);
+    /* the level's drift: weekly means of the speakers, the variance of their
+     * log changes beyond what daily noise (Poisson and day_cv) gives, a
+     * random walk's step per week over the elasticity (fit.h level_step) */
+    {
+        double lw[64], mu = 0, s1 = 0, sq = 0;
+        int nw = 0, k = 0;
+        for (int d = 0; d < nd; d++) mu += A[d] / nd;
+        for (int w0 = nd % 7; w0 + 7 <= nd && nw < 64; w0 += 7) {
+            double s = 0;
+            for (int d = w0; d < w0 + 7; d++) s += A[d] / 7;
+            lw[nw++] = s;
+        }
+        for (int j = 1; j < nw; j++)
+            if (lw[j] > 0 && lw[j - 1] > 0) {
+                double x = log1p(lw[j] / lw[j - 1] - 1); /* log(): the parameter `log` hides it here */
+                s1 += x;
+                sq += x * x;
+                k++;
+            }
+        double var = k > 2 ? (sq - s1 * s1 / k) / (k - 1) : 0, noise = mu > 0 ? 2 * (1 / mu + cv_dau * cv_dau) / 7 : 0;
+        r->level_step = var > noise ? sqrt(var - noise) / (elast > 0.2 ? elast : 0.2) : 0;
+    }
     rc = 0;
 out:
     free(d1); free(dl); free(na); free(lastday); free(cal_days); free(first_ts); free(bx); free(nrec); free(born); free(oi); free(A); free(wk);
@@ -1802,6 +1825,12 @@ int fit_write_scenario(const fit_result *r, const fit_log *log, const char *orig
         fprintf(f, "  day_cv = ");
         num(f, r->day_cv > 10 ? 10 : r->day_cv, 0);
         fprintf(f, ";  # day-to-day variation of the level of active speakers beyond chance (moments)\n");
+    }
+    if (r->level_step > 0) {
+        double ls = r->level_step * sqrt((days / 7.0 + 1) / 2);
+        fprintf(f, "  level_sd = ");
+        num(f, ls > 5 ? 5 : ls, 0);
+        fprintf(f, ";  # the level's drift: %.3g a week (weekly speakers beyond daily noise), over %d days\n", r->level_step, days);
     }
     fputs("};\n\noperator = {\n  hours = [];  # the operator's posts are in the observed rates\n  types = [];\n};\n", f);
     fputs("\narms = (\n  { name = \"baseline\"; }\n);\n", f);

@@ -237,7 +237,9 @@ typedef struct fit_result {
     int present_end, admins, kols, bots, has_owner;
     fit_bg bg;                /* silent attrition (not classic): BG/BB over the members who spoke */
     fit_bg bg_new;            /* the same over those first seen after the window's first third (newcomers; bg if too few) */
-    double talk_self, talk_conv, talk_today, day_cv, new_speakers; /* not classic: replies.self/.conversation, cadence.day_cv, joins/day */
+    double talk_self, talk_conv, talk_today, day_cv, new_speakers;
+    double level_step;        /* sd of the weekly step of the level's random walk (log scale); the scenario's
+                                 cadence.level_sd is its average over a horizon of H days: step x sqrt((H/7 + 1) / 2) */ /* not classic: replies.self/.conversation, cadence.day_cv, joins/day */
     int nval;
     fit_value val[FIT_MAX_VALUES]; /* settings in the order written */
 } fit_result;
