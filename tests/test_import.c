@@ -896,7 +896,7 @@ static char *spells_of(sqlite3 *db, int64_t r)
              " || ':' || ((p.joined_ts - %d) / 86400) || ':' || COALESCE((p.left_ts - %d) / 86400, '-') AS x"
              " FROM spells p JOIN members m USING (run_id, group_id, member_id)"
              " LEFT JOIN members i ON i.run_id = p.run_id AND i.group_id = p.group_id AND i.member_id = p.inviter_id"
-             " WHERE p.run_id = %lld ORDER BY p.member_id, p.spell)",
+             " WHERE p.run_id = %lld ORDER BY p.group_id, p.member_id, p.spell)",
              T0, T0, (long long)r);
     return q_str(db, sql);
 }
