@@ -641,10 +641,12 @@ static int all_digits(const char *s, size_t min)
  * a Python bytes repr b'...'), then the chat's Remark and NickName when the
  * chat is in the contacts, then, for a group only, the sender's display name
  * (我 for you).  So 11/13 fields: a one-to-one chat; 14: a group; 12: a group
- * not in the contacts.  A 12-field per-chat row has a Remark at [9], never a
+ * not in the contacts.  TalkerId is numeric.  A 12-field per-chat row has a Remark at [9], never a
  * 9+-digit MsgSvrID followed by an empty or b'' CompressContent. */
 static int all_row(const imp_csv_rec *r)
 {
+    /* TalkerId: the chat's index in one database */
+    if (r->nfields < 11 || !all_digits(r->field[1], 1) || strlen(r->field[1]) > 18) return 0;
     if (r->nfields == 11 || r->nfields == 13 || r->nfields == 14) return all_digits(r->field[9], 1);
     if (r->nfields == 12)
         return all_digits(r->field[9], 9) &&
