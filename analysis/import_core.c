@@ -834,7 +834,7 @@ int imp_member(imp_ctx *x, const char *group, const char *group_name, const char
 /* The formats: one row each (name and help for --help), handlers in step. */
 static const imp_format_info format_info[] = {
     {"csv", "generic CSV: ts, group, sender, kind, length, inviter, question, ... (docs/import.md)"},
-    {"wechatmsg", "WeChatMsg/MemoTrace CSV (localId, TalkerId, Type, ..., NickName, Sender)"},
+    {"wechatmsg", "WeChatMsg/MemoTrace CSV: per chat (localId, TalkerId, Type, ..., Sender), v1.0/0.2.6, messages.csv, MemoTrace 2025"},
     {"chatlog", "chatlog HTTP export: CSV (Time, SenderName, Sender, TalkerName, Talker, Content) or JSON"},
     {"wecom", "WeCom archive messages (JSON lines) and group member lists (JSON)"},
     {"pywxdump", "PyWxDump CSV (id, MsgSvrID, type_name, is_sender, talker, room_name, msg, src, CreateTime) + users.json"},

@@ -608,14 +608,155 @@ enum { W_LOCALID, W_TALKER, W_TYPE, W_SUBTYPE, W_ISSENDER, W_CREATETIME, W_STATU
 static const char *const w_names[W_N] = {"localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime",
                                          "Status", "StrContent", "StrTime", "Remark", "NickName", "Sender"};
 
+/* MemoTrace 2025 (WeChat 4.x): 消息ID,类型,发送人,时间,内容,备注,昵称,更多信息 */
+enum { M_ID, M_TYPE, M_SENDER, M_TIME, M_CONTENT, M_REMARK, M_NICKNAME, M_MORE, M_N };
+static const char *const m_names[M_N] = {
+    "\xE6\xB6\x88\xE6\x81\xAF" "ID",                    /* 消息ID */
+    "\xE7\xB1\xBB\xE5\x9E\x8B",                         /* 类型 */
+    "\xE5\x8F\x91\xE9\x80\x81\xE4\xBA\xBA",             /* 发送人 */
+    "\xE6\x97\xB6\xE9\x97\xB4",                         /* 时间 */
+    "\xE5\x86\x85\xE5\xAE\xB9",                         /* 内容 */
+    "\xE5\xA4\x87\xE6\xB3\xA8",                         /* 备注 */
+    "\xE6\x98\xB5\xE7\xA7\xB0",                         /* 昵称 */
+    "\xE6\x9B\xB4\xE5\xA4\x9A\xE4\xBF\xA1\xE6\x81\xAF", /* 更多信息 */
+};
+
+#define ME_ZH "\xE6\x88\x91" /* 我: the exporting account, as the export-all and MemoTrace files write it */
+
+/* The layouts one wechatmsg file may have, told apart by the header (and,
+ * for the export-all file, whose header is the per-chat one, by its rows). */
+enum { LAY_CHAT,   /* per chat: 12 columns, Remark/NickName/Sender the sender's (exporter_csv.py) */
+       LAY_OLD9,   /* v1.0 / 0.2.6: the first 9 columns only, rows may carry more (MsgSvrID, ...) */
+       LAY_ALL,    /* "export all chats" messages.csv: 12-column header, rows of 11-14 fields */
+       LAY_MT2025  /* MemoTrace 2025 */ };
+
+static int all_digits(const char *s, size_t min)
+{
+    size_t n = strspn(s, "0123456789");
+    return n >= min && !s[n];
+}
+
+/* A row of the export-all messages.csv (output_pc.py to_csv_all +
+ * package_msg.py): the 9 named columns, MsgSvrID, CompressContent (empty, or
+ * a Python bytes repr b'...'), then the chat's Remark and NickName when the
+ * chat is in the contacts, then, for a group only, the sender's display name
+ * (我 for you).  So 11/13 fields: a one-to-one chat; 14: a group; 12: a group
+ * not in the contacts.  TalkerId is numeric.  A 12-field per-chat row has a Remark at [9], never a
+ * 9+-digit MsgSvrID followed by an empty or b'' CompressContent. */
+static int all_row(const imp_csv_rec *r)
+{
+    /* TalkerId: the chat's index in one database */
+    if (r->nfields < 11 || !all_digits(r->field[1], 1) || strlen(r->field[1]) > 18) return 0;
+    if (r->nfields == 11 || r->nfields == 13 || r->nfields == 14) return all_digits(r->field[9], 1);
+    if (r->nfields == 12)
+        return all_digits(r->field[9], 9) &&
+               (!*r->field[10] || !strncmp(r->field[10], "b'", 2) || !strncmp(r->field[10], "b\"", 2));
+    return 0;
+}
+
+/* MemoTrace 2025's type names (类型) to qunsim's kinds: 1 for a system
+ * notice, 0 otherwise (kind, text and length set). */
+static int mt_classify(imp_msg *m, const char *type, const char *content)
+{
+    static const char *const text[] = {"\xE6\x96\x87\xE6\x9C\xAC", "\xE6\x96\x87\xE5\xAD\x97", NULL}; /* 文本 文字 */
+    static const char *const reply[] = {"\xE5\xBC\x95\xE7\x94\xA8\xE6\xB6\x88\xE6\x81\xAF", /* 引用消息 */
+                                        "\xE5\xBC\x95\xE7\x94\xA8", "\xE5\x9B\x9E\xE5\xA4\x8D", NULL}; /* 引用 回复 */
+    static const char *const notice[] = {SYSTEM_SENDER, "\xE7\xB3\xBB\xE7\xBB\x9F", /* 系统消息 系统 */
+                                         "\xE7\xB3\xBB\xE7\xBB\x9F\xE9\x80\x9A\xE7\x9F\xA5", NULL}; /* 系统通知 */
+    static const char *const pat[] = {"\xE6\x8B\x8D\xE4\xB8\x80\xE6\x8B\x8D", NULL}; /* 拍一拍 */
+    static const char *const recall[] = {"\xE6\x92\xA4\xE5\x9B\x9E\xE6\xB6\x88\xE6\x81\xAF", /* 撤回消息 */
+                                         "\xE6\x92\xA4\xE5\x9B\x9E", NULL};                  /* 撤回 */
+    const char *const *lists[5] = {text, reply, notice, pat, recall};
+    int which = -1;
+    for (int l = 0; l < 5 && which < 0; l++)
+        for (int i = 0; lists[l][i]; i++)
+            if (!strcmp(type, lists[l][i])) which = l;
+    long num;
+    if (which < 0 && !parse_long(type, &num)) { /* a numeric type: WeChat's own numbering */
+        char dummy[8];
+        return classify(m, num, 0, content, dummy, sizeof dummy);
+    }
+    switch (which) {
+    case 0: m->text = content; return 0;
+    case 1: m->kind = EV_REPLY; m->text = content; return 0;
+    case 2: return 1;
+    case 3: /* its text ("X" 拍了拍 "Y") names the actor, as a recall's does */
+    case 4: return 1;
+    default: /* 图片 语音 视频 表情 文件 链接 名片 位置 ...: media */
+        m->length = 0;
+        m->refine = 0;
+        return 0;
+    }
+}
+
+static int memotrace_rows(imp_ctx *x, const char *path, imp_csv *c, const int *col, int ncols)
+{
+    const imp_opts *o = imp_options(x);
+    imp_csv_rec r;
+    int got, rc = 0;
+    /* no chat id in the file (its directory names the chat): group = file */
+    imp_group_is_file(x);
+    while ((got = imp_csv_next(c, &r)) != 0) {
+        if (got == -2) return imp_fail(x, "%s: %s", path, imp_csv_error(c));
+        imp_row(x);
+        const char *why = NULL;
+        char whybuf[120];
+        if (got == -1) why = imp_csv_error(c);
+        else if (r.nfields != ncols) {
+            snprintf(whybuf, sizeof whybuf, "%d fields, the header has %d (truncated row?)", r.nfields, ncols);
+            why = whybuf;
+        }
+#define F(k) (col[k] >= 0 && !why ? r.field[col[k]] : "")
+        imp_msg m;
+        imp_msg_init(&m);
+        if (!why && imp_parse_time(F(M_TIME), imp_log_offset(o), &m.ts)) {
+            snprintf(whybuf, sizeof whybuf, "bad 时间 '%.40s'", F(M_TIME));
+            why = whybuf;
+        }
+        if (why) {
+            if (imp_bad(x, path, r.line, "%s", why)) return -1;
+            if (got == -1) break;
+            continue;
+        }
+        m.group = path;
+        const char *who = F(M_SENDER), *remark = F(M_REMARK), *nick = F(M_NICKNAME);
+        m.is_self = !strcmp(who, ME_ZH);
+        /* no wxid in this layout: the member is its display name (发送人),
+         * with the nickname as the name notices may use */
+        if (!m.is_self) {
+            m.sender_name = who;
+            if (*nick && strcmp(nick, who)) m.sender_alias = nick;
+            else if (*remark && strcmp(remark, who)) m.sender_alias = remark;
+        }
+        const char *content = F(M_CONTENT);
+        if (*F(M_ID)) {
+            const char *parts[3] = {F(M_ID), F(M_TIME), who};
+            int s = imp_seen(x, m.group, parts, 3);
+            if (s < 0) return -1;
+            if (s) continue;
+        }
+        if (mt_classify(&m, F(M_TYPE), content) || (!m.is_self && !strcmp(who, SYSTEM_SENDER))) {
+            if (system_notice(x, &m, content)) return -1;
+            continue;
+        }
+        if (!m.is_self && !*who) {
+            if (imp_bad(x, path, r.line, "no 发送人 for a message of 类型 '%.20s'", F(M_TYPE))) return -1;
+            continue;
+        }
+#undef F
+        if (imp_emit(x, &m)) return -1;
+    }
+    return rc;
+}
+
 int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
 {
     const imp_opts *o = imp_options(x);
     imp_csv *c;
     if (imp_csv_open(&c, f, 0)) return imp_fail(x, "%s: out of memory", path);
     imp_csv_rec r;
-    int col[W_N], rc = 0, ncols;
-    char tbuf[2048];
+    int col[W_N], rc = 0, ncols, lay = -1;
+    char tbuf[2048], gbuf[64];
     int got = imp_csv_next(c, &r);
     if (got == 0) goto done;
     if (got < 0) {
@@ -623,12 +764,25 @@ int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
         goto done;
     }
     ncols = r.nfields;
+    int mcol[M_N];
+    map_columns(&r, m_names, M_N, mcol);
+    if (mcol[M_TYPE] >= 0 && mcol[M_SENDER] >= 0 && mcol[M_TIME] >= 0 && mcol[M_CONTENT] >= 0) {
+        rc = memotrace_rows(x, path, c, mcol, ncols);
+        goto done;
+    }
     map_columns(&r, w_names, W_N, col);
     if (col[W_TYPE] < 0 || col[W_CONTENT] < 0 || (col[W_CREATETIME] < 0 && col[W_STRTIME] < 0)) {
         rc = imp_fail(x, "%s:%lld: not a WeChatMsg CSV: the header needs Type, StrContent and CreateTime "
-                         "(or StrTime)", path, (long long)r.line);
+                         "(or StrTime), or MemoTrace's 消息ID,类型,发送人,时间,内容,备注,昵称,更多信息",
+                      path, (long long)r.line);
         goto done;
     }
+    /* v1.0 / 0.2.6 write only the first nine columns in the header (and
+     * 0.2.6 more fields in each row): no sender at all */
+    if (col[W_SENDER] < 0 && col[W_NICKNAME] < 0 && col[W_REMARK] < 0) lay = LAY_OLD9;
+    /* the export-all file is positional: its columns must be the exporter's */
+    int positional = ncols == W_N;
+    for (int k = 0; k < W_N && positional; k++) positional = col[k] == k;
     while ((got = imp_csv_next(c, &r)) != 0) {
         if (got == -2) {
             rc = imp_fail(x, "%s: %s", path, imp_csv_error(c));
@@ -637,13 +791,17 @@ int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
         imp_row(x);
         const char *why = NULL;
         char whybuf[120];
+        /* the first data row tells a per-chat file from messages.csv */
+        if (lay < 0 && got == 1) lay = positional && all_row(&r) ? LAY_ALL : LAY_CHAT;
         if (got == -1) {
             why = imp_csv_error(c);
-        } else if (r.nfields != ncols) {
-            snprintf(whybuf, sizeof whybuf, "%d fields, the header has %d (truncated row?)", r.nfields, ncols);
+        } else if (lay == LAY_OLD9 ? r.nfields < ncols : lay == LAY_ALL ? !all_row(&r) : r.nfields != ncols) {
+            snprintf(whybuf, sizeof whybuf, "%d fields, the header has %d%s", r.nfields, ncols,
+                     lay == LAY_ALL ? " (not an export-all messages.csv row: 11-14 fields, MsgSvrID 10th)"
+                                    : " (truncated row?)");
             why = whybuf;
         }
-#define F(k) (col[k] >= 0 && !why ? r.field[col[k]] : "")
+#define F(k) (col[k] >= 0 && !why && (lay != LAY_ALL || k < W_REMARK) ? r.field[col[k]] : "")
         imp_msg m;
         imp_msg_init(&m);
         long type = 0, sub = 0;
@@ -668,27 +826,46 @@ int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
             if (got == -1) break;
             continue;
         }
-        /* TalkerId is the MSG table's integer index (1 for different groups
-         * in different exports), not the chatroom: a numeric one means
-         * "this file is one group" */
-        m.group = F(W_TALKER);
-        if (*m.group && strspn(m.group, "0123456789") == strlen(m.group)) {
-            m.group = path;
-            imp_group_is_file(x);
-        }
         m.is_self = !strcmp(F(W_ISSENDER), "1");
-        m.sender = F(W_SENDER);
-        m.sender_name = *F(W_REMARK) ? F(W_REMARK) : F(W_NICKNAME);
-        m.sender_alias = *F(W_REMARK) ? F(W_NICKNAME) : NULL;
-        /* a member no longer in the exporter's contacts is written
-         * Remark = NickName = Sender = wxid: no display name at all */
-        if (*m.sender && !strcmp(m.sender_name, m.sender)) m.sender_name = NULL;
-        if (m.sender_alias && !strcmp(m.sender_alias, m.sender)) m.sender_alias = NULL;
+        const char *sender_field = "";
+        if (lay == LAY_ALL) {
+            /* one-to-one chats carry no sender column: skipped, counted */
+            if (r.nfields == 11 || r.nfields == 13) {
+                imp_skip(x);
+                continue;
+            }
+            /* the chat is TalkerId within this file (one database's index) */
+            snprintf(gbuf, sizeof gbuf, "%s", F(W_TALKER));
+            m.group = gbuf;
+            if (r.nfields == 14) m.group_name = *r.field[11] ? r.field[11] : r.field[12];
+            sender_field = r.field[r.nfields - 1];
+            /* Sender is a display name (group nickname, remark or
+             * nickname), 我 for you */
+            if (!strcmp(sender_field, ME_ZH)) m.is_self = 1;
+            else if (!m.is_self) m.sender_name = sender_field;
+        } else {
+            /* TalkerId is the MSG table's integer index (1 for different
+             * groups in different exports), not the chatroom: a numeric one
+             * means "this file is one group" */
+            m.group = F(W_TALKER);
+            if (*m.group && strspn(m.group, "0123456789") == strlen(m.group)) {
+                m.group = path;
+                imp_group_is_file(x);
+            }
+            sender_field = F(W_SENDER);
+            m.sender = sender_field;
+            m.sender_name = *F(W_REMARK) ? F(W_REMARK) : F(W_NICKNAME);
+            m.sender_alias = *F(W_REMARK) ? F(W_NICKNAME) : NULL;
+            /* a member no longer in the exporter's contacts is written
+             * Remark = NickName = Sender = wxid: no display name at all */
+            if (*m.sender && !strcmp(m.sender_name, m.sender)) m.sender_name = NULL;
+            if (m.sender_alias && !strcmp(m.sender_alias, m.sender)) m.sender_alias = NULL;
+        }
         const char *content = F(W_CONTENT);
         /* localId restarts in each of WeChat's MSGn.db shards, so a row is a
          * duplicate only if it repeats localId, CreateTime, Sender and Type */
         if (*F(W_LOCALID)) {
-            const char *parts[5] = {F(W_LOCALID), F(W_CREATETIME), F(W_SENDER), F(W_TYPE), F(W_ISSENDER)};
+            const char *parts[5] = {F(W_LOCALID), F(W_CREATETIME), sender_field, F(W_TYPE), F(W_ISSENDER)};
             int s = imp_seen(x, m.group, parts, 5);
             if (s < 0) {
                 rc = -1;
@@ -703,7 +880,13 @@ int imp_read_wechatmsg(imp_ctx *x, const char *path, FILE *f)
             }
             continue;
         }
-        if (!m.is_self && !*m.sender && !*m.sender_name) {
+        if (lay == LAY_OLD9 && !m.is_self) {
+            /* the old layouts carry no sender: another member's message
+             * cannot be attributed (notices still name people) */
+            imp_skip(x);
+            continue;
+        }
+        if (!m.is_self && !(m.sender && *m.sender) && !(m.sender_name && *m.sender_name)) {
             if (imp_bad(x, path, r.line, "no Sender or NickName for a message of Type %ld", type)) {
                 rc = -1;
                 break;

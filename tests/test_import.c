@@ -896,7 +896,7 @@ static char *spells_of(sqlite3 *db, int64_t r)
              " || ':' || ((p.joined_ts - %d) / 86400) || ':' || COALESCE((p.left_ts - %d) / 86400, '-') AS x"
              " FROM spells p JOIN members m USING (run_id, group_id, member_id)"
              " LEFT JOIN members i ON i.run_id = p.run_id AND i.group_id = p.group_id AND i.member_id = p.inviter_id"
-             " WHERE p.run_id = %lld ORDER BY p.member_id, p.spell)",
+             " WHERE p.run_id = %lld ORDER BY p.group_id, p.member_id, p.spell)",
              T0, T0, (long long)r);
     return q_str(db, sql);
 }
@@ -971,6 +971,145 @@ START_TEST(test_fixture_wechatmsg)
     /* joiners Carol, Dave, Erin, Frank: all by referral */
     ck_assert_int_eq(q_int(d, "SELECT value FROM v_summary WHERE run_id = 1 AND group_id = 1"
                               " AND metric = 'referral_share'"), 1);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* MemoTrace 2025 (WeChat 4.x): 消息ID,类型,发送人,时间,内容,备注,昵称,更多信息.
+ * No chat id (group = file), no wxid: members are display names, linked to
+ * the nickname a notice uses (Bob, shown as his remark 老鲍); type names. */
+START_TEST(test_fixture_memotrace2025)
+{
+    char db[1024];
+    store_t *st = open_db(db, sizeof db, "fx_memotrace.db");
+    imp_stats s;
+    const char *f[1] = {FIX "memotrace2025_group.csv"};
+    import_files(st, "wechatmsg", f, 1, &s);
+    ck_assert_int_eq(s.group_is_file, 1);
+    ck_assert_int_eq(s.groups, 1);
+    ck_assert_int_eq(s.members, 6); /* Alice, you, 老鲍 (Bob), Carol, Dave, Erin */
+    ck_assert_int_eq(s.duplicates, 1);
+    ck_assert_int_eq(s.joins, 3);
+    ck_assert_int_eq(s.leaves, 1);
+    ck_assert_int_eq(s.malformed, 0);
+    sqlite3 *d = store_db(st);
+    int64_t r = s.run_id;
+    /* Erin joined by Bob's QR code: the notice's "Bob" is 老鲍 */
+    expect_spells(d, r, "Alice:0:seed:-:0:- ?:0:seed:-:0:- \xE8\x80\x81\xE9\xB2\x8D:0:seed:-:0:- "
+                        "Carol:0:invite:Alice:1:- Dave:0:invite:Alice:1:- "
+                        "Erin:0:qr:\xE8\x80\x81\xE9\xB2\x8D:2:3");
+    ck_assert_int_eq(n_kind(d, r, "message"), 4); /* Alice, you, Dave, Erin's image */
+    ck_assert_int_eq(n_kind(d, r, "question"), 1);
+    ck_assert_int_eq(n_kind(d, r, "reply"), 1);
+    ck_assert_int_eq(n_kind(d, r, "reaction"), 1);
+    ck_assert_int_eq(n_kind(d, r, "recall"), 1);
+    ck_assert_int_eq(n_kind(d, r, "system"), 0);
+    /* the pat is Alice's, the recall Dave's, the image has length 0 */
+    ck_assert_int_eq(q_intf(d, "SELECT count(*) FROM events e JOIN members m USING (run_id, group_id, member_id)"
+                               " WHERE e.run_id = %lld AND m.name = 'Alice' AND e.kind = 'reaction'", (long long)r), 1);
+    ck_assert_int_eq(q_intf(d, "SELECT count(*) FROM events e JOIN members m USING (run_id, group_id, member_id)"
+                               " WHERE e.run_id = %lld AND m.name = 'Dave' AND e.kind = 'recall'", (long long)r), 1);
+    ck_assert_int_eq(q_intf(d, "SELECT value FROM events e JOIN members m USING (run_id, group_id, member_id)"
+                               " WHERE e.run_id = %lld AND m.name = 'Erin' AND e.kind = 'message'", (long long)r), 0);
+    /* 我 is you: one member for both of your rows' names (发送人, 备注, 昵称 all 我) */
+    ck_assert_int_eq(q_intf(d, "SELECT count(*) FROM members WHERE run_id = %lld AND name = '\xE6\x88\x91'",
+                            (long long)r), 0);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* WeChatMsg 0.2.6 (9-column header, 10-field rows) and v1.0 (pandas: the
+ * same 9 columns after an unnamed index column): no sender column, so only
+ * your own messages and the notices can be attributed; others' messages
+ * are skipped and counted. */
+START_TEST(test_fixture_wechatmsg_old)
+{
+    static const char *const files[2] = {FIX "wechatmsg_v026.csv", FIX "wechatmsg_v10.csv"};
+    for (int k = 0; k < 2; k++) {
+        char db[1024];
+        store_t *st = open_db(db, sizeof db, k ? "fx_v10.db" : "fx_v026.db");
+        imp_stats s;
+        import_files(st, "wechatmsg", &files[k], 1, &s);
+        ck_assert_int_eq(s.group_is_file, 1);
+        ck_assert_int_eq(s.groups, 1);
+        ck_assert_int_eq(s.rows, 7);
+        ck_assert_int_eq(s.malformed, 0);
+        ck_assert_int_eq(s.skipped, 2); /* Alice's text, an image: no sender */
+        ck_assert_int_eq(s.members, 4); /* you, Carol, Alice, Dave */
+        ck_assert_int_eq(s.joins, 2);
+        ck_assert_int_eq(s.leaves, 1);
+        sqlite3 *d = store_db(st);
+        int64_t r = s.run_id;
+        /* the log starts at your first message (the skipped rows carry no member) */
+        /* Dave invited by you (member 0, unnamed: #0) */
+        expect_spells(d, r, "?:0:seed:-:0:- Carol:0:invite:Alice:1:3 Alice:0:seed:-:0:- Dave:0:invite:#0:2:-");
+        ck_assert_int_eq(n_kind(d, r, "message"), 2);
+        ck_assert_int_eq(q_intf(d, "SELECT count(*) FROM events e JOIN members m USING (run_id, group_id, member_id)"
+                                   " WHERE e.run_id = %lld AND e.kind = 'message' AND m.name IS NOT NULL",
+                                (long long)r), 0);
+        store_close(st);
+        rm_db(db);
+    }
+}
+END_TEST
+
+/* The "export all chats" messages.csv (output_pc.py to_csv_all,
+ * package_msg.py): the per-chat header over rows of 11-14 fields; groups are
+ * TalkerId, named by the chat's Remark or NickName; Sender a display name or
+ * 我; one-to-one chats (11 or 13 fields) skipped and counted. */
+START_TEST(test_fixture_messages_all)
+{
+    char db[1024];
+    store_t *st = open_db(db, sizeof db, "fx_all.db");
+    imp_stats s;
+    const char *f[1] = {FIX "wechatmsg_messages_all.csv"};
+    import_files(st, "wechatmsg", f, 1, &s);
+    ck_assert_int_eq(s.group_is_file, 0);
+    ck_assert_int_eq(s.groups, 3);  /* 读书会 (5), 跑步群 (9), an unnamed group not in the contacts (11) */
+    ck_assert_int_eq(s.rows, 11);
+    ck_assert_int_eq(s.skipped, 3); /* two rows of the chat with Alice, one with a non-contact */
+    ck_assert_int_eq(s.malformed, 0);
+    ck_assert_int_eq(s.joins, 1);
+    sqlite3 *d = store_db(st);
+    int64_t r = s.run_id;
+    expect_spells(d, r, "Alice:0:seed:-:0:- ?:0:seed:-:0:- Carol:0:invite:Alice:1:- "
+                        "\xE8\x80\x81\xE9\xB2\x8D:0:seed:-:0:- ?:0:seed:-:0:- Tom:0:seed:-:0:- Zed:0:seed:-:0:-");
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM groups WHERE name = '\xE8\xAF\xBB\xE4\xB9\xA6\xE4\xBC\x9A'"), 1);
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM groups WHERE name = '\xE8\xB7\x91\xE6\xAD\xA5\xE7\xBE\xA4'"), 1);
+    /* no one-to-one text got in, and 我 is you, not a member named 我 */
+    ck_assert_int_eq(q_int(d, "SELECT count(*) FROM members WHERE name IN ('\xE6\x88\x91', 'Run club')"), 0);
+    ck_assert_int_eq(q_intf(d, "SELECT count(*) FROM events WHERE run_id = %lld AND kind IN ('message', 'question')",
+                            (long long)r), 7);
+    store_close(st);
+    rm_db(db);
+}
+END_TEST
+
+/* Layouts told apart unambiguously: a messages.csv row that fits no export-all
+ * shape, and a header of no known layout, are reported with file and line. */
+START_TEST(test_wechatmsg_layouts)
+{
+    char path[1100], err[512];
+    write_file(path, sizeof path, "all_bad.csv", "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,"
+                     "Sender\r\n"
+                     "1,5,1,0,0,1714525200,2,hi,2024-05-01 09:00:00,7100000000000000001,,,G,Alice\r\n"
+                     "2,5,1,0,0,1714525260,2,hi,2024-05-01 09:01:00,7100000000000000002\r\n", -1);
+    char db[1024];
+    store_t *st = open_db(db, sizeof db, "fx_layouts.db");
+    imp_opts o;
+    imp_opts_init(&o);
+    o.format = "wechatmsg";
+    o.strict = 1;
+    imp_stats s;
+    const char *f[1] = {path};
+    ck_assert_int_ne(imp_import(st, &o, f, 1, &s, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "all_bad.csv:3") && strstr(err, "export-all"), "%s", err);
+    write_file(path, sizeof path, "unknown.csv", "\xE6\xB6\x88\xE6\x81\xAF" "ID,\xE6\x97\xB6\xE9\x97\xB4,text\n1,2024-05-01 09:00:00,hi\n", -1);
+    o.strict = 0;
+    ck_assert_int_ne(imp_import(st, &o, f, 1, &s, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "unknown.csv:1") && strstr(err, "MemoTrace"), "%s", err);
     store_close(st);
     rm_db(db);
 }
@@ -1224,6 +1363,10 @@ static Suite *import_suite(void)
     tcase_add_test(tc, test_cli);
     tcase_add_test(tc, test_fixture_wechatmsg);
     tcase_add_test(tc, test_fixture_bulk_invite);
+    tcase_add_test(tc, test_fixture_memotrace2025);
+    tcase_add_test(tc, test_fixture_wechatmsg_old);
+    tcase_add_test(tc, test_fixture_messages_all);
+    tcase_add_test(tc, test_wechatmsg_layouts);
     tcase_add_test(tc, test_fixture_chatlog);
     tcase_add_test(tc, test_fixture_pywxdump);
     tcase_add_test(tc, test_notice_table);
