@@ -18,7 +18,6 @@ void state_opts_init(state_opts *o)
     o->eng_floor = 0.05;
     o->engagement = STATE_ENG_AUTO;
     o->classic = 0;
-    o->act_tau = getenv("QS_ACT_TAU") ? atof(getenv("QS_ACT_TAU")) : 28;
     o->from_ts = 0;
 }
 
@@ -113,7 +112,6 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     com_init *ci = calloc(1, sizeof *ci);
     int *sfirst = NULL;
     unsigned char *spoke_before = NULL;
-    double *wbuf = NULL;
     com_init_member *cm = calloc((size_t)nm + 1, sizeof *cm);
     int rc = -1;
     if (!k || !E || !S || !R || !sl || !ci || !cm) { snprintf(err, errlen, "out of memory"); goto out; }
@@ -179,17 +177,8 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         for (int d = 0; d < nd; d++) oi[d + 1] = oi[d] + com_open_day(prior->weekly, (int)(((D0 + d + 3) % 7 + 7) % 7));
     }
     unsigned char *spoke_after = NULL;
-    double *wact = NULL, *wday = NULL, *wsuf = NULL;
     if (second) {
-        if (!(spoke_before = calloc((size_t)nm + 1, 2)) || !(wbuf = calloc((size_t)nm + 2 * (size_t)nd + 3, sizeof *wbuf))) {
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        wact = wbuf;
-        wday = wbuf + nm + 1;
-        wsuf = wday + nd + 1;
-        /* recent days weigh more in a member's activity (exp(-age / act_tau)) */
-        for (int d = 0; d < nd; d++) wday[d] = o->act_tau > 0 ? exp(-(double)(nd - 1 - d) / o->act_tau) : 1;
+        if (!(spoke_before = calloc((size_t)nm + 1, 2))) { snprintf(err, errlen, "out of memory"); goto out; }
         spoke_after = spoke_before + nm + 1;
         for (int i = 0; i < nm; i++) d1[i] = dl[i] = -1, na[i] = 0;
         for (int64_t j = 0; j < log->nmsg; j++) {
@@ -200,15 +189,8 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
             int d = (int)((x->ts - W0) / 86400);
             if (d >= nd) continue;
             if (d1[x->mem] < 0) d1[x->mem] = d;
-            if (dl[x->mem] != d && oi[d + 1] > oi[d]) {
-                if (d > d1[x->mem]) wact[x->mem] += wday[d];
-                dl[x->mem] = d;
-                na[x->mem]++;
-            }
+            if (dl[x->mem] != d && oi[d + 1] > oi[d]) { dl[x->mem] = d; na[x->mem]++; }
         }
-        /* wsuf[d]: the weights of the open days from d on */
-        wsuf[nd] = 0;
-        for (int d = nd - 1; d >= 0; d--) wsuf[d] = wsuf[d + 1] + (oi[d + 1] > oi[d] ? wday[d] : 0);
     }
 
     /* the members present, in the model's layout */
@@ -303,10 +285,8 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
                 if (days < tx) days = tx;
                 if (x > days) x = days;
                 c->gone = 1 - fit_bg_alive(&bg, x, tx, days);
-                /* the activity's posterior from its days, recent ones weighing more */
-                double we = wsuf[d1[i] + 1 <= nd ? d1[i] + 1 : nd], wa = wact[i] < we ? wact[i] : we;
-                a1 += wa;
-                b1 += we - wa;
+                a1 += x;
+                b1 += days - x;
             } else { /* present and silent all through the history: as if born at its start, never active since */
                 int64_t s0 = log->mem[i].joined_ts > W0 ? log->mem[i].joined_ts : W0;
                 int d0 = at_ts > s0 ? (int)((s0 - W0) / 86400) : nd;
@@ -343,7 +323,6 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
 out:
     free(sfirst);
     free(spoke_before);
-    free(wbuf);
     free(k);
     free(E);
     free(S);

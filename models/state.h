@@ -19,7 +19,6 @@ typedef struct state_opts {
                          members leaving more, else the mean; or always one */
     int classic;      /* 1: the first model's state even when the prior has silent attrition */
     int64_t from_ts;  /* the history's start for silent attrition (0: the log's) */
-    double act_tau;   /* days: a member's activity weighs its days by exp(-age / act_tau) (28; 0: all alike) */
 } state_opts;
 enum { STATE_ENG_AUTO = 0, STATE_ENG_PROXY, STATE_ENG_MEAN };
 void state_opts_init(state_opts *o);
