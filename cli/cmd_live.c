@@ -43,7 +43,7 @@ void lv_usage(FILE *f, const char *cmd)
                    "  too sparse to identify a setting (--partial: keep the model's default for it instead).\n");
     else if (!strcmp(cmd, "forecast"))
         fprintf(f, "usage: qunsim forecast SCENARIO --live LIVE.db --at DATE --days H [--run ID] [--group G] [--reps R]\n"
-                   "                       [--seed S] [--threads N] [--out DIR] [--quiet]\n"
+                   "                       [--seed S] [--threads N] [--out DIR] [--format table|csv|json] [--quiet]\n"
                    "  runs every arm of SCENARIO H days from the group's observed state at DATE (members present with\n"
                    "  their roles, rates from their history, engagement from how recently and how much they spoke) and\n"
                    "  stores the runs as a batch of kind 'forecast' with a copy of the observed history (arm 'live') in\n"
@@ -90,7 +90,7 @@ int lv_parse(int argc, char **argv, live_args *a)
         else if (!strcmp(o, "--format") && v) {
             a->format = v;
             i++;
-            if (strcmp(v, "table") && strcmp(v, "json") && (strcmp(v, "csv") || strcmp(a->cmd, "backtest"))) { fprintf(stderr, "qunsim %s: --format must be table%s or json\n", a->cmd, strcmp(a->cmd, "backtest") ? "" : ", csv"); return QS_EXIT_USAGE; }
+            if (strcmp(v, "table") && strcmp(v, "json") && (strcmp(v, "csv") || !strcmp(a->cmd, "calibrate"))) { fprintf(stderr, "qunsim %s: --format must be table%s or json\n", a->cmd, strcmp(a->cmd, "calibrate") ? ", csv" : ""); return QS_EXIT_USAGE; }
         } else if (!strcmp(o, "--run") && v) {
             a->run = strtoll(v, &end, 10);
             i++;
@@ -529,6 +529,7 @@ int cmd_forecast(int argc, char **argv)
     live_args a;
     memset(&a, 0, sizeof a);
     a.cmd = "forecast";
+    a.format = "table";
     a.memory = -1;
     int rc = lv_parse(argc, argv, &a);
     if (rc) return rc == 1 ? QS_EXIT_OK : rc;
@@ -550,10 +551,14 @@ int cmd_forecast(int argc, char **argv)
     int64_t at;
     if (lv_parse_date(a.at, lg->utc_offset, &at) != 0) { fprintf(stderr, "qunsim forecast: --at wants a date YYYY-MM-DD\n"); rc = QS_EXIT_USAGE; goto done; }
     if (at <= lg->start_ts || at > lg->start_ts + (int64_t)lg->days * 86400) {
-        char d0[16], d1[16];
+        /* the log's days as import and metrics print them (first .. last), and the dates a forecast may start */
+        char f0[16], f1[16], d0[16], d1[16];
+        lv_date_str(lg->start_ts, lg->utc_offset, f0);
+        lv_date_str(lg->start_ts + (int64_t)(lg->days - 1) * 86400, lg->utc_offset, f1);
         lv_date_str(lg->start_ts + 86400, lg->utc_offset, d0);
         lv_date_str(lg->start_ts + (int64_t)lg->days * 86400, lg->utc_offset, d1);
-        fprintf(stderr, "qunsim forecast: --at %s is outside the log (%s .. %s)\n", a.at, d0, d1);
+        fprintf(stderr, "qunsim forecast: --at %s: the log covers %s .. %s; a forecast starts from %s to %s (the day after its last)\n", a.at, f0,
+                f1, d0, d1);
         rc = QS_EXIT_USAGE;
         goto done;
     }
@@ -612,9 +617,20 @@ int cmd_forecast(int argc, char **argv)
         if (tmp && mean) {
             char d0[16];
             lv_date_str(at, lg->utc_offset, d0);
-            printf("forecast of %s (run %lld, group %d): %d members at %s, %d arm(s) x %d replications, %d days\n", lg->name,
-                   (long long)lg->run_id, lg->group_id, info.members, d0, j.narms, j.reps, j.days);
-            printf("%-20s %-28s %-28s %s\n", "arm", "speakers/day: median [90%]", "messages/day: median [90%]", "members at the end");
+            int fmt = !strcmp(a.format, "csv") ? 1 : !strcmp(a.format, "json") ? 2 : 0;
+            if (fmt == 0) {
+                printf("forecast of %s (run %lld, group %d): %d members at %s, %d arm(s) x %d replications, %d days\n", lg->name,
+                       (long long)lg->run_id, lg->group_id, info.members, d0, j.narms, j.reps, j.days);
+                printf("%-20s %-28s %-28s %s\n", "arm", "speakers/day: median [90%]", "messages/day: median [90%]", "members at the end");
+            } else if (fmt == 1)
+                printf("arm,speakers_median,speakers_lo90,speakers_hi90,messages_median,messages_lo90,messages_hi90,members_end_median,"
+                       "members_end_lo90,members_end_hi90\n");
+            else {
+                printf("{\"group\": ");
+                json_str(lg->name);
+                printf(", \"run\": %lld, \"at\": \"%s\", \"days\": %d, \"reps\": %d, \"members\": %d, \"arms\": [", (long long)lg->run_id, d0,
+                       j.days, j.reps, info.members);
+            }
             for (int k = 0; k < j.narms; k++) {
                 for (int r = 0; r < j.reps; r++) {
                     double sd = 0, sm = 0;
@@ -624,6 +640,27 @@ int cmd_forecast(int argc, char **argv)
                     mean[j.reps + r] = sm / j.days;
                     mean[2 * j.reps + r] = j.members[base + (size_t)j.days - 1];
                 }
+                double q[9];
+                for (int v = 0; v < 3; v++) {
+                    q[3 * v] = lv_quant(mean + v * j.reps, j.reps, 0.5, tmp);
+                    q[3 * v + 1] = lv_quant(mean + v * j.reps, j.reps, 0.05, tmp);
+                    q[3 * v + 2] = lv_quant(mean + v * j.reps, j.reps, 0.95, tmp);
+                }
+                if (fmt == 1) {
+                    csv_str(sc->arms[k].name);
+                    for (int v = 0; v < 9; v++) printf(",%.6g", q[v]);
+                    printf("\n");
+                    continue;
+                }
+                if (fmt == 2) {
+                    static const char *const key[3] = {"speakers_per_day", "messages_per_day", "members_end"};
+                    printf("%s\n  {\"arm\": ", k ? "," : "");
+                    json_str(sc->arms[k].name);
+                    for (int v = 0; v < 3; v++)
+                        printf(", \"%s\": {\"median\": %.6g, \"lo90\": %.6g, \"hi90\": %.6g}", key[v], q[3 * v], q[3 * v + 1], q[3 * v + 2]);
+                    printf("}");
+                    continue;
+                }
                 char c1[64], c2[64], c3[64];
                 snprintf(c1, sizeof c1, "%.1f [%.1f, %.1f]", lv_quant(mean, j.reps, 0.5, tmp), lv_quant(mean, j.reps, 0.05, tmp), lv_quant(mean, j.reps, 0.95, tmp));
                 snprintf(c2, sizeof c2, "%.1f [%.1f, %.1f]", lv_quant(mean + j.reps, j.reps, 0.5, tmp), lv_quant(mean + j.reps, j.reps, 0.05, tmp),
@@ -632,8 +669,10 @@ int cmd_forecast(int argc, char **argv)
                          lv_quant(mean + 2 * j.reps, j.reps, 0.95, tmp));
                 printf("%-20.20s %-28s %-28s %s\n", sc->arms[k].name, c1, c2, c3);
             }
-            printf("stored in %s: batch %lld (kind 'forecast'), observed history as run %lld (arm 'live')\n", path, (long long)batch,
-                   (long long)live_run);
+            if (fmt == 2) printf("\n], \"batch\": %lld, \"live_run\": %lld}\n", (long long)batch, (long long)live_run);
+            else if (fmt == 0)
+                printf("stored in %s: batch %lld (kind 'forecast'), observed history as run %lld (arm 'live')\n", path, (long long)batch,
+                       (long long)live_run);
         }
         free(tmp);
         free(mean);

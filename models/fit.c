@@ -220,7 +220,9 @@ int fit_log_load(fit_log **out, sqlite3 *db, int64_t run_id, const char *group, 
     fit_log *l = NULL;
     int rc;
     if (run_id <= 0) {
-        const char *q1 = "SELECT MAX(run_id) FROM runs WHERE source != 'sim'";
+        /* the latest import; not a forecast's copy of the history (events stay in the original) */
+        const char *q1 = "SELECT MAX(r.run_id) FROM runs r LEFT JOIN batches b ON b.batch_id = r.batch_id"
+                         " WHERE r.source != 'sim' AND IFNULL(b.kind, '') != 'forecast'";
         const char *q2 = "SELECT MAX(run_id) FROM runs r WHERE EXISTS (SELECT 1 FROM events e WHERE e.run_id = r.run_id)";
         for (int k = 0; k < 2 && run_id <= 0; k++) {
             if (sqlite3_prepare_v2(db, k ? q2 : q1, -1, &st, NULL) != SQLITE_OK) return sql_fail(db, "runs", err, errlen);

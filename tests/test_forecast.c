@@ -368,6 +368,21 @@ START_TEST(test_calibrate_forecast)
     ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     ck_assert_int_eq(q_int(db, "SELECT COUNT(*) FROM runs r JOIN batches b USING (batch_id) WHERE b.kind = 'forecast'"), 3);
     sqlite3_close(db);
+    /* --format csv and json: one row / object per arm */
+    snprintf(cmd, sizeof cmd, "'%s' forecast '%s/cal.cfg' --live '%s/log/results.db' --at 2026-03-02 --days 3 --reps 2 --format csv > '%s/fc.csv'",
+             qs_bin(), dir, dir, dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(path, sizeof path, "%s/fc.csv", dir);
+    char *csv = slurp(path);
+    ck_assert_msg(!strncmp(csv, "arm,speakers_median,speakers_lo90,speakers_hi90,", 48) && strstr(csv, "\nbaseline,"), "%s", csv);
+    free(csv);
+    snprintf(cmd, sizeof cmd, "'%s' forecast '%s/cal.cfg' --live '%s/log/results.db' --at 2026-03-02 --days 3 --reps 2 --format json > '%s/fc.json'",
+             qs_bin(), dir, dir, dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(path, sizeof path, "%s/fc.json", dir);
+    csv = slurp(path);
+    ck_assert_msg(strstr(csv, "\"arm\": \"baseline\"") && json_number(csv, "median") > 0, "%s", csv);
+    free(csv);
     /* an --at outside the log: exit 2 */
     snprintf(cmd, sizeof cmd, "'%s' forecast '%s/cal.cfg' --live '%s/log/results.db' --at 2027-01-01 --days 7 2> /dev/null", qs_bin(), dir, dir);
     ck_assert_int_eq(sh(cmd), 2);
