@@ -229,7 +229,7 @@ int imp_csv_next(imp_csv *c, imp_csv_rec *rec)
 /* ---- the generic csv format ------------------------------------------- */
 
 enum { C_TS, C_GROUP, C_GROUP_NAME, C_SENDER, C_NAME, C_KIND, C_LENGTH, C_INVITER, C_QUESTION,
-       C_TEXT, C_ID, C_SOURCE, C_VALUE, C_NCOLS };
+       C_TEXT, C_ID, C_SOURCE, C_VALUE, C_BOT, C_NCOLS };
 
 /* Column names accepted (case-insensitive), first one canonical. */
 static const char *const col_names[C_NCOLS][5] = {
@@ -246,6 +246,7 @@ static const char *const col_names[C_NCOLS][5] = {
     [C_ID] = {"id", "msgid", "message_id", NULL},
     [C_SOURCE] = {"source", NULL},
     [C_VALUE] = {"value", NULL},
+    [C_BOT] = {"bot", "is_bot", NULL},
 };
 
 static int col_of(const char *name)
@@ -375,6 +376,8 @@ int imp_read_csv(imp_ctx *x, const char *path, FILE *f)
             m.source = s;
         }
         if (!*m.sender && !m.sender_name && m.kind != EV_SYSTEM) bad = "sender (empty)";
+        int bot = parse_flag(F(C_BOT));
+        if (bot == -2) bad = "bot flag";
         if (bad) {
             if (imp_bad(x, path, r.line, "bad %s", bad)) {
                 rc = -1;
@@ -383,6 +386,11 @@ int imp_read_csv(imp_ctx *x, const char *path, FILE *f)
             continue;
         }
 #undef F
+        /* a bot account (a logger, a notifier): a member of role bot, left out of every metric */
+        if (bot == 1 && imp_member(x, m.group, m.group_name, *m.sender ? m.sender : m.sender_name, m.sender_name, ROLE_BOT, -1, SRC_SEED, NULL)) {
+            rc = -1;
+            break;
+        }
         if (imp_emit(x, &m)) {
             rc = -1;
             break;

@@ -1295,6 +1295,20 @@ START_TEST(test_generic_csv_values)
     ck_assert_msg(strstr(s.bad[0], "values.csv:3: bad value") != NULL, "%s", s.bad[0]);
     ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM events WHERE value IS NOT NULL AND abs(value) > 1e300"), 0);
     unlink(path);
+    /* a bot column (the corpus format: ts,group,sender,kind,text,bot): bots are members of role bot */
+    write_file(path, sizeof path, "bots.csv",
+               "ts,group,sender,kind,text,bot\n"
+               "2024-05-01T09:00:00Z,#g,logbot,message,logging,1\n"
+               "2024-05-01T09:01:00Z,#g,alice,message,hi,0\n"
+               "2024-05-01T09:02:00Z,#g,logbot,message,still logging,1\n"
+               "2024-05-01T09:03:00Z,#g,bob,message,hello,\n"
+               "2024-05-01T09:04:00Z,#g,carol,message,x,maybe\n", -1);
+    ck_assert_int_eq(import1(st, "csv", path, 0, &s, err, sizeof err), 0);
+    ck_assert_int_eq(s.malformed, 1);
+    ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM members m JOIN runs r USING (run_id) WHERE r.run_id = (SELECT MAX(run_id) FROM runs)"
+                                         " AND m.role = 'bot'"), 1);
+    ck_assert_int_eq(q_int(store_db(st), "SELECT count(*) FROM members m WHERE m.run_id = (SELECT MAX(run_id) FROM runs) AND m.role = 'member'"), 2);
+    unlink(path);
     write_file(path, sizeof path, "dup.csv", "ts,sender,time,text\n2024-05-01 09:00,u1,2024-05-02 09:00,hi\n", -1);
     ck_assert_int_eq(import1(st, "csv", path, 0, &s, err, sizeof err), IMP_EINPUT);
     ck_assert_msg(strstr(err, "dup.csv:1: the header names column 'time' twice") != NULL, "%s", err);
