@@ -567,7 +567,6 @@ int cmd_backtest(int argc, char **argv)
     bt_days D;
     double *dbuf = NULL;
     int ngroups = 1, nrows = 0, caprows = 0, single = !!a.at;
-    const char *want_group = a.group;
     int all = a.group && !strcmp(a.group, "all");
     if (all) a.group = NULL;
     if ((rc = lv_open_log(&a, &st, &lg)) != 0) goto done;
@@ -775,7 +774,6 @@ int cmd_backtest(int argc, char **argv)
         else printf("n/a (needs 8 days after the date)\n");
     } else print_table(rows, nrows, &S, &a, off);
     rc = QS_EXIT_OK;
-    (void)want_group;
 done:
     free(dbuf);
     free(rows);
