@@ -654,6 +654,28 @@ static int all_row(const imp_csv_rec *r)
     return 0;
 }
 
+/* The next data row of a CSV whose rows must have the header's ncols
+ * fields: 1 a row in r; 0 the end of the file, or stop (*rc set to -1 when
+ * the import fails: a read error, a --strict row).  Rows of another width
+ * are counted as malformed and skipped; an unclosed quote ends the file. */
+static int next_row(imp_ctx *x, imp_csv *c, imp_csv_rec *r, const char *path, int ncols, int *rc)
+{
+    for (;;) {
+        int got = imp_csv_next(c, r);
+        if (got == 0) return 0;
+        if (got == -2) {
+            *rc = imp_fail(x, "%s: %s", path, imp_csv_error(c));
+            return 0;
+        }
+        imp_row(x);
+        if (got == 1 && r->nfields == ncols) return 1;
+        int e = got == -1 ? imp_bad(x, path, r->line, "%s", imp_csv_error(c))
+                          : imp_bad(x, path, r->line, "%d fields, the header has %d (truncated row?)", r->nfields, ncols);
+        if (e) *rc = -1;
+        if (e || got == -1) return 0;
+    }
+}
+
 /* MemoTrace 2025's type names (类型) to qunsim's kinds: 1 for a system
  * notice, 0 otherwise (kind, text and length set). */
 static int mt_classify(imp_msg *m, const char *type, const char *content)
@@ -974,20 +996,7 @@ static int chatlog_csv(imp_ctx *x, const char *path, FILE *f)
                       path, (long long)r.line);
         goto done;
     }
-    while ((got = imp_csv_next(c, &r)) != 0) {
-        if (got == -2) {
-            rc = imp_fail(x, "%s: %s", path, imp_csv_error(c));
-            break;
-        }
-        imp_row(x);
-        if (got == -1 || r.nfields != ncols) {
-            int e = got == -1 ? imp_bad(x, path, r.line, "%s", imp_csv_error(c))
-                              : imp_bad(x, path, r.line, "%d fields, the header has %d (truncated row?)",
-                                        r.nfields, ncols);
-            if (e) rc = -1;
-            if (e || got == -1) break;
-            continue;
-        }
+    while (next_row(x, c, &r, path, ncols, &rc) > 0) {
 #define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
         imp_msg m;
         imp_msg_init(&m);
@@ -1155,20 +1164,7 @@ int imp_read_pywxdump(imp_ctx *x, const char *path, FILE *f)
                          "CreateTime", path, (long long)r.line);
         goto done;
     }
-    while ((got = imp_csv_next(c, &r)) != 0) {
-        if (got == -2) {
-            rc = imp_fail(x, "%s: %s", path, imp_csv_error(c));
-            break;
-        }
-        imp_row(x);
-        if (got == -1 || r.nfields != ncols) {
-            int e = got == -1 ? imp_bad(x, path, r.line, "%s", imp_csv_error(c))
-                              : imp_bad(x, path, r.line, "%d fields, the header has %d (truncated row?)",
-                                        r.nfields, ncols);
-            if (e) rc = -1;
-            if (e || got == -1) break;
-            continue;
-        }
+    while (next_row(x, c, &r, path, ncols, &rc) > 0) {
 #define F(k) (col[k] >= 0 ? r.field[col[k]] : "")
         imp_msg m;
         imp_msg_init(&m);
