@@ -27,6 +27,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "fit.h"
+#include "harness.h"
 #include "replica.h"
 #include "scenario.h"
 #include "sim.h"
@@ -46,17 +47,9 @@ static char *tmp_path(char *buf, size_t n, const char *name)
 
 static scenario *load_text(const char *text)
 {
-    char path[600];
-    tmp_path(path, sizeof path, "cfg");
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
     scenario *s = NULL;
     char err[1024];
-    int rc = scen_load(&s, path, err, sizeof err);
-    remove(path);
-    ck_assert_msg(rc == 0, "scen_load: %s", err);
+    ck_assert_msg(th_load_text(text, &s, err, sizeof err) == 0, "scen_load: %s", err);
     return s;
 }
 
@@ -116,16 +109,8 @@ static fit_log *simulate_as(const scenario *sc, int unlinked)
         sink.event = unlinked_event;
         sink.ctx = NULL;
     }
-    sim_t *sim = NULL;
-    com_t *com = NULL;
     char err[512];
-    ck_assert_int_eq(sim_open(&sim, NULL), 0);
-    ck_assert_msg(com_new(&com, &sc->arms[0].com, sim, &sc->cal, sc->seed, 0, &sink, err, sizeof err) == 0, "%s", err);
-    ck_assert_int_eq(com_start(com), 0);
-    sim_run_until(sim, nextafter((double)sc->run.days * 86400.0, 0.0));
-    ck_assert_int_eq(com_finish(com), 0);
-    com_free(com);
-    sim_close(sim);
+    ck_assert_msg(th_run(sc, 0, 0, &sink, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(lg->failed, 0);
     return lg;
 }

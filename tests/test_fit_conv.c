@@ -22,6 +22,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "fit.h"
+#include "harness.h"
 #include "metrics.h"
 #include "replica.h"
 #include "scenario.h"
@@ -119,17 +120,9 @@ END_TEST
 
 static scenario *load_text(const char *text)
 {
-    char path[] = "/tmp/test_fit_conv.XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    FILE *f = fdopen(fd, "w");
-    fputs(text, f);
-    fclose(f);
     scenario *s = NULL;
     char err[1024];
-    int rc = scen_load(&s, path, err, sizeof err);
-    unlink(path);
-    ck_assert_msg(rc == 0, "%s", err);
+    ck_assert_msg(th_load_text(text, &s, err, sizeof err) == 0, "%s", err);
     return s;
 }
 
@@ -139,16 +132,8 @@ static fit_log *simulate(const scenario *sc)
     fit_log *lg = NULL;
     ck_assert_int_eq(fit_log_new(&lg, sc->cal.start_ts, sc->cal.utc_offset, sc->run.days, 1), 0);
     ev_sink sink = fit_log_sink(lg);
-    sim_t *sim = NULL;
-    com_t *com = NULL;
     char err[512];
-    ck_assert_int_eq(sim_open(&sim, NULL), 0);
-    ck_assert_msg(com_new(&com, &sc->arms[0].com, sim, &sc->cal, sc->seed, 0, &sink, err, sizeof err) == 0, "%s", err);
-    ck_assert_int_eq(com_start(com), 0);
-    sim_run_until(sim, nextafter((double)sc->run.days * 86400.0, 0.0));
-    ck_assert_int_eq(com_finish(com), 0);
-    com_free(com);
-    sim_close(sim);
+    ck_assert_msg(th_run(sc, 0, 0, &sink, err, sizeof err) == 0, "%s", err);
     ck_assert_int_eq(lg->failed, 0);
     return lg;
 }
@@ -336,6 +321,54 @@ START_TEST(test_run_level_model)
 }
 END_TEST
 
+/* Newcomers (members.first_post, joins.profile): with first_post 1 every
+ * joiner speaks the moment it joins; with joins.profile 1 and a working-week
+ * profile nobody joins at the weekend, while uniform joins (profile 0) do.
+ * Measured (seed 4): 275 joiners, 275 spoke on joining, 0 at a weekend;
+ * with first_post 0 and profile 0: 250, 0, 68. */
+static const char *join_cfg =
+    "scenario = { name = \"joins\"; start = \"2026-01-05\"; days = 28; seed = 4; reps = 1; events = true; };\n"
+    "group = { size = 20; admins = 1; };\n"
+    "members = { rate_mean = 0.5; first_post = %g; leave_rate = 0.0; mute_rate = 0.0; overload_leave = 0.0; };\n"
+    "cadence = { weekly = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]; };\n"
+    "roles = { welcome_prob = 0.0; };\n"
+    "operator = { hours = []; types = []; };\n"
+    "rules = { qr_max_members = 500; };\n"
+    "joins = { rate = 10.0; qr_share = 0.0; profile = %d; };\n"
+    "arms = ( { name = \"baseline\"; } );\n";
+
+/* joiners, those with a message at their join second, joins on a weekend */
+static void joins_of(double first_post, int profile, int *n, int *spoke, int *weekend)
+{
+    char text[2048];
+    snprintf(text, sizeof text, join_cfg, first_post, profile);
+    scenario *sc = load_text(text);
+    fit_log *lg = simulate(sc);
+    *n = *spoke = *weekend = 0;
+    for (int i = 0; i < lg->nmem; i++) {
+        const fit_member *m = &lg->mem[i];
+        if (m->source == SRC_SEED) continue;
+        (*n)++;
+        int64_t local = m->joined_ts + sc->cal.utc_offset, day = local / 86400;
+        *weekend += (int)((day + 3) % 7) >= 5; /* 1970-01-01 was a Thursday: 0 = Monday */
+        for (int64_t j = 0; j < lg->nmsg; j++)
+            if (lg->msg[j].mem == i && lg->msg[j].ts == m->joined_ts) { (*spoke)++; break; }
+    }
+    fit_log_free(lg);
+    scen_free(sc);
+}
+
+START_TEST(test_newcomers_model)
+{
+    int n, spoke, weekend;
+    joins_of(1, 1, &n, &spoke, &weekend);
+    ck_assert_msg(n > 150 && spoke == n && weekend == 0, "profile 1: %d joiners, %d spoke on joining, %d at a weekend", n, spoke, weekend);
+    /* uniform joins: about 2/7 of ~280 at a weekend; first_post 0: hardly anyone speaks that second */
+    joins_of(0, 0, &n, &spoke, &weekend);
+    ck_assert_msg(n > 150 && weekend > 40 && spoke < n / 10, "profile 0: %d joiners, %d spoke on joining, %d at a weekend", n, spoke, weekend);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("fit_conv");
@@ -347,6 +380,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_second_model);
     tcase_add_test(tc, test_day_level_model);
     tcase_add_test(tc, test_run_level_model);
+    tcase_add_test(tc, test_newcomers_model);
     suite_add_tcase(s, tc);
     return s;
 }

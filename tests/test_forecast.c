@@ -28,6 +28,7 @@
 #include "fit.h"
 #include "metrics.h"
 #include "replica.h"
+#include "harness.h"
 #include "scenario.h"
 #include "state.h"
 
@@ -43,18 +44,9 @@ static const char *qs_bin(void)
 
 static scenario *load_text(const char *text)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/test_forecast.XXXXXX", tmp_base());
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    FILE *f = fdopen(fd, "w");
-    fputs(text, f);
-    fclose(f);
     scenario *s = NULL;
     char err[1024];
-    int rc = scen_load(&s, path, err, sizeof err);
-    remove(path);
-    ck_assert_msg(rc == 0, "scen_load: %s", err);
+    ck_assert_msg(th_load_text(text, &s, err, sizeof err) == 0, "scen_load: %s", err);
     return s;
 }
 
