@@ -363,7 +363,7 @@ int plot_fan(const char *base, const plot_axes *ax, const plot_fan_series *s, in
 
     if (!(f = open_w(cf.gp, err, errlen))) goto out;
     chart_head(f, &cf, ax);
-    fprintf(f, "set key below\n");
+    fprintf(f, "set key below height 1\n"); /* room between the x label and the key (CJK glyphs are taller) */
     if (ax->xdate) date_tics(f, xmin, xmax);
     if (ax->xlog && xmin > 0) {
         fprintf(f, "set logscale x\nset xtics (");
@@ -471,7 +471,7 @@ int plot_bars(const char *base, const plot_axes *ax, const char *const *cats, in
 
     if (!(f = open_w(cf.gp, err, errlen))) goto out;
     chart_head(f, &cf, ax);
-    fprintf(f, "set key below\nset grid noxtics\nset xzeroaxis lt 1 lw 1 lc rgb '#000000'\n");
+    fprintf(f, "set key below height 1\nset grid noxtics\nset xzeroaxis lt 1 lw 1 lc rgb '#000000'\n");
     fprintf(f, "set xrange [-0.6:%g]\nset yrange [%.10g:%.10g]\n", ncat - 0.4, ymin - (ymin < 0 ? pad : 0), ymax + pad);
     fprintf(f, "set xtics scale 0 (");
     for (int i = 0; i < ncat; i++) fprintf(f, "%s%s %d", i ? ", " : "", plot_quote(cats[i], q, sizeof q), i);
