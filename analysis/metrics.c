@@ -1,7 +1,9 @@
 /* metrics.c -- the metric catalogue (analysis/METRICS.md) over a stream of events.
  *
- * Per event: one hash lookup of the membership (group, member), a few counter
- * increments.  State: per membership and per person one byte per local day
+ * Per event: two array reads find the membership (the person by member id,
+ * then the person's memberships, the last used first), a few counter
+ * increments.  Member and group ids are dense in a simulation, so they index
+ * arrays; ids far beyond the count seen (an imported log's) go to a hash.  State: per membership and per person one byte per local day
  * (messages sent that day, saturating at 255), per group a row of counters per
  * day.  Everything else (members present, retention, ...) is computed once in
  * met_finish().  Memory grows with members x days (plus 8 bytes per answered
@@ -124,14 +126,15 @@ typedef struct mship {
     int32_t nsp;                 /* spells declared */
     int32_t gi;                  /* index into groups (>= 1) */
     int32_t person;              /* index into persons */
+    int32_t pnext;               /* the person's next membership, -1 none */
     int16_t role;
     uint8_t declared;            /* seen through met_member (counts as a member) */
     uint8_t counted;             /* not a bot, or count_bots */
     uint8_t flags;               /* F_* */
 } mship;
 
-/* Open-addressing hash: (ns, key) -> index.  ns 0 = group, 1 = person,
- * 2 + group index = membership. */
+/* Open-addressing hash for sparse ids: (ns, key) -> index.  ns 0 = group,
+ * 1 = person. */
 typedef struct hslot {
     int64_t key;
     int32_t ns;
@@ -150,6 +153,12 @@ struct met {
 
     hslot *tab;
     size_t tcap, tn;
+    int32_t *gdir;     /* group id -> index, -1 none (ids below gdircap) */
+    int64_t gdircap;
+    int32_t *pdir;     /* member id -> person index, -1 none (ids below pdircap) */
+    int64_t pdircap;
+    int32_t *phead;    /* per person: the membership used last, -1 none */
+    int phcap;
 
     mgroup *groups;    /* [0] = community total */
     int ng, gcap;
@@ -233,6 +242,60 @@ static int h_put(met_t *m, int32_t ns, int64_t key, int32_t val)
     return 0;
 }
 
+/* ---- direct tables ---- */
+
+/* Index of key in dir (then in the hash namespace ns), or -1. */
+static int dir_find(const met_t *m, const int32_t *dir, int64_t cap, int32_t ns, int64_t key)
+{
+    if (key >= 0 && key < cap && dir[key] >= 0) return dir[key];
+    return m->tn ? h_find(m, ns, key) : -1;
+}
+
+/* Record key -> val: in dir if key is below its capacity or near enough the
+ * count n to grow it (dense ids), else in the hash.  -1 on ENOMEM. */
+static int dir_put(met_t *m, int32_t **dir, int64_t *cap, int64_t n, int32_t ns, int64_t key,
+                   int32_t val)
+{
+    if (key >= 0 && key >= *cap && key < 2 * n + 65536 && key < INT32_MAX) {
+        int64_t nc = *cap ? *cap : 1024;
+        while (nc <= key) nc *= 2;
+        int32_t *nd = realloc(*dir, (size_t)nc * sizeof *nd);
+        if (!nd) return -1;
+        for (int64_t i = *cap; i < nc; i++) nd[i] = -1;
+        *dir = nd;
+        *cap = nc;
+    }
+    if (key >= 0 && key < *cap) { (*dir)[key] = val; return 0; }
+    return h_put(m, ns, key, val);
+}
+
+static int group_find(const met_t *m, int32_t id)
+{
+    return dir_find(m, m->gdir, m->gdircap, 0, id);
+}
+
+static int person_find(const met_t *m, int64_t member_id)
+{
+    return dir_find(m, m->pdir, m->pdircap, 1, member_id);
+}
+
+/* Membership of person p in group gi, or -1.  Moves it to the front of the
+ * person's list when mtf (a member speaks in one group at a time). */
+static int mship_find(met_t *m, int p, int gi, int mtf)
+{
+    int prev = -1;
+    for (int i = m->phead[p]; i >= 0; prev = i, i = m->ms[i].pnext) {
+        if (m->ms[i].gi != gi) continue;
+        if (mtf && prev >= 0) {
+            m->ms[prev].pnext = m->ms[i].pnext;
+            m->ms[i].pnext = m->phead[p];
+            m->phead[p] = i;
+        }
+        return i;
+    }
+    return -1;
+}
+
 /* ---- groups, persons, memberships ---- */
 
 /* The resource guard: 1 (message set) if new_groups more groups or
@@ -262,7 +325,7 @@ static int group_init(met_t *m, mgroup *g, int32_t id)
 /* Index of group id, created if new; -1 on ENOMEM. */
 static int group_get(met_t *m, int32_t id)
 {
-    int gi = h_find(m, 0, id);
+    int gi = group_find(m, id);
     if (gi >= 0) return gi;
     if (over_budget(m, 1, 0)) return -1;
     if (m->ng == m->gcap) {
@@ -273,7 +336,10 @@ static int group_get(met_t *m, int32_t id)
         m->gcap = ncap;
     }
     if (group_init(m, &m->groups[m->ng], id) != 0) return -1;
-    if (h_put(m, 0, id, m->ng) != 0) { free(m->groups[m->ng].cnt); return -1; }
+    if (dir_put(m, &m->gdir, &m->gdircap, m->ng, 0, id, m->ng) != 0) {
+        free(m->groups[m->ng].cnt);
+        return -1;
+    }
     return m->ng++;
 }
 
@@ -292,12 +358,20 @@ static int grow_rows(uint8_t **rows, int *cap, int need, int nd)
 
 static int person_get(met_t *m, int64_t member_id)
 {
-    int p = h_find(m, 1, member_id);
+    int p = person_find(m, member_id);
     if (p >= 0) return p;
     if (m->np == m->pcap && over_budget(m, 0, m->pcap ? m->pcap : 64)) return -1;
     if (grow_rows(&m->pcount, &m->pcap, m->np + 1, m->nd) != 0) return -1;
     if (grow_rows(&m->pflags, &m->pfcap, m->np + 1, 1) != 0) return -1;
-    if (h_put(m, 1, member_id, m->np) != 0) return -1;
+    if (m->np == m->phcap) {
+        int nc = m->phcap ? 2 * m->phcap : 64;
+        int32_t *nh = realloc(m->phead, (size_t)nc * sizeof *nh);
+        if (!nh) return -1;
+        m->phead = nh;
+        m->phcap = nc;
+    }
+    if (dir_put(m, &m->pdir, &m->pdircap, m->np, 1, member_id, m->np) != 0) return -1;
+    m->phead[m->np] = -1;
     return m->np++;
 }
 
@@ -305,10 +379,10 @@ static int person_get(met_t *m, int64_t member_id)
  * if new; -1 on ENOMEM. */
 static int mship_get(met_t *m, int gi, int64_t member_id)
 {
-    int i = h_find(m, 2 + gi, member_id);
-    if (i >= 0) return i;
-    int p = person_get(m, member_id);
+    int p = person_get(m, member_id); /* a new person has no membership yet */
     if (p < 0) return -1;
+    int i = mship_find(m, p, gi, 1);
+    if (i >= 0) return i;
     if (m->nms == m->mcap && over_budget(m, 0, m->mcap ? m->mcap : 64)) return -1;
     if (m->nms == m->mcap) {
         int oldcap = m->mcap;
@@ -329,7 +403,8 @@ static int mship_get(met_t *m, int gi, int64_t member_id)
     s->person = p;
     s->role = ROLE_MEMBER;
     s->counted = 1;
-    if (h_put(m, 2 + gi, member_id, m->nms) != 0) return -1;
+    s->pnext = m->phead[p];
+    m->phead[p] = m->nms;
     return m->nms++;
 }
 
@@ -356,11 +431,12 @@ int met_open(met_t **out, const met_opts *o)
     for (size_t i = 0; i < m->tcap; i++) m->tab[i].val = -1;
     if (group_init(m, &m->groups[0], 0) != 0) goto fail;
     m->ng = 1;
-    if (h_put(m, 0, 0, 0) != 0) { free(m->groups[0].cnt); goto fail; }
+    if (dir_put(m, &m->gdir, &m->gdircap, 0, 0, 0, 0) != 0) { free(m->groups[0].cnt); goto fail; }
     *out = m;
     return 0;
 fail:
     free(m->tab);
+    free(m->gdir);
     free(m->groups);
     free(m);
     return -1;
@@ -379,6 +455,9 @@ void met_close(met_t *m)
     }
     free(m->groups);
     free(m->tab);
+    free(m->gdir);
+    free(m->pdir);
+    free(m->phead);
     free(m->ms);
     free(m->xs);
     free(m->mcount);
@@ -764,7 +843,8 @@ static void finish_memberships(met_t *m, int64_t (*tl)[T_COUNT])
                     /* r_eff: a spell of the inviter starting on day j must
                      * leave 30 days of follow-up in the window, and this join
                      * fall in j..j+30 (counted once) */
-                    int k = p->inviter_id == -1 ? -1 : h_find(m, 2 + s->gi, p->inviter_id);
+                    int ip = p->inviter_id == -1 ? -1 : person_find(m, p->inviter_id);
+                    int k = ip < 0 ? -1 : mship_find(m, ip, s->gi, 0);
                     if (k >= 0 && m->ms[k].counted && m->ms[k].declared) {
                         for (const spell_t *q = &m->ms[k].sp; q; q = q->next >= 0 ? &m->xs[q->next] : NULL) {
                             int64_t jl, jh;
@@ -1044,7 +1124,7 @@ static int name_index(const char *const *names, int n, const char *name)
 
 static const mgroup *group_of(const met_t *m, int32_t group_id)
 {
-    int gi = h_find(m, 0, group_id);
+    int gi = group_find(m, group_id);
     return gi >= 0 ? &m->groups[gi] : NULL;
 }
 

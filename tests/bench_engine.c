@@ -11,6 +11,11 @@
  *   hold_N           the engine with its default queue (auto)
  *   hold_heap_N, hold_calendar_N   the engine on each queue
  *   hold_Q_1e6_bytes the engine's memory at 1e6 pending (sim_get_stats)
+ *   hold_bare_xoshiro256p_N  the bare loop with an inline xoshiro256+ (the
+ *                    issue's reference: a bare heap and a fast generator)
+ *   hold_xoshiro_N   the engine (auto) drawing from rng_xoshiro256ss through
+ *                    gsl_ran_exponential; hold_xoshiro_vs_bare_N = the ratio
+ *                    of the two, measured one after the other
  * Rates are per second of the thread's CPU time, so that other jobs on a
  * shared machine slow them less (on an idle machine it is the wall time).
  * Never fails on speed.  Usage: bench_engine [quick]  (1e3 and 1e5, shorter).
@@ -73,11 +78,12 @@ static void hold(sim_t *s, const sim_event *ev)
     if (--c->left == 0) sim_stop(s);
 }
 
-static double bench_engine(sim_queue_kind q, size_t n, uint64_t m, int dist, size_t *bytes)
+static double bench_engine_rng(sim_queue_kind q, size_t n, uint64_t m, int dist, size_t *bytes,
+                               const gsl_rng_type *type)
 {
     sim_opts o = {q, n + 16, 0};
     sim_t *s;
-    hold_ctx c = {rng_new(NULL, 1, 0, 1), 0, dist};
+    hold_ctx c = {rng_new(type, 1, 0, 1), 0, dist};
     if (!c.r || sim_open(&s, &o) != 0) return NAN;
     for (size_t k = 0; k < n; k++) sim_schedule(s, draw(&c), 0, hold, &c, 0, 0, 0);
     c.left = 2 * n;
@@ -97,6 +103,11 @@ static double bench_engine(sim_queue_kind q, size_t n, uint64_t m, int dist, siz
     sim_close(s);
     gsl_rng_free(c.r);
     return best;
+}
+
+static double bench_engine(sim_queue_kind q, size_t n, uint64_t m, int dist, size_t *bytes)
+{
+    return bench_engine_rng(q, n, m, dist, bytes, NULL);
 }
 
 /* ---- the bare reference: a plain 4-ary heap of (t, seq) ----------------- */
@@ -163,6 +174,47 @@ static double bench_bare(size_t n, uint64_t m)
     }
     free(v);
     gsl_rng_free(r);
+    return best;
+}
+
+/* xoshiro256+ (Blackman and Vigna), inline: the fastest generator of the
+ * family, for floating-point use (top 53 bits). */
+static inline double xo256p_uniform(uint64_t *s)
+{
+    const uint64_t r = s[0] + s[3], t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return (double)(r >> 11) * 0x1p-53;
+}
+
+/* The bare loop of bench_bare with xoshiro256+ and Exp(1) = -log1p(-u), as
+ * gsl_ran_exponential computes it. */
+static double bench_bare_xo(size_t n, uint64_t m)
+{
+    uint64_t st[4] = {0x9E3779B97F4A7C15ull, 0xBF58476D1CE4E5B9ull, 0x94D049BB133111EBull, 1};
+    bare_ent *v = malloc((n + 1) * sizeof *v);
+    if (!v) return NAN;
+    size_t sz = 0;
+    uint64_t seq = 0;
+    double now = 0;
+    for (size_t k = 0; k < n; k++) bare_push(v, &sz, (bare_ent){-log1p(-xo256p_uniform(st)), seq++});
+    double best = 0;
+    for (int rep = -1; rep < 3; rep++) {
+        uint64_t todo = rep < 0 ? 2 * n : m;
+        double t0 = now_s();
+        for (uint64_t k = 0; k < todo; k++) {
+            bare_ent e = bare_pop(v, &sz);
+            now = e.t;
+            bare_push(v, &sz, (bare_ent){now - log1p(-xo256p_uniform(st)), seq++});
+        }
+        double rate = todo / (now_s() - t0);
+        if (rep >= 0 && rate > best) best = rate;
+    }
+    free(v);
     return best;
 }
 
@@ -238,6 +290,13 @@ int main(int argc, char **argv)
                    bench_engine(queues[j].q, sizes[i].n, m, 0, &bytes[j]));
             fflush(stdout);
         }
+        double bx = bench_bare_xo(sizes[i].n, m);
+        printf("hold_bare_xoshiro256p_%s %.3g events/s\n", sizes[i].tag, bx);
+        fflush(stdout);
+        double ex = bench_engine_rng(SIM_QUEUE_AUTO, sizes[i].n, m, 0, &bytes[0], rng_xoshiro256ss);
+        printf("hold_xoshiro_%s %.3g events/s\n", sizes[i].tag, ex);
+        printf("hold_xoshiro_vs_bare_%s %.3g x\n", sizes[i].tag, ex / bx);
+        fflush(stdout);
         if (sizes[i].n == 1000000)
             for (int j = 1; j < 3; j++) printf("hold_%s1e6_bytes %.3g B\n", queues[j].name, (double)bytes[j]);
     }

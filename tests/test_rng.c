@@ -117,6 +117,84 @@ START_TEST(seed_avalanche)
 }
 END_TEST
 
+START_TEST(xoshiro_vectors)
+{
+    /* The published test vector of xoshiro256**: from the state {1, 2, 3, 4}
+     * the reference implementation (xoshiro256starstar.c) outputs these ten
+     * numbers (the same list is in the rand_xoshiro crate's tests). */
+    static const uint64_t want[10] = {
+        11520ull, 0ull, 1509978240ull, 1215971899390074240ull, 1216172134540287360ull,
+        607988272756665600ull, 16172922978634559625ull, 8476171486693032832ull,
+        10595114339597558777ull, 2904607092377533576ull,
+    };
+    gsl_rng *r = gsl_rng_alloc(rng_xoshiro256ss);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(gsl_rng_name(r), "xoshiro256**");
+    const uint64_t st[4] = {1, 2, 3, 4}, zero[4] = {0, 0, 0, 0};
+    ck_assert_int_eq(rng_xoshiro256ss_set_state(r, st), 0);
+    for (int k = 0; k < 10; k++) ck_assert_uint_eq(rng_xoshiro256ss_next(r), want[k]);
+    ck_assert_int_eq(rng_xoshiro256ss_set_state(r, zero), -1);
+    /* through GSL's interface: get = top 32 bits, uniform = top 53 bits / 2^53 */
+    ck_assert_int_eq(rng_xoshiro256ss_set_state(r, st), 0);
+    ck_assert_uint_eq(gsl_rng_get(r), want[0] >> 32);
+    ck_assert_uint_eq(gsl_rng_get(r), want[1] >> 32);
+    ck_assert_uint_eq(gsl_rng_get(r), want[2] >> 32);
+    REQ(gsl_rng_uniform(r) == (double)(want[3] >> 11) * 0x1p-53);
+    ck_assert_uint_eq(gsl_rng_max(r), 0xFFFFFFFFul);
+    ck_assert_uint_eq(gsl_rng_min(r), 0);
+    gsl_rng *other = gsl_rng_alloc(gsl_rng_taus2);
+    ck_assert_int_eq(rng_xoshiro256ss_set_state(other, st), -1);
+    gsl_rng_free(other);
+    gsl_rng_free(r);
+}
+END_TEST
+
+START_TEST(xoshiro_streams)
+{
+    /* A stream: state word i = sm(s + i * 0x9E3779B97F4A7C15), s the full
+     * 64-bit rng_seed.  First outputs from a Python model of that and of the
+     * reference algorithm. */
+    static const uint64_t want[4] = {0xed70f1df149a339aull, 0x118f23ef63a53074ull,
+                                     0x09e4b4cde2e7813full, 0xe6cd1a53f41ec605ull};
+    gsl_rng *r = rng_new(rng_xoshiro256ss, 42, 1, RNG_STREAM(3, 7));
+    ck_assert_ptr_nonnull(r);
+    for (int k = 0; k < 4; k++) ck_assert_uint_eq(rng_xoshiro256ss_next(r), want[k]);
+    /* gsl_rng_set seeds the same way (on LP64, where long holds 64 bits) */
+    if (sizeof(unsigned long) == 8) {
+        gsl_rng_set(r, (unsigned long)rng_seed(42, 1, RNG_STREAM(3, 7)));
+        ck_assert_uint_eq(rng_xoshiro256ss_next(r), want[0]);
+    }
+    /* The 32-bit fold collides: member streams 73004 and 111888 of family 5
+     * (master 2024, rep 0) get one taus2 seed, so they draw alike; under
+     * xoshiro256** (all 64 bits) they differ. */
+    gsl_rng *a = rng_new(NULL, 2024, 0, RNG_STREAM(5, 73004)), *b = rng_new(NULL, 2024, 0, RNG_STREAM(5, 111888));
+    ck_assert(a && b);
+    for (int k = 0; k < 10; k++) REQ(gsl_rng_get(a) == gsl_rng_get(b));
+    rng_reseed(r, 2024, 0, RNG_STREAM(5, 73004));
+    gsl_rng *c = rng_new(rng_xoshiro256ss, 2024, 0, RNG_STREAM(5, 111888));
+    ck_assert_ptr_nonnull(c);
+    int same = 0;
+    for (int k = 0; k < 10; k++) same += rng_xoshiro256ss_next(r) == rng_xoshiro256ss_next(c);
+    ck_assert_int_eq(same, 0);
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+    gsl_rng_free(c);
+    /* draws behave: n Exp(1) from GSL's distribution, mean 1 within 4 sd */
+    enum { N = 1000000 };
+    rng_reseed(r, 2024, 3, RNG_STREAM(1, 0));
+    double sum = 0, sum2 = 0;
+    for (int k = 0; k < N; k++) {
+        double x = gsl_ran_exponential(r, 1.0);
+        sum += x;
+        sum2 += x * x;
+    }
+    double mean = sum / N, var = sum2 / N - mean * mean;
+    ck_assert_msg(fabs(mean - 1.0) < 4.0 / sqrt(N), "mean %.5f", mean);
+    ck_assert_msg(fabs(var - 1.0) < 4.0 * sqrt(8.0 / N), "variance %.5f", var);
+    gsl_rng_free(r);
+}
+END_TEST
+
 START_TEST(same_triple_same_stream)
 {
     /* common random numbers: two arms with the same (master, rep, stream)
@@ -227,6 +305,8 @@ static Suite *rng_suite(void)
     Suite *s = suite_create("rng");
     TCase *tc = tcase_create("seed");
     tcase_add_test(tc, seed_golden);
+    tcase_add_test(tc, xoshiro_vectors);
+    tcase_add_test(tc, xoshiro_streams);
     tcase_add_test(tc, stream_golden);
     tcase_add_test(tc, seed_distinct);
     tcase_add_test(tc, seed_avalanche);
