@@ -4,6 +4,7 @@
 #   make test       install missing packages, build and run the test suite
 #   make SANITIZE=address,undefined test   the same under ASan + UBSan (build-san/)
 #   make valgrind   the test suite under valgrind memcheck
+#   make golden-update  rewrite tests/golden/* from this build (on purpose; tests/test_golden.c)
 #   make bench      benchmarks, one figure a line: `name value unit`
 #   make replay     the seed's case table: model vs reported figures (REPLAY_FLAGS="--format csv")
 #   make validate   rolling-origin backtests on real logs (CORPUS=DIR, VALIDATE_FLAGS=...)
@@ -67,7 +68,7 @@ ifeq ($(MPI),1)
 MPI_TARGET := $(MPI_BIN)
 endif
 
-.PHONY: all deps demo test test-quick valgrind bench clean replay validate fuzz fuzz-build
+.PHONY: all deps demo test test-quick valgrind bench clean replay validate fuzz fuzz-build golden-update
 all: $(BIN) $(MPI_TARGET)
 
 deps:
@@ -120,6 +121,14 @@ test: deps
 
 test-quick: $(BIN) $(MPI_TARGET) $(TEST_BIN)
 	@sh scripts/run_tests.sh $(BUILD) $(TEST_BIN)
+
+# The golden outputs (tests/test_golden.c) rewritten from this build: for a
+# change of results that is meant; commit them with the change that explains
+# it.  QS_GOLDEN_DIR=DIR QS_GOLDEN_FULL=1 writes complete outputs elsewhere,
+# to diff two builds.
+golden-update: $(BIN) $(BUILD)/tests/test_golden
+	@QS_GOLDEN_UPDATE=1 sh scripts/run_tests.sh $(BUILD) $(BUILD)/tests/test_golden
+	@git status --short -- $${QS_GOLDEN_DIR:-tests/golden} 2>/dev/null || true
 
 valgrind: deps
 	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
