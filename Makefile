@@ -2,6 +2,7 @@
 #   make            build build/qunsim
 #   make demo       install missing packages, build, run the reading-club demo
 #   make test       install missing packages, build and run the whole test suite
+#   make test-all   the whole suite without the package check
 #   make test-quick the unit tests only (seconds; see TEST_FULL_ONLY below)
 #   make SANITIZE=address,undefined test   the same under ASan + UBSan (build-san/)
 #   make valgrind   the test suite under valgrind memcheck
