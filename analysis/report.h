@@ -22,6 +22,9 @@ typedef struct rpt_opts {
     int32_t live_group;   /* group of the observed log to show (0: all groups) */
     int svg;              /* 1: SVG beside every PNG */
     const char *command;  /* the report's own command line (provenance; may be NULL) */
+    const char *(*campaign_label)(int id); /* a campaign's name by its id (the events' ref_id), NULL
+                                             if unknown (e.g. com_campaign_label, models/community.h);
+                                             NULL: "campaign ID" */
     FILE *log;            /* progress and warnings (NULL: silent) */
 } rpt_opts;
 

@@ -475,17 +475,6 @@ static const char funnel_sql[] =
     "   GROUP BY e.run_id, e.ref_id, e.member_id) m JOIN runs r ON r.run_id = m.run_id GROUP BY m.run_id, m.camp"
     " ORDER BY m.camp";
 
-/* Campaign ids as the model writes them (ref_id; models/com_internal.h). */
-static const char *camp_name(int id)
-{
-    static const char *const names[] = {NULL, "check-in", "coupon", "contest", "weekly challenge", "quiz",
-                                        "group-buy", "story collection", "live stream", "city chapters",
-                                        "red-packet lottery"};
-    if (id >= 1 && id < (int)(sizeof names / sizeof names[0])) return names[id];
-    if (id == 100) return "meetups";
-    return NULL;
-}
-
 static rd_funnel_t *funnel_get(rpt_ctx *c, rd_funnel_t **fs, int *n, int id)
 {
     for (int k = 0; k < *n; k++)
@@ -496,7 +485,8 @@ static rd_funnel_t *funnel_get(rpt_ctx *c, rd_funnel_t **fs, int *n, int id)
     rd_funnel_t *f = &more[(*n)++];
     memset(f, 0, sizeof *f);
     f->id = id;
-    const char *nm = camp_name(id);
+    /* the model names its campaigns (the report knows no model) */
+    const char *nm = c->o->campaign_label ? c->o->campaign_label(id) : NULL;
     if (nm) snprintf(f->name, sizeof f->name, "%s", nm);
     else snprintf(f->name, sizeof f->name, "campaign %d", id);
     if (sum_open(&f->f, c->narms, RD_FUNNEL_STAGES, c->reps) != 0) { (*n)--; return NULL; }

@@ -38,15 +38,8 @@ int cmd_doc(int argc, char **argv)
     com_params p;
     opt_table t[COM_MAX_TABLES];
     int n = com_tables(&p, t, COM_MAX_TABLES);
-    static const char *const titles[] = {"Group, members, cadence, joins", "Replies and questions", "Roles",
-                                         "Content types", "Operator schedule", "Rules and platform limits",
-                                         "Invites", "Culture", "Check-in challenge", "Contest with voting",
-                                         "Weekly challenge and monthly awards", "Knowledge quiz", "Group-buy / flash sale",
-                                         "Story collection", "Live stream with questionnaire and lottery",
-                                         "City chapters: meetups and shared album", "Red-packet lottery",
-                                         "Resource limits (docs/hardening.md)"};
     for (int i = 0; i < n; i++) {
-        printf("\n## %s\n\n", i < (int)(sizeof titles / sizeof titles[0]) ? titles[i] : "More");
+        printf("\n## %s\n\n", com_table_title(i) ? com_table_title(i) : "More");
         opt_print_doc(t[i].rows, stdout);
     }
     return QS_EXIT_OK;

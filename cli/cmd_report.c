@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "community.h"
 #include "report.h"
 
 static void report_usage(FILE *f)
@@ -42,6 +43,7 @@ int cmd_report(int argc, char **argv)
     o.point = -1;
     o.svg = 1;
     o.log = stderr;
+    o.campaign_label = com_campaign_label;
     char defout[PATH_MAX + 16], cmdline[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -12,10 +12,16 @@
 
 enum { ST_ACTIVE = 0, ST_SILENT, ST_MUTED, ST_LEFT };
 
-/* Campaign ids (ref_id of participate/complete/reward/exposure events). */
-enum { CAMP_CHECKIN = 1, CAMP_COUPON = 2, CAMP_CONTEST = 3, CAMP_CHALLENGE = 4, CAMP_QUIZ = 5,
-       CAMP_GROUPBUY = 6, CAMP_STORY = 7, CAMP_LIVE = 8, CAMP_CHAPTERS = 9, CAMP_REDPACKET = 10,
-       CAMP_MAX = 16, CAMP_MEETUP = 100 };
+/* Campaign ids (ref_id of participate/complete/reward/exposure events):
+ * CAMP_<UPPER> of each campaign type from the registry (campaigns.def), and
+ * the ids of two rewards of mechanisms that are not campaigns: the invite
+ * coupon (invite.c) and the offline meetup (culture.c). */
+enum {
+#define CAMPAIGN(UPPER, name, id, title, label, ...) CAMP_##UPPER = id,
+#include "campaigns.def"
+#undef CAMPAIGN
+    CAMP_COUPON = 2, CAMP_MAX = 16, CAMP_MEETUP = 100
+};
 #define FAM_CAMPAIGN(id) (32u + (uint32_t)(id)) /* stream family of a campaign */
 enum { MK_NORMAL = 0, MK_SPAMMER };
 
@@ -23,10 +29,11 @@ enum { MK_NORMAL = 0, MK_SPAMMER };
  * tick first, then the operator, then members. */
 enum { PRIO_DAY = -10, PRIO_OPERATOR = -5, PRIO_MEMBER = 0 };
 
-/* One member: fixed size: 208 bytes here (its posting stream's state
+/* One member: fixed size: 184 bytes here (its posting stream's state
  * inline), 4 bytes of speaker bookkeeping, 4 in its group list and 32 in its
- * group's responder sampler (two bounds, two tree nodes): about 250 bytes a
- * member, no allocation of its own (docs/model.md).  The fields a candidate
+ * group's responder sampler (two bounds, two tree nodes): about 225 bytes a
+ * member, no allocation of its own (docs/model.md; what a campaign keeps per
+ * member is the campaign's: camp_members).  The fields a candidate
  * post and a responder draw (com_weight) read come first, in the first 128
  * bytes (at a million members every event's first touch of its member is a
  * cache miss). */
@@ -53,10 +60,6 @@ typedef struct member {
     double joined;    /* simulated time of joining */
     int32_t inviter;  /* member index of the inviter, -1 */
     int32_t violations, invited_joins, coupon;
-    uint32_t camp_seen;   /* bit c: took part in campaign id c (< 32) */
-    int32_t city;         /* city chapter */
-    int64_t ck_points;    /* points x days can pass 2^31 */
-    int32_t ck_streak, ck_missed, ck_done_day, ck_rewarded, ck_count;
     double drop_p;        /* probability of going quiet for good after a day of speaking */
 } member;
 
@@ -116,8 +119,12 @@ struct com {
     int64_t day;         /* current local day (set by the day tick) */
     int op_count;        /* operator posts today (stream counter) */
     uint32_t *spoke_day; /* per member: last day + 1 it spoke (speaker counts) */
-    double *score[CAMP_MAX]; /* per campaign id, per member: a campaign's score (lazy) */
-    int score_cap[CAMP_MAX];
+    /* campaign state (campaign.c), per campaign id, grown lazily to cap
+     * members: what a campaign keeps per member lives here, not in member */
+    void *cstate[CAMP_MAX];  /* camp_members(): a campaign's per-member records */
+    int cstate_cap[CAMP_MAX];
+    uint32_t *seen;          /* per member, bit id: took part in campaign id (camp_took_part) */
+    int seen_cap;
     com_stats st;
 };
 
@@ -194,7 +201,6 @@ void rules_day(com_t *m, int64_t day);
 void invite_day(com_t *m, int64_t day);
 void culture_day(com_t *m, int64_t day);
 void culture_on_join(com_t *m, int i);
-void ck_day(com_t *m, int64_t day);
 
 /* --- campaigns (campaign.c and one file per type) --- */
 /* 1 if member i can take part in campaigns (present, ordinary, not a spammer) */
@@ -207,27 +213,43 @@ void camp_expose(com_t *m, int id);
 int camp_decide(com_t *m, const camp_common *c, int id, int i, uint64_t counter);
 /* member i takes part: participate event the first time, boost, maybe a share with invites */
 void camp_took_part(com_t *m, const camp_common *c, int id, int i, uint64_t counter);
-/* a campaign's per-member score array (grown lazily); NULL on ENOMEM */
+/* campaign id's per-member records of `size` bytes each (the same size at
+ * every call of a run), zero for members not yet seen, valid until the
+ * next call (it grows with the members); NULL after com_fail on ENOMEM */
+void *camp_members(com_t *m, int id, size_t size);
+/* camp_members of doubles: a campaign's per-member scores */
 double *camp_score(com_t *m, int id);
+/* the first time member i takes part in campaign id: its participate event
+ * (camp_took_part does it too); 0, or -1 after com_fail on ENOMEM */
+int camp_first_part(com_t *m, int id, int i);
 /* a time in day `day` following the activity profile, drawn from r */
 double camp_time(com_t *m, int64_t day, gsl_rng *r);
 /* one invitation from member inv (accept, approval, admission, join); invite.c */
 void invite_send(com_t *m, int inv, uint64_t salt);
+/* the day of every enabled campaign, in registry order */
 void campaigns_day(com_t *m, int64_t day);
-void contest_day(com_t *m, int64_t day);
-void challenge_day(com_t *m, int64_t day);
-void quiz_day(com_t *m, int64_t day);
-void groupbuy_day(com_t *m, int64_t day);
-void story_day(com_t *m, int64_t day);
-void live_day(com_t *m, int64_t day);
-void chapters_day(com_t *m, int64_t day);
-void redpacket_day(com_t *m, int64_t day);
+
+/* The registry as a table (campaign.c), one row per CAMPAIGN entry. */
+typedef struct camp_type {
+    int id;                               /* CAMP_<UPPER> */
+    const char *name;                     /* settings prefix and com_params member */
+    const char *title;                    /* section title in the settings reference */
+    const char *label;                    /* its name in reports (com_campaign_label) */
+    const opt_row *opts;                  /* its settings table */
+    size_t common;                        /* offset of its camp_common in com_params */
+    void (*day)(com_t *m, int64_t day);   /* called each day while enabled */
+} camp_type;
+extern const camp_type camp_types[];
+extern const int camp_ntypes;
+
+/* each campaign's module: its day and its settings table */
+#define CAMPAIGN(UPPER, name, id, title, label, ...) void name##_day(com_t *m, int64_t day); extern const opt_row name##_opts[];
+#include "campaigns.def"
+#undef CAMPAIGN
 
 /* setting tables of the mechanisms */
 extern const opt_row com_core_opts[], talk_opts[], roles_opts[], content_opts[], op_opts[],
-    rules_opts[], invite_opts[], culture_opts[], checkin_opts[], contest_opts[], challenge_opts[],
-    quiz_opts[], groupbuy_opts[], story_opts[], live_opts[], chapters_opts[], redpacket_opts[],
-    limits_opts[];
+    rules_opts[], invite_opts[], culture_opts[], limits_opts[];
 
 /* --- limits.c: resource guards; each returns 0, or -1 after com_fail --- */
 int com_limit_member(com_t *m);                   /* before adding a member */

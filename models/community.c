@@ -98,16 +98,31 @@ double com_own_rate(double p, const double *w)
     return 0.5 * (lo + hi);
 }
 
+/* The tables: the core mechanisms', every campaign's from the registry,
+ * then the resource limits'. */
+static const opt_row *const core_rows[] = {com_core_opts, talk_opts, roles_opts, content_opts,
+                                           op_opts, rules_opts, invite_opts, culture_opts};
+static const char *const core_titles[] = {"Group, members, cadence, joins", "Replies and questions", "Roles",
+                                          "Content types", "Operator schedule", "Rules and platform limits",
+                                          "Invites", "Culture"};
+#define NCORE ((int)(sizeof core_rows / sizeof core_rows[0]))
+_Static_assert(sizeof core_titles / sizeof core_titles[0] == sizeof core_rows / sizeof core_rows[0], "a title per core table");
+
 int com_tables(com_params *p, opt_table *out, int max)
 {
-    const opt_row *rows[] = {com_core_opts, talk_opts, roles_opts, content_opts, op_opts,
-                             rules_opts, invite_opts, culture_opts, checkin_opts, contest_opts,
-                             challenge_opts, quiz_opts, groupbuy_opts, story_opts, live_opts,
-                             chapters_opts, redpacket_opts, limits_opts};
-    int n = (int)(sizeof rows / sizeof rows[0]);
-    if (n > max) n = max;
-    for (int i = 0; i < n; i++) { out[i].rows = rows[i]; out[i].base = p; }
+    int n = 0;
+    for (int i = 0; i < NCORE + camp_ntypes + 1 && n < max; i++, n++) {
+        out[n].rows = i < NCORE ? core_rows[i] : i < NCORE + camp_ntypes ? camp_types[i - NCORE].opts : limits_opts;
+        out[n].base = p;
+    }
     return n;
+}
+
+const char *com_table_title(int i)
+{
+    if (i < 0 || i > NCORE + camp_ntypes) return NULL;
+    return i < NCORE ? core_titles[i] : i < NCORE + camp_ntypes ? camp_types[i - NCORE].title
+                                                                : "Resource limits (docs/hardening.md)";
 }
 
 static double vec_max(const opt_vec *v)
@@ -533,7 +548,6 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
     x->inviter = inviter;
     x->state = ST_ACTIVE;
     x->post_day = -1;
-    x->ck_done_day = -1;
     x->group = g;
     if (role == ROLE_OWNER || role == ROLE_ADMIN || role == ROLE_KOL) x->eng = x->bel = 1.0;
     if (kind == MK_SPAMMER) {
@@ -907,7 +921,6 @@ static void on_day(sim_t *s, const sim_event *ev)
     culture_day(m, day);
     roles_day(m, day);
     op_day(m, day);
-    if (p->checkin.enabled) ck_day(m, day);
     campaigns_day(m, day);
     if (!sim_schedule(s, DAY, PRIO_DAY, on_day, m, day + 1, 0, 0)) com_fail(m, "engine: %s", sim_errmsg(s));
 }
@@ -1021,7 +1034,8 @@ void com_free(com_t *m)
         free(m->grp[g].fw);
         free(m->grp[g].today);
     }
-    for (int c = 0; c < CAMP_MAX; c++) free(m->score[c]);
+    for (int c = 0; c < CAMP_MAX; c++) free(m->cstate[c]);
+    free(m->seen);
     free(m->grp);
     free(m->mem);
     free(m->spoke_day);

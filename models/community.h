@@ -221,71 +221,11 @@ typedef struct com_params {
         int resolution;           /* suggestion box / tea party present */
         double resolution_effect; /* share of the hurt it repairs */
     } culture;
-    struct {
-        int enabled, start, days;
-        double hour, delay;
-        int points, threshold, makeup;
-        double base, w_eng, w_streak, w_reward, boost, reward_boost;
-    } checkin;
-    struct {
-        camp_common c;
-        int submit_days;       /* submissions in the first days, then voting */
-        double votes;          /* votes per day of a fully engaged voter */
-        double canvass;        /* invitations per day a contestant sends to canvass votes */
-        int prizes;            /* prizes for the top contestants */
-        double prize_boost;
-    } contest;
-    struct {
-        camp_common c;
-        int weekday;           /* weekly challenge starts (0 = Monday) */
-        double posts;          /* challenge posts per day of a participant */
-        int award_every;       /* days between award ceremonies (e.g. 30) */
-        int awards;            /* winners per ceremony */
-        double award_boost, ceremony_belonging;
-    } challenge;
-    struct {
-        camp_common c;
-        int rounds;            /* rounds per quiz day */
-        double hour;           /* local hour of the first round */
-        double correct;        /* probability an answer is correct */
-    } quiz;
-    struct {
-        camp_common c;
-        double price;          /* list price */
-        double discount;       /* group price = price x (1 - discount) once unlocked */
-        int threshold;         /* buyers needed to unlock the group price */
-        double basket;         /* mean extra items per order once unlocked */
-        double hour;           /* local hour of the flash sale */
-    } groupbuy;
-    struct {
-        camp_common c;
-        double stories;        /* stories per day of a participant */
-        int featured;          /* stories featured per day */
-        double featured_boost;
-    } story;
-    struct {
-        camp_common c;
-        double hour;           /* local hour of the stream */
-        double length;         /* minutes */
-        double stay;           /* probability an attendee stays to the end (x (0.5 + e/2)) */
-        double survey;         /* probability a finisher fills the questionnaire */
-        int winners;           /* lottery winners */
-        double lottery_pull;   /* extra stay probability x reward sensitivity when there is a lottery */
-    } live;
-    struct {
-        camp_common c;
-        int cities;            /* city chapters */
-        double meet_every;     /* days between a chapter's meetups */
-        double attend;         /* attendance probability x engagement */
-        double belonging;      /* belonging from attending */
-        double uploads;        /* album uploads per attendee */
-    } chapters;
-    struct {
-        camp_common c;
-        opt_vec hours;         /* local hours of the red packets */
-        double grab;           /* probability a reader grabs (x engagement) */
-        double amount;         /* mean amount */
-    } redpacket;
+    /* the campaigns, one member each (name), from the registry: struct {
+     * camp_common c; the type's own fields } (models/campaigns.def) */
+#define CAMPAIGN(UPPER, name, id, title, label, ...) struct { camp_common c; __VA_ARGS__ } name;
+#include "campaigns.def"
+#undef CAMPAIGN
     struct {                  /* resource guards (limits.c): exceeding one stops the run; */
         int members;          /* members ever added to a replication      0 or less: */
         double events;        /* events emitted by a replication          the default */
@@ -307,6 +247,14 @@ typedef struct com_params {
 /* The pending-event guard of params p in force (for sim_opts.max_pending). */
 #define COM_PENDING_LIMIT(p) ((p)->limits.pending > 0 ? (p)->limits.pending : COM_LIMIT_PENDING)
 int com_tables(com_params *p, opt_table *out, int max);
+/* The name of campaign id id (the ref_id of campaign events) in reports:
+ * a campaign type's label from the registry (models/campaigns.def), or
+ * the invite coupon's or the offline meetups'; NULL for any other id.
+ * Static strings. */
+const char *com_campaign_label(int id);
+/* The title of table i of com_tables (its section in `qunsim doc
+ * settings`), NULL past the last. */
+const char *com_table_title(int i);
 
 /* Checks that need several settings at once (e.g. size <= cap).  Returns 0,
  * or -1 with `setting "x": reason` in err. */

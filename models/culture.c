@@ -9,8 +9,6 @@
 
 #include <gsl/gsl_randist.h>
 
-#define MEETUP_ID 100
-
 const opt_row culture_opts[] = {
     ROW_D("culture.welcome_belonging", culture.welcome_bel, 0.0, 0, 1, "", "belonging from a welcome ceremony for each newcomer"),
     ROW_I("culture.night_weekday", culture.night_weekday, -1, -1, 6, "", "weekday of the weekly themed night (0 = Monday, -1 off)"),
@@ -66,7 +64,7 @@ void culture_day(com_t *m, int64_t day)
             if (x->state == ST_LEFT || x->role == ROLE_BOT || x->kind != MK_NORMAL) continue;
             gsl_rng *r = com_scratch(m, FAM_CULTURE, (uint32_t)i, (uint64_t)day);
             if (gsl_rng_uniform(r) < p->culture.meetup_attend * com_eng(m, i)) {
-                com_emit(m, EV_PARTICIPATE, i, x->group, MEETUP_ID, day);
+                com_emit(m, EV_PARTICIPATE, i, x->group, CAMP_MEETUP, day);
                 com_belong(m, i, p->culture.meetup_bel);
             }
         }

@@ -103,7 +103,7 @@ static void on_invite_join(sim_t *s, const sim_event *ev)
     if (p->invites.unlock_k > 0 && !y->coupon && y->invited_joins >= p->invites.unlock_k && y->state != ST_LEFT) {
         y->coupon = 1;
         m->st.rewards++;
-        com_emit(m, EV_REWARD, inv, y->group, 2, y->invited_joins);
+        com_emit(m, EV_REWARD, inv, y->group, CAMP_COUPON, y->invited_joins);
         com_boost(m, inv, p->invites.coupon_boost);
     }
 }

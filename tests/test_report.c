@@ -23,6 +23,7 @@
 
 #include <sqlite3.h>
 
+#include "community.h"
 #include "plot.h"
 #include "report.h"
 #include "store.h"
@@ -340,6 +341,7 @@ static rpt_info build(const char *dir, const char *db, const char *name, int64_t
     o.svg = 1;
     o.command = "test_report 'x' <y>";
     o.log = stderr;
+    o.campaign_label = com_campaign_label;
     rpt_info info;
     ck_assert_msg(rpt_build(&o, &info, err, sizeof err) == 0, "report %s: %s", name, err);
     ck_assert_msg(info.nwarnings == 0, "report %s: %d chart(s) failed", name, info.nwarnings);
@@ -593,7 +595,8 @@ START_TEST(test_history_forecast)
     {
         char out[4200], err[1024];
         snprintf(out, sizeof out, "%s/grp", dir);
-        rpt_opts o = {.db_path = db, .out_dir = out, .batch_id = fc, .point = -1, .live_run = live, .live_group = 1, .svg = 0};
+        rpt_opts o = {.db_path = db, .out_dir = out, .batch_id = fc, .point = -1, .live_run = live, .live_group = 1, .svg = 0,
+                     .campaign_label = com_campaign_label};
         rpt_info gi;
         ck_assert_msg(rpt_build(&o, &gi, err, sizeof err) == 0, "%s", err);
         ck_assert_int_eq(gi.nwarnings, 0);
@@ -667,7 +670,7 @@ START_TEST(test_errors)
     char dir[4096], db[4200], out[4300], err[1024];
     make_tmpdir(dir, sizeof dir, "err");
     snprintf(out, sizeof out, "%s/out", dir);
-    rpt_opts o = {.out_dir = out, .point = -1, .svg = 1};
+    rpt_opts o = {.out_dir = out, .point = -1, .svg = 1, .campaign_label = com_campaign_label};
     rpt_info info;
     /* no such database */
     snprintf(db, sizeof db, "%s/none.db", dir);
