@@ -61,6 +61,8 @@ typedef struct member {
     int32_t inviter;  /* member index of the inviter, -1 */
     int32_t violations, invited_joins, coupon;
     double drop_p;        /* probability of going quiet for good after a day of speaking */
+    int32_t spell;        /* its spells so far minus 1 (rejoins); -1: a former member of a
+                             forecast's start, not yet in the run's records */
 } member;
 
 typedef struct group {

@@ -51,6 +51,7 @@ const opt_row com_core_opts[] = {
     ROW_D("members.history_dropout_b", members.hdrop_b, 1, 1e-6, 1e6, "", "forecasts from a log: dropout_b for the members present at the start"),
     ROW_D("members.first_post", members.first_post, 0, 0, 1, "", "probability a newcomer speaks on joining (a greeting)"),
     ROW_D("members.silent_speak", members.silent_speak, 0, 0, 1, "", "forecasts from a log (second model): per open day, the probability that a member silent through the whole history speaks (0: as the activity Beta says)"),
+    ROW_D("members.rejoin_rate", members.rejoin_rate, 0, 0, 1, "/day", "hazard per day of a member who left coming back as a member again (a new spell; 0: nobody does)"),
     ROW_V("cadence.daily", cadence.daily,
           "0.2,0.1,0.05,0.05,0.05,0.1,0.3,0.8,1.2,1.2,1.1,1.1,1.3,1.2,1.0,1.0,1.0,1.1,1.2,1.4,1.8,2.0,1.6,0.8",
           24, 0, 1000, "", "relative activity by local hour 0..23"),
@@ -320,7 +321,7 @@ static void emit_member(com_t *m, int i, int64_t left_ts)
     member *x = &m->mem[i];
     ev_member r = {x->group + 1, x->role, x->source, (int64_t)i + 1,
                    x->inviter >= 0 ? (int64_t)x->inviter + 1 : -1,
-                   m->cal->start_ts + (int64_t)floor(x->joined), left_ts, 0};
+                   m->cal->start_ts + (int64_t)floor(x->joined), left_ts, x->spell};
     if (m->sink.member(m->sink.ctx, &r) != 0) com_fail(m, "the results sink refused a member");
 }
 
@@ -572,11 +573,34 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
         /* already gone quiet for good (counter 3: shared by the arms) */
         if (s->gone > 0 && gsl_rng_uniform(com_scratch(m, FAM_ATTR, (uint32_t)i, 3)) < s->gone) x->rate = x->reply_w = x->post_factor = 0;
     }
+    if (s && s->former) { /* gone before the start: may come back (rejoin) */
+        x->state = ST_LEFT;
+        x->spell = -1;
+        return i;
+    }
     if (group_add(m, g, i) != 0) { com_fail(m, "out of memory"); return -1; }
     m->present++;
     com_touch(m, i);
     emit_member(m, i, -1);
     return i;
+}
+
+/* A member who left comes back (members.rejoin_rate): a new spell, with the
+ * rates, engagement and record it had; a full group turns it away. */
+static void rejoin(com_t *m, int i)
+{
+    member *x = &m->mem[i];
+    if (m->grp[x->group].n >= m->p.group.cap) return;
+    if (group_add(m, x->group, i) != 0) { com_fail(m, "out of memory"); return; }
+    x->state = ST_ACTIVE;
+    x->joined = sim_now(m->sim);
+    x->spell++;
+    m->present++;
+    m->st.joins++;
+    com_touch(m, i);
+    emit_member(m, i, -1);
+    com_emit(m, EV_JOIN, i, x->group, -1, x->source);
+    schedule_post(m, i, x->joined);
 }
 
 int com_add_member(com_t *m, int g, ev_role role, ev_source src, int inviter, int kind)
@@ -890,6 +914,14 @@ static void on_day(sim_t *s, const sim_event *ev)
         for (int k = 0; k < G->n; k++)
             if (m->spoke_day[G->idx[k]] == (uint32_t)day) sp++; /* spoke on day-1 */
         G->speakers_prev = sp;
+    }
+    if (p->members.rejoin_rate > 0) { /* former members come back at the day's start */
+        double h = -expm1(-p->members.rejoin_rate);
+        for (int i = 0; i < m->n; i++) {
+            member *x = &m->mem[i];
+            if (x->state != ST_LEFT || x->role != ROLE_MEMBER || x->kind == MK_SPAMMER) continue;
+            if (gsl_rng_uniform(com_scratch(m, FAM_REJOIN, (uint32_t)i, (uint64_t)day)) < h) rejoin(m, i);
+        }
     }
     for (int i = 0; i < m->n; i++) {
         member *x = &m->mem[i];

@@ -41,7 +41,8 @@ enum {
     FAM_CULTURE = 11, /* rituals and conflicts, by group and day */
     FAM_ROLES = 12,   /* role behaviour, by member and day */
     FAM_ATTRITION = 13, /* silent attrition, by member and day */
-    FAM_LEVEL = 14    /* a group's daily level (cadence.day_cv), by group and day */
+    FAM_LEVEL = 14,   /* a group's daily level (cadence.day_cv), by group and day */
+    FAM_REJOIN = 15   /* former members coming back (members.rejoin_rate), by member and day */
 };
 
 /* Content types of posts (operator.*, content.*). */
@@ -91,6 +92,8 @@ typedef struct com_init_member {
     double gone;            /* probability it has already gone quiet for good (silent attrition) */
     double drop_a, drop_b;  /* Beta of its daily probability of going quiet for good
                                (drop_a <= 0: the arm's members.dropout_a/b) */
+    int former;             /* 1: left before the start; a member again only if it comes
+                               back (members.rejoin_rate), not in the run's records until then */
 } com_init_member;
 
 typedef struct com_init {
@@ -129,6 +132,7 @@ typedef struct com_params {
         double first_post;             /* probability a newcomer speaks on joining */
         double silent_speak;           /* forecasts from a log: per open day, the probability that a member
                                           silent through the history speaks (models/state.c) */
+        double rejoin_rate;            /* hazard/day of a member who left coming back (0: nobody does) */
     } members;
     struct {
         opt_vec daily, weekly;

@@ -116,17 +116,46 @@ void fit_log_free(fit_log *l)
     free(l->mem);
     free(l->msg);
     free(l->q);
+    free(l->gap);
     map_free(l->ids);
     map_free(l->qids);
     free(l);
 }
 
-static int log_member(fit_log *l, const fit_member *m)
+/* A spell after the member's last leave: the absence between them. */
+static int log_gap(fit_log *l, int i, int64_t back)
+{
+    fit_member *x = &l->mem[i];
+    if (l->ngap == l->capgap) {
+        int32_t nc = l->capgap ? 2 * l->capgap : 64;
+        fit_gap *ng = realloc(l->gap, (size_t)nc * sizeof *ng);
+        if (!ng) return -1;
+        l->gap = ng;
+        l->capgap = nc;
+    }
+    l->gap[l->ngap] = (fit_gap){x->left_ts, back, 0};
+    if (!x->gap) x->gap = l->ngap + 1;
+    else {
+        int32_t k = x->gap - 1;
+        while (l->gap[k].next) k = l->gap[k].next - 1;
+        l->gap[k].next = l->ngap + 1;
+    }
+    l->ngap++;
+    x->ngap++;
+    return 0;
+}
+
+/* A membership record: a new member, an update of its current spell (role,
+ * leaving, as the store's upsert), or spell `spell` > its spells so far: a
+ * rejoin after its last leave. */
+static int log_member(fit_log *l, const fit_member *m, int spell)
 {
     int i = map_get(l->ids, m->id);
-    if (i >= 0) { /* an update: role and leaving, as the store's upsert */
-        l->mem[i].role = m->role;
-        l->mem[i].left_ts = m->left_ts;
+    if (i >= 0) {
+        fit_member *x = &l->mem[i];
+        if (spell > x->ngap && x->left_ts >= 0 && m->joined_ts >= x->left_ts && log_gap(l, i, m->joined_ts) != 0) return -1;
+        x->role = m->role;
+        x->left_ts = m->left_ts;
         return 0;
     }
     if (l->nmem == l->capmem) {
@@ -148,8 +177,8 @@ static int log_event(fit_log *l, int64_t ts, int64_t member_id, int kind, int64_
     if (l->nmsg && ts < l->msg[l->nmsg - 1].ts) return -2;
     int i = map_get(l->ids, member_id);
     if (i < 0) { /* a sender without a membership row: present from here */
-        fit_member m = {member_id, ROLE_MEMBER, SRC_SEED, ts, -1};
-        if (log_member(l, &m) != 0) return -1;
+        fit_member m = {member_id, ROLE_MEMBER, SRC_SEED, ts, -1, 0, 0};
+        if (log_member(l, &m, 0) != 0) return -1;
         i = l->nmem - 1;
     }
     if (l->nmsg == l->capmsg) {
@@ -188,8 +217,8 @@ static int sink_member(void *ctx, const ev_member *m)
 {
     fit_log *l = ctx;
     if (m->group_id != l->group_id || l->failed) return 0;
-    fit_member x = {m->member_id, m->role, m->source, m->joined_ts, m->left_ts};
-    if (log_member(l, &x) != 0) l->failed = 1;
+    fit_member x = {m->member_id, m->role, m->source, m->joined_ts, m->left_ts, 0, 0};
+    if (log_member(l, &x, m->spell) != 0) l->failed = 1;
     return 0;
 }
 
@@ -304,10 +333,35 @@ int fit_log_load(fit_log **out, sqlite3 *db, int64_t run_id, const char *group, 
         const char *role = (const char *)sqlite3_column_text(st, 1), *src = (const char *)sqlite3_column_text(st, 2);
         int r = role ? ev_role_from_name(role) : ROLE_MEMBER, s = src ? ev_source_from_name(src) : SRC_SEED;
         fit_member m = {sqlite3_column_int64(st, 0), r < 0 ? ROLE_MEMBER : r, s < 0 ? SRC_SEED : s, sqlite3_column_int64(st, 3),
-                        sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4)};
-        if (log_member(l, &m) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; goto fail; }
+                        sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4), 0, 0};
+        if (log_member(l, &m, 0) != 0) { snprintf(err, errlen, "out of memory"); rc = -1; goto fail; }
     }
     if (rc != SQLITE_DONE) { rc = sql_fail(db, "members", err, errlen); goto fail; }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* the absences of members who left and rejoined: between each spell's
+     * leave and the next one's join (the members row spans them all) */
+    if (sqlite3_prepare_v2(db, "SELECT member_id, joined_ts, LAG(left_ts) OVER (PARTITION BY member_id ORDER BY spell), spell FROM spells"
+                               " WHERE run_id = ?1 AND group_id = ?2 ORDER BY member_id, spell",
+                           -1, &st, NULL) != SQLITE_OK) {
+        rc = sql_fail(db, "spells", err, errlen);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int(st, 2, gid);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 3) == 0 || sqlite3_column_type(st, 2) == SQLITE_NULL) continue;
+        int i = map_get(l->ids, sqlite3_column_int64(st, 0));
+        int64_t back = sqlite3_column_int64(st, 1), left = sqlite3_column_int64(st, 2);
+        if (i < 0 || back < left) continue;
+        fit_member *x = &l->mem[i];
+        int64_t last_left = x->left_ts;
+        x->left_ts = left; /* the gap's start, then the membership's own end again */
+        int e = log_gap(l, i, back);
+        l->mem[i].left_ts = last_left;
+        if (e != 0) { snprintf(err, errlen, "out of memory"); rc = -1; goto fail; }
+    }
+    if (rc != SQLITE_DONE) { rc = sql_fail(db, "spells", err, errlen); goto fail; }
     sqlite3_finalize(st);
     st = NULL;
 
@@ -995,7 +1049,7 @@ int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, dou
         const fit_member *x = &lg->mem[i];
         if (x->role == ROLE_BOT) continue;
         int64_t s0 = x->joined_ts > from ? x->joined_ts : from, s1 = x->left_ts >= 0 && x->left_ts < to ? x->left_ts : to;
-        if (s1 > s0) pres += (double)(s1 - s0) / DAYS;
+        if (s1 > s0) pres += (double)(s1 - s0 - (x->ngap ? fit_absent_s(lg, i, s0, s1) : 0)) / DAYS;
     }
     out->eng_scale = pres > 0 && N > 0 ? eng_tau * N / pres : 1;
     double *S = calloc((size_t)nm + 1, sizeof *S);
@@ -1009,13 +1063,16 @@ int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, dou
             for (int i = 0; i < nm; i++) {
                 const fit_member *x = &lg->mem[i];
                 if (x->role == ROLE_BOT || x->joined_ts >= d0 || (x->left_ts >= 0 && x->left_ts < d0)) continue;
+                if (x->ngap && !fit_present_at(lg, i, d0)) continue; /* between two spells */
                 if (npres) npres[D - D0] += 1;
                 if (x->role != ROLE_MEMBER) continue; /* staff do not leave in the model */
                 double e = fit_engagement(S[i], out->eng_scale), q = (1 - e) * (1 - e);
                 out->risk_days += 1;
                 out->risk_weight += q;
                 esum += e;
-                if (x->left_ts >= 0 && x->left_ts < d1) {
+                int left = x->left_ts >= 0 && x->left_ts < d1;
+                for (int32_t g = x->gap; g && !left; g = lg->gap[g - 1].next) left = lg->gap[g - 1].left >= d0 && lg->gap[g - 1].left < d1;
+                if (left) {
                     out->leaves += 1;
                     slog += log(q > 1e-300 ? q : 1e-300);
                 }
@@ -1079,13 +1136,15 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     int *lastday = malloc(((size_t)nm + 1) * sizeof *lastday), *cal_days = malloc(((size_t)nm + 1) * sizeof *cal_days);
     int *bx = malloc(((size_t)nm + 1) * 3 * sizeof *bx), *nrec = malloc(((size_t)nm + 1) * 3 * sizeof *nrec), *born = malloc(((size_t)nm + 1) * sizeof *born), *oi = malloc(((size_t)nd + 1) * sizeof *oi);
     double *A = calloc((size_t)nd + 1, sizeof *A), *wk = malloc(((size_t)nd + 1) * sizeof *wk);
+    unsigned char *op = malloc((size_t)nd + 1);
     int rc = -1;
     char note[240];
-    if (!d1 || !dl || !na || !first_ts || !lastday || !cal_days || !bx || !nrec || !born || !oi || !A || !wk) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!d1 || !dl || !na || !first_ts || !lastday || !cal_days || !bx || !nrec || !born || !oi || !A || !wk || !op) { snprintf(err, errlen, "out of memory"); goto out; }
     /* BG/BB counts the days the group talks at all (com_open_day): oi[d] =
      * open days before day d; na and dl count open days only */
     oi[0] = 0;
     for (int d = 0; d < nd; d++) oi[d + 1] = oi[d] + com_open_day(r->weekly, win_wd(w, d));
+    for (int d = 0; d < nd; d++) op[d] = (unsigned char)(oi[d + 1] - oi[d]);
     for (int i = 0; i < nm; i++) { d1[i] = dl[i] = lastday[i] = -1; first_ts[i] = -1; }
     int recent = nd < 28 ? nd : 28;
     double newcomers = 0;
@@ -1123,7 +1182,8 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         if (entry >= t2 && entry < w->to) {
             nnew += 1;
             nfirst += first_ts[i] >= entry && first_ts[i] < entry + 86400;
-        } else if (entry < t2 && !(mb->left_ts >= 0 && mb->left_ts < t2) && (d1[i] < 0 || d1[i] >= s2)) {
+        } else if (entry < t2 && !(mb->left_ts >= 0 && mb->left_ts < t2) && !(mb->ngap && !fit_present_at(log, i, t2)) &&
+                   (d1[i] < 0 || d1[i] >= s2)) {
             npop += 1;
             nret += d1[i] >= s2;
         }
@@ -1154,13 +1214,19 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         if (mb->left_ts >= w->from && mb->left_ts < w->to) end = win_day(w, mb->left_ts);
         if (end <= d1[i]) end = d1[i] + 1;
         int b = oi[d1[i]], x = na[i] > 0 ? na[i] - 1 : 0, tx = dl[i] >= 0 ? oi[dl[i]] - b : 0, nn = oi[end] - 1 - b;
+        int cd = end - d1[i];
+        if (mb->ngap) { /* the days between two spells are no chances to speak or go quiet */
+            if (dl[i] >= 0) tx -= fit_absent_days(log, i, w->from, d1[i], dl[i], op);
+            nn -= fit_absent_days(log, i, w->from, d1[i], end, op);
+            cd -= fit_absent_days(log, i, w->from, d1[i], end, NULL);
+        }
         if (tx < 0) tx = 0;
         if (nn < tx) nn = tx;
         if (x > nn) x = nn;
         bx[n] = x;
         bx[nm + 1 + n] = tx;
         bx[2 * (nm + 1) + n] = nn;
-        cal_days[n] = end - d1[i];
+        cal_days[n] = cd;
         born[n] = d1[i];
         n++;
     }
@@ -1227,6 +1293,17 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     snprintf(note, sizeof note, "%.0f of %.0f members silent so far spoke in the last %d days (%d open): per open day (read by forecasts)", nret,
              npop, recent, open2);
     setv(r, "members.silent_speak", rho, npop > 0 && open2 > 0 && nret > 0 ? sqrt(nret) / (npop * open2) : NAN, FIT_V_FITTED, note);
+    /* members who left inside the window and came back (spells): a constant
+     * hazard per former member and day; written only when the window saw
+     * leaves, so that a log without them is calibrated as before */
+    fit_rejoin rj;
+    fit_rejoining(log, w->from, w->to, &rj);
+    r->rejoin = rj;
+    if (rj.risk_days > 0) {
+        snprintf(note, sizeof note, "%.0f rejoin(s) in %.0f former-member-days (members who left inside the window; Poisson MLE)", rj.rejoins,
+                 rj.risk_days);
+        setv(r, "members.rejoin_rate", rj.rate > 1 ? 1 : rj.rate, rj.se, FIT_V_FITTED, note);
+    }
     fit_value *jp = setv(r, "joins.profile", 1, NAN, FIT_V_FIXED, "newcomers arrive when the group is active");
     if (jp) jp->integer = 1;
     /* questions are own posts that start no burst (their follow-up is the
@@ -1289,7 +1366,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     }
     rc = 0;
 out:
-    free(d1); free(dl); free(na); free(lastday); free(cal_days); free(first_ts); free(bx); free(nrec); free(born); free(oi); free(A); free(wk);
+    free(d1); free(dl); free(na); free(lastday); free(cal_days); free(first_ts); free(bx); free(nrec); free(born); free(oi); free(A); free(wk); free(op);
     return rc;
 }
 
@@ -1552,6 +1629,11 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
         int64_t s1 = x->left_ts >= 0 && x->left_ts < w.to ? x->left_ts : w.to;
         if (s1 <= s0) continue;
         EE[i] = win_cum(&w, s1) - win_cum(&w, s0);
+        for (int32_t g = x->gap; g; g = log->gap[g - 1].next) { /* not between two spells */
+            const fit_gap *gp = &log->gap[g - 1];
+            int64_t g0 = gp->left > s0 ? gp->left : s0, g1 = gp->back < s1 ? gp->back : s1;
+            if (g1 > g0) EE[i] -= win_cum(&w, g1) - win_cum(&w, g0);
+        }
         if (x->source == SRC_SEED) {
             nseed++;
             seed_zero += kk[i] + outside[i] == 0;

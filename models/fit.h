@@ -26,7 +26,17 @@ typedef struct fit_member {
     int32_t source;    /* ev_source */
     int64_t joined_ts; /* unix seconds */
     int64_t left_ts;   /* unix seconds, -1 while a member */
+    int32_t gap;       /* 1 + index of its first absence in fit_log.gap (0: none) */
+    int32_t ngap;      /* absences: a member who left and rejoined (one per spell after the first) */
 } fit_member;
+
+/* An absence between two spells of a membership: left at `left`, back at
+ * `back` (the next spell's join).  A member's absences are chained by
+ * `next` (1 + index, 0: the last) in time order. */
+typedef struct fit_gap {
+    int64_t left, back;
+    int32_t next;
+} fit_gap;
 
 /* One message (a message-kind event by a member: ev_kind_is_message). */
 typedef struct fit_msg {
@@ -59,6 +69,8 @@ typedef struct fit_log {
     int64_t nmsg, capmsg;
     fit_question *q;         /* questions in time order */
     int64_t nq, capq;
+    fit_gap *gap;            /* absences of members who left and rejoined (spells) */
+    int32_t ngap, capgap;
     int failed;              /* a sink callback ran out of memory */
     fit_idmap *ids, *qids;   /* member_id -> index, question msg_id -> index */
 } fit_log;
@@ -80,6 +92,29 @@ ev_sink fit_log_sink(fit_log *log);
 
 /* Free.  Accepts NULL. */
 void fit_log_free(fit_log *log);
+
+/* ---- membership spells (models/fit_spells.c) ----------------------------- */
+
+/* 1 if member i is in the group at time t (joined, not left, not between spells). */
+int fit_present_at(const fit_log *log, int i, int64_t t);
+/* Seconds of [a, b) that member i spent between two of its spells. */
+int64_t fit_absent_s(const fit_log *log, int i, int64_t a, int64_t b);
+/* Days d in [lo, hi) of a window starting at local midnight w0 (utc_offset
+ * off) that member i spent wholly between two spells (after the day it left,
+ * before the day it came back), counted through open[] (open[d] = 1 for a
+ * day that counts, NULL: all); the days such a member cannot speak. */
+int fit_absent_days(const fit_log *log, int i, int64_t w0, int lo, int hi, const unsigned char *open);
+
+/* Rejoining over the window [from, to): former members (non-bots who left
+ * inside the window) come back at a constant hazard per day: rejoins (the
+ * spells that start after a leave inside the window), former-member-days at
+ * risk (each leave to the rejoin or the window's end).  rate = rejoins /
+ * days, se = sqrt(rejoins) / days (Poisson MLE). */
+typedef struct fit_rejoin {
+    double rejoins, risk_days, rate, se;
+    int formers_end;   /* former members at the window's end (left inside it, not back) */
+} fit_rejoin;
+void fit_rejoining(const fit_log *log, int64_t from, int64_t to, fit_rejoin *out);
 
 /* ---- the estimators, usable alone ---------------------------------------- */
 
@@ -237,6 +272,7 @@ typedef struct fit_result {
     int present_end, admins, kols, bots, has_owner;
     fit_bg bg;                /* silent attrition (not classic): BG/BB over the members who spoke */
     fit_bg bg_new;            /* the same over those first seen after the window's first third (newcomers; bg if too few) */
+    fit_rejoin rejoin;        /* members who left inside the window and came back (not classic) */
     double talk_self, talk_conv, talk_today, day_cv, new_speakers;
     double level_step;        /* sd of the weekly step of the level's random walk (log scale); the scenario's
                                  cadence.level_sd is its average over a horizon of H days: step x sqrt((H/7 + 1) / 2) */ /* not classic: replies.self/.conversation, cadence.day_cv, joins/day */

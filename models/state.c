@@ -36,6 +36,7 @@ void state_prior_from(const com_params *p, state_prior *out)
     out->drop_a = hist ? p->members.hdrop_a : p->members.drop_a;
     out->drop_b = hist ? p->members.hdrop_b : p->members.drop_b;
     out->silent_speak = p->members.silent_speak;
+    out->rejoin = p->members.rejoin_rate;
     for (int h = 0; h < 24; h++) out->daily[h] = h < p->cadence.daily.n ? p->cadence.daily.v[h] : 1;
     for (int k = 0; k < 7; k++) out->weekly[k] = k < p->cadence.weekly.n ? p->cadence.weekly.v[k] : 1;
 }
@@ -64,6 +65,17 @@ static double day_part(const double *D, int64_t Dday, int32_t off, int64_t ts)
     for (int k = 0; k < h; k++) in += D[k];
     in += D[h] * (double)(s - 3600 * h) / 3600.0;
     return in / 24.0;
+}
+
+/* Member i's latest leave before ts (-1: none): the end of a spell. */
+static int64_t last_leave(const fit_log *log, int i, int64_t ts)
+{
+    const fit_member *x = &log->mem[i];
+    if (x->left_ts >= 0 && x->left_ts < ts) return x->left_ts;
+    int64_t t = -1;
+    for (int32_t g = x->gap; g; g = log->gap[g - 1].next)
+        if (log->gap[g - 1].left < ts) t = log->gap[g - 1].left;
+    return t;
 }
 
 static int layout_rank(int role)
@@ -109,6 +121,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     double *k = calloc((size_t)nm + 1, sizeof *k), *E = calloc((size_t)nm + 1, sizeof *E), *S = calloc((size_t)nm + 1, sizeof *S);
     double *R = calloc((size_t)nm + 1, sizeof *R);
     slot *sl = malloc(((size_t)nm + 1) * sizeof *sl);
+    int nf = 0; /* former members (left inside the history, may come back) after the n present */
     com_init *ci = calloc(1, sizeof *ci);
     int *sfirst = NULL;
     unsigned char *spoke_before = NULL;
@@ -176,10 +189,12 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         oi[0] = 0;
         for (int d = 0; d < nd; d++) oi[d + 1] = oi[d] + com_open_day(prior->weekly, (int)(((D0 + d + 3) % 7 + 7) % 7));
     }
-    unsigned char *spoke_after = NULL;
+    unsigned char *spoke_after = NULL, *op = NULL;
     if (second) {
-        if (!(spoke_before = calloc((size_t)nm + 1, 2))) { snprintf(err, errlen, "out of memory"); goto out; }
+        if (!(spoke_before = calloc(2 * ((size_t)nm + 1) + (size_t)nd + 1, 1))) { snprintf(err, errlen, "out of memory"); goto out; }
         spoke_after = spoke_before + nm + 1;
+        op = spoke_after + nm + 1; /* op[d] = 1 for an open day */
+        for (int d = 0; d < nd; d++) op[d] = (unsigned char)(oi[d + 1] - oi[d]);
         for (int i = 0; i < nm; i++) d1[i] = dl[i] = -1, na[i] = 0;
         for (int64_t j = 0; j < log->nmsg; j++) {
             const fit_msg *x = &log->msg[j];
@@ -197,7 +212,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     int n = 0, owner = -1;
     for (int i = 0; i < nm; i++) {
         const fit_member *x = &log->mem[i];
-        if (x->joined_ts >= at_ts || (x->left_ts >= 0 && x->left_ts < at_ts)) continue;
+        if (x->joined_ts >= at_ts || (x->left_ts >= 0 && x->left_ts < at_ts) || (x->ngap && !fit_present_at(log, i, at_ts))) continue;
         /* a log that knows members only when they speak (seed members of an
          * import): one first seen after the date is not known at the date */
         if (second && x->source == SRC_SEED && strcmp(log->source, "sim") && !spoke_before[i] && spoke_after[i]) continue;
@@ -224,9 +239,23 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         if (best >= 0) { sl[best].rank = 0; info->owner_promoted = 1; }
     }
     qsort(sl, (size_t)n, sizeof *sl, cmp_slot);
+    /* members who left inside the history come back at members.rejoin_rate
+     * (second model): they follow the present ones, so that those keep
+     * their places (and streams) */
+    if (second && prior->rejoin > 0)
+        for (int i = 0; i < nm; i++) {
+            const fit_member *x = &log->mem[i];
+            if (x->role != ROLE_MEMBER || x->joined_ts >= at_ts || fit_present_at(log, i, at_ts)) continue;
+            int64_t lt = last_leave(log, i, at_ts);
+            if (lt < W0) continue; /* a leave the history did not see */
+            sl[n + nf].idx = i;
+            sl[n + nf].rank = 4;
+            sl[n + nf].joined = x->joined_ts;
+            nf++;
+        }
     double esum = 0;
     int en = 0;
-    for (int j = 0; j < n; j++) {
+    for (int j = 0; j < n + nf; j++) {
         const fit_member *x = &log->mem[sl[j].idx];
         int i = sl[j].idx;
         com_init_member *c = &cm[j];
@@ -238,6 +267,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         c->eng = e < o->eng_floor ? o->eng_floor : e;
         c->rate_a = prior->shape + k[i];
         c->rate_b = prior->shape / (prior->mean > 0 ? prior->mean : 1e-9) + E[i];
+        if (j >= n) { c->former = 1; continue; }
         if (c->role == ROLE_BOT) { c->rate_a = 0; c->rate_b = 0; }
         else info->rate_sum += c->rate_a / c->rate_b;
         switch (c->role) {
@@ -262,7 +292,11 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         esum2 += cm[j].eng;
         pn++;
     }
-    for (int j = 0; j < n; j++)
+    for (int j = n; j < n + nf; j++) {
+        int i = sl[j].idx;
+        cm[j].reply = (rshape + R[i]) / (rshape / rmean + E[i]);
+    }
+    for (int j = 0; j < n + nf; j++)
         if (cm[j].role != ROLE_BOT && psum > 0) cm[j].reply *= esum2 / psum;
     if (second) {
         /* who still speaks and how often (BG/BB at the prior's parameters):
@@ -272,15 +306,29 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
          * its daily dropout given that it survived the days seen */
         fit_bg bg = {prior->act_a, prior->act_b, prior->drop_a, prior->drop_b, NAN, NAN, NAN, NAN, 0, 0};
         info->rate_sum = 0;
-        for (int j = 0; j < n; j++) {
+        for (int j = 0; j < n + nf; j++) {
             com_init_member *c = &cm[j];
             if (c->role == ROLE_BOT) continue;
             int i = sl[j].idx, x = 0, days;
             double a1 = prior->act_a, b1 = prior->act_b;
+            /* the record ends at the date, or at a former member's leave;
+             * the days between two spells are no chances */
+            int end = nd;
+            if (j >= n) {
+                int64_t lt = last_leave(log, i, at_ts);
+                end = (int)((lt - W0) / 86400);
+                if (end < 0) end = 0;
+                if (end > nd) end = nd;
+            }
+            if (d1[i] >= 0 && end <= d1[i]) end = d1[i] + 1 <= nd ? d1[i] + 1 : nd;
             if (d1[i] >= 0) {
                 int b = oi[d1[i]], tx = dl[i] >= 0 ? oi[dl[i]] - b : 0;
                 x = na[i] > 0 ? na[i] - 1 : 0;
-                days = oi[nd] - 1 - b;
+                days = oi[end] - 1 - b;
+                if (log->mem[i].ngap) {
+                    if (dl[i] >= 0) tx -= fit_absent_days(log, i, W0, d1[i], dl[i], op);
+                    days -= fit_absent_days(log, i, W0, d1[i], end, op);
+                }
                 if (tx < 0) tx = 0;
                 if (days < tx) days = tx;
                 if (x > days) x = days;
@@ -290,7 +338,10 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
             } else { /* present and silent all through the history: as if born at its start, never active since */
                 int64_t s0 = log->mem[i].joined_ts > W0 ? log->mem[i].joined_ts : W0;
                 int d0 = at_ts > s0 ? (int)((s0 - W0) / 86400) : nd;
-                days = oi[nd] - oi[d0 < 0 ? 0 : d0 > nd ? nd : d0];
+                d0 = d0 < 0 ? 0 : d0 > nd ? nd : d0;
+                days = oi[end > d0 ? end : d0] - oi[d0];
+                if (log->mem[i].ngap) days -= fit_absent_days(log, i, W0, d0, end, op);
+                if (days < 0) days = 0;
                 if (prior->silent_speak > 0) { /* the history's own rate at which such members speak */
                     a1 = prior->silent_speak * 1000;
                     b1 = (1 - prior->silent_speak) * 1000;
@@ -311,10 +362,10 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
             c->rate_b = mean / var;
             c->drop_a = prior->drop_a;
             c->drop_b = prior->drop_b + days;
-            info->rate_sum += (1 - c->gone) * mean;
+            if (j < n) info->rate_sum += (1 - c->gone) * mean;
         }
     }
-    ci->n = n;
+    ci->n = n + nf;
     ci->m = cm;
     cm = NULL;
     *out = ci;
