@@ -1340,6 +1340,20 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         el_den += -expm1(-lam);
     }
     double elast = el_den > 0 ? el_num / el_den : 1;
+    /* the speakers that members away on a day (between two spells, or gone
+     * for good) would have given at their own rate: leaves and rejoins are
+     * the model's (members.leave_rate, .rejoin_rate), not day noise or the
+     * level's drift */
+    for (int i = 0, u = 0; i < nm; i++) {
+        if (d1[i] < 0) continue; /* the order of bx */
+        const fit_member *mb = &log->mem[i];
+        if (mb->ngap || (mb->left_ts >= w->from && mb->left_ts < w->to)) {
+            double pm = (bg->alpha + bx[u]) / (bg->alpha + bg->beta + bx[2 * (nm + 1) + u]);
+            for (int d = d1[i] + 1; d < nd; d++)
+                if (op[d] && !fit_present_at(log, i, w->from + (int64_t)d * 86400 + 43200)) A[d] += pm;
+        }
+        u++;
+    }
     double cv_dau = fit_day_cv(A, wk, nd);
     r->day_cv = cv_dau / (elast > 0.2 ? elast : 0.2);
     /* the level's drift: weekly means of the speakers, the variance of their
