@@ -63,6 +63,11 @@ typedef struct member {
     double drop_p;        /* probability of going quiet for good after a day of speaking */
     int32_t spell;        /* its spells so far minus 1 (rejoins); -1: a former member of a
                              forecast's start, not yet in the run's records */
+    /* coming back (members.rejoin_shape): its hazard is the gamma posterior
+     * (shape + rj_k) / (shape / rejoin_rate + rj_t + days away since left_t) */
+    double rj_k, rj_t;    /* rejoins and days away, completed absences */
+    double left_t;        /* simulated time of its latest leave */
+    double leave_w;       /* its multiple of members.leave_rate (members.leave_shape) */
 } member;
 
 typedef struct group {

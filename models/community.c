@@ -52,6 +52,8 @@ const opt_row com_core_opts[] = {
     ROW_D("members.first_post", members.first_post, 0, 0, 1, "", "probability a newcomer speaks on joining (a greeting)"),
     ROW_D("members.silent_speak", members.silent_speak, 0, 0, 1, "", "forecasts from a log (second model): per open day, the probability that a member silent through the whole history speaks (0: as the activity Beta says)"),
     ROW_D("members.rejoin_rate", members.rejoin_rate, 0, 0, 1, "/day", "hazard per day of a member who left coming back as a member again (a new spell; 0: nobody does)"),
+    ROW_D("members.leave_shape", members.leave_shape, 0, 0, 1000, "", "members differ in how often they leave: each one's hazard is leave_rate times its own multiple, gamma of this shape and mean 1 (a forecast's members: their posterior from their own leaves; 0: one hazard for all)"),
+    ROW_D("members.rejoin_shape", members.rejoin_shape, 0, 0, 1000, "", "members differ in how soon they come back: their hazards are gamma of this shape and mean rejoin_rate, each updated by its own absences (one long away comes back less; 0: one hazard for all)"),
     ROW_V("cadence.daily", cadence.daily,
           "0.2,0.1,0.05,0.05,0.05,0.1,0.3,0.8,1.2,1.2,1.1,1.1,1.3,1.2,1.0,1.0,1.0,1.1,1.2,1.4,1.8,2.0,1.6,0.8",
           24, 0, 1000, "", "relative activity by local hour 0..23"),
@@ -573,9 +575,20 @@ static int add_member(com_t *m, int g, ev_role role, ev_source src, int inviter,
         /* already gone quiet for good (counter 3: shared by the arms) */
         if (s->gone > 0 && gsl_rng_uniform(com_scratch(m, FAM_ATTR, (uint32_t)i, 3)) < s->gone) x->rate = x->reply_w = x->post_factor = 0;
     }
+    if (s) {
+        x->rj_k = s->rejoin_k;
+        x->rj_t = s->rejoin_t;
+    }
+    /* its multiple of the leaving hazard (counter 4 of the attribute stream):
+     * a forecast's member its posterior, a newcomer a draw */
+    x->leave_w = 1;
+    if (p->members.leave_shape > 0)
+        x->leave_w = s && s->leave_w > 0 ? s->leave_w
+                                          : gsl_ran_gamma(com_scratch(m, FAM_ATTR, (uint32_t)i, 4), p->members.leave_shape, 1 / p->members.leave_shape);
     if (s && s->former) { /* gone before the start: may come back (rejoin) */
         x->state = ST_LEFT;
         x->spell = -1;
+        x->left_t = s->left;
         return i;
     }
     if (group_add(m, g, i) != 0) { com_fail(m, "out of memory"); return -1; }
@@ -594,6 +607,8 @@ static void rejoin(com_t *m, int i)
     if (group_add(m, x->group, i) != 0) { com_fail(m, "out of memory"); return; }
     x->state = ST_ACTIVE;
     x->joined = sim_now(m->sim);
+    x->rj_k += 1;
+    x->rj_t += (x->joined - x->left_t) / 86400;
     x->spell++;
     m->present++;
     m->st.joins++;
@@ -615,6 +630,7 @@ void com_leave(com_t *m, int i, int removed)
     x->state = ST_LEFT;
     m->present--;
     m->st.leaves++;
+    x->left_t = sim_now(m->sim);
     group_remove(m, i);
     if (x->next_post) sim_cancel(m->sim, x->next_post);
     x->next_post = 0;
@@ -916,10 +932,13 @@ static void on_day(sim_t *s, const sim_event *ev)
         G->speakers_prev = sp;
     }
     if (p->members.rejoin_rate > 0) { /* former members come back at the day's start */
-        double h = -expm1(-p->members.rejoin_rate);
+        double a = p->members.rejoin_shape, b = a / p->members.rejoin_rate, h = -expm1(-p->members.rejoin_rate), now = sim_now(m->sim);
         for (int i = 0; i < m->n; i++) {
             member *x = &m->mem[i];
             if (x->state != ST_LEFT || x->role != ROLE_MEMBER || x->kind == MK_SPAMMER) continue;
+            /* with differing hazards, a member's is its gamma posterior given
+             * its own absences, this one's days so far included */
+            if (a > 0) h = -expm1(-(a + x->rj_k) / (b + x->rj_t + (now - x->left_t) / 86400));
             if (gsl_rng_uniform(com_scratch(m, FAM_REJOIN, (uint32_t)i, (uint64_t)day)) < h) rejoin(m, i);
         }
     }
@@ -936,7 +955,7 @@ static void on_day(sim_t *s, const sim_event *ev)
             double load = m->grp[x->group].load_prev;
             over = load > x->tol ? (load - x->tol) / x->tol : 0;
         }
-        double h = p->members.leave_rate * (1 - e) * (1 - e) + p->members.overload_leave * over;
+        double h = p->members.leave_rate * (1 - e) * (1 - e) * x->leave_w + p->members.overload_leave * over;
         if (u_leave < -expm1(-h)) {
             com_leave(m, i, 0);
             continue;

@@ -94,6 +94,9 @@ typedef struct com_init_member {
                                (drop_a <= 0: the arm's members.dropout_a/b) */
     int former;             /* 1: left before the start; a member again only if it comes
                                back (members.rejoin_rate), not in the run's records until then */
+    double left;            /* a former member: simulated time it left (<= 0) */
+    double rejoin_k, rejoin_t; /* its rejoins and days away before the start (members.rejoin_shape) */
+    double leave_w;         /* its multiple of the leaving hazard (members.leave_shape; <= 0: drawn) */
 } com_init_member;
 
 typedef struct com_init {
@@ -133,6 +136,8 @@ typedef struct com_params {
         double silent_speak;           /* forecasts from a log: per open day, the probability that a member
                                           silent through the history speaks (models/state.c) */
         double rejoin_rate;            /* hazard/day of a member who left coming back (0: nobody does) */
+        double rejoin_shape;           /* gamma shape of the members' rejoin hazards (0: one for all) */
+        double leave_shape;            /* gamma shape of the members' multiples of leave_rate (0: one for all) */
     } members;
     struct {
         opt_vec daily, weekly;

@@ -1034,7 +1034,13 @@ static int ident_fail(const fit_opts *o, char *err, size_t errlen, const char *p
     return FIT_EIDENT;
 }
 
-int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, double *npres, fit_leave *out)
+double fit_leave_weight(const fit_leave *lv, const double *mk, int i)
+{
+    if (!(lv->shape > 0) || !mk) return 1;
+    return (lv->shape + mk[2 * i]) / (lv->shape + lv->rate * mk[2 * i + 1]);
+}
+
+int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, int gaps, double *npres, double *mk, fit_leave *out)
 {
     memset(out, 0, sizeof *out);
     int32_t off = lg->utc_offset;
@@ -1049,11 +1055,11 @@ int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, dou
         const fit_member *x = &lg->mem[i];
         if (x->role == ROLE_BOT) continue;
         int64_t s0 = x->joined_ts > from ? x->joined_ts : from, s1 = x->left_ts >= 0 && x->left_ts < to ? x->left_ts : to;
-        if (s1 > s0) pres += (double)(s1 - s0 - (x->ngap ? fit_absent_s(lg, i, s0, s1) : 0)) / DAYS;
+        if (s1 > s0) pres += (double)(s1 - s0 - (gaps && x->ngap ? fit_absent_s(lg, i, s0, s1) : 0)) / DAYS;
     }
     out->eng_scale = pres > 0 && N > 0 ? eng_tau * N / pres : 1;
-    double *S = calloc((size_t)nm + 1, sizeof *S);
-    if (!S) return -1;
+    double *S = calloc((size_t)nm + 1, sizeof *S), *own = calloc(3 * ((size_t)nm + 1), sizeof *own); /* leaves, days, weight */
+    if (!S || !own) { free(S); free(own); return -1; }
     int64_t LD0 = epoch_day(lg->start_ts, off), dfirst = LD0 < D0 ? LD0 : D0, dlast = D0 + nd;
     double decay = exp(-1 / eng_tau), half = exp(-0.5 / eng_tau), esum = 0, slog = 0;
     int64_t k = 0;
@@ -1063,17 +1069,20 @@ int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, dou
             for (int i = 0; i < nm; i++) {
                 const fit_member *x = &lg->mem[i];
                 if (x->role == ROLE_BOT || x->joined_ts >= d0 || (x->left_ts >= 0 && x->left_ts < d0)) continue;
-                if (x->ngap && !fit_present_at(lg, i, d0)) continue; /* between two spells */
+                if (gaps && x->ngap && !fit_present_at(lg, i, d0)) continue; /* between two spells */
                 if (npres) npres[D - D0] += 1;
                 if (x->role != ROLE_MEMBER) continue; /* staff do not leave in the model */
                 double e = fit_engagement(S[i], out->eng_scale), q = (1 - e) * (1 - e);
                 out->risk_days += 1;
                 out->risk_weight += q;
+                own[3 * i + 1] += 1;
+                own[3 * i + 2] += q;
                 esum += e;
                 int left = x->left_ts >= 0 && x->left_ts < d1;
-                for (int32_t g = x->gap; g && !left; g = lg->gap[g - 1].next) left = lg->gap[g - 1].left >= d0 && lg->gap[g - 1].left < d1;
+                for (int32_t g = gaps ? x->gap : 0; g && !left; g = lg->gap[g - 1].next) left = lg->gap[g - 1].left >= d0 && lg->gap[g - 1].left < d1;
                 if (left) {
                     out->leaves += 1;
+                    own[3 * i] += 1;
                     slog += log(q > 1e-300 ? q : 1e-300);
                 }
             }
@@ -1082,7 +1091,6 @@ int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, dou
         for (; k < lg->nmsg && lg->msg[k].ts < d1; k++)
             if (lg->msg[k].ts >= d0) S[lg->msg[k].mem] += half;
     }
-    free(S);
     out->eng_mean = out->risk_days > 0 ? esum / out->risk_days : 0.5;
     if (out->eng_mean < 0.02) out->eng_mean = 0.02;
     /* hazard c (1 - e)^2 against a constant: both Poisson MLEs, one parameter each */
@@ -1092,6 +1100,22 @@ int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, dou
         out->gain = ll_proxy - ll_const;
         out->by_proxy = out->gain > 2;
     }
+    /* the members' own multiples: leaves against each one's exposure */
+    out->rate = out->by_proxy ? (out->risk_weight > 0 ? L / out->risk_weight : 0) : (out->risk_days > 0 ? L / out->risk_days : 0);
+    size_t n = 0;
+    for (int i = 0; i < nm; i++) {
+        double ex = own[3 * i + (out->by_proxy ? 2 : 1)];
+        if (mk) { mk[2 * i] = own[3 * i]; mk[2 * i + 1] = ex; }
+        if (ex > 0) { S[n] = own[3 * i]; own[n] = ex; n++; } /* packed in place: slot n <= 3 i */
+    }
+    fit_gp gp;
+    if (n >= 10 && L >= 5 && fit_gamma_poisson(S, own, NULL, n, &gp) == 0 && !gp.shape_at_bound) {
+        out->shape = gp.shape;
+        out->se_shape = gp.se_shape;
+        out->rate = gp.mean;
+    }
+    free(S);
+    free(own);
     return 0;
 }
 
@@ -1146,6 +1170,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     for (int d = 0; d < nd; d++) oi[d + 1] = oi[d] + com_open_day(r->weekly, win_wd(w, d));
     for (int d = 0; d < nd; d++) op[d] = (unsigned char)(oi[d + 1] - oi[d]);
     for (int i = 0; i < nm; i++) { d1[i] = dl[i] = lastday[i] = -1; first_ts[i] = -1; }
+    int visits = r->visits.visits; /* fit_run found them */
     int recent = nd < 28 ? nd : 28;
     double newcomers = 0;
     for (int64_t k = first; k < last; k++) {
@@ -1182,7 +1207,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         if (entry >= t2 && entry < w->to) {
             nnew += 1;
             nfirst += first_ts[i] >= entry && first_ts[i] < entry + 86400;
-        } else if (entry < t2 && !(mb->left_ts >= 0 && mb->left_ts < t2) && !(mb->ngap && !fit_present_at(log, i, t2)) &&
+        } else if (entry < t2 && !(mb->left_ts >= 0 && mb->left_ts < t2) && !(mb->ngap && !visits && !fit_present_at(log, i, t2)) &&
                    (d1[i] < 0 || d1[i] >= s2)) {
             npop += 1;
             nret += d1[i] >= s2;
@@ -1215,7 +1240,7 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         if (end <= d1[i]) end = d1[i] + 1;
         int b = oi[d1[i]], x = na[i] > 0 ? na[i] - 1 : 0, tx = dl[i] >= 0 ? oi[dl[i]] - b : 0, nn = oi[end] - 1 - b;
         int cd = end - d1[i];
-        if (mb->ngap) { /* the days between two spells are no chances to speak or go quiet */
+        if (mb->ngap && !visits) { /* the days between two spells are no chances to speak or go quiet */
             if (dl[i] >= 0) tx -= fit_absent_days(log, i, w->from, d1[i], dl[i], op);
             nn -= fit_absent_days(log, i, w->from, d1[i], end, op);
             cd -= fit_absent_days(log, i, w->from, d1[i], end, NULL);
@@ -1296,13 +1321,30 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
     /* members who left inside the window and came back (spells): a constant
      * hazard per former member and day; written only when the window saw
      * leaves, so that a log without them is calibrated as before */
+    if (r->leaves > 0) {
+        if (r->leave.shape > 0)
+            setv(r, "members.leave_shape", r->leave.shape, r->leave.se_shape, FIT_V_FITTED,
+                 "members differ in how often they leave: gamma shape of their multiples of the hazard (MLE over each one's leaves and days)");
+        else
+            setv(r, "members.leave_shape", 0, NAN, FIT_V_DERIVED, "one hazard for all (too few leaves or no difference between members seen)");
+    }
     fit_rejoin rj;
     fit_rejoining(log, w->from, w->to, &rj);
     r->rejoin = rj;
-    if (rj.risk_days > 0) {
-        snprintf(note, sizeof note, "%.0f rejoin(s) in %.0f former-member-days (members who left inside the window; Poisson MLE)", rj.rejoins,
-                 rj.risk_days);
+    if (rj.risk_days > 0 && visits) {
+        snprintf(note, sizeof note, "absences are visits: members spoke on %.0f%% of the %.0f days they came back on, %.2g%% of their other "
+                 "days (log-likelihood ratio %.1f); days away count as silent days and nobody is brought back",
+                 100 * r->visits.back_active / r->visits.back_days, r->visits.back_days, 100 * r->visits.active / r->visits.days, r->visits.llr);
+        setv(r, "members.rejoin_rate", 0, NAN, FIT_V_DERIVED, note);
+    } else if (rj.risk_days > 0) {
+        snprintf(note, sizeof note, "%.0f rejoin(s) in %.0f former-member-days of %d members who left inside the window (%s)", rj.rejoins,
+                 rj.risk_days, rj.formers, rj.shape > 0 ? "gamma-Poisson MLE: the mean hazard" : "Poisson MLE");
         setv(r, "members.rejoin_rate", rj.rate > 1 ? 1 : rj.rate, rj.se, FIT_V_FITTED, note);
+        if (rj.shape > 0)
+            setv(r, "members.rejoin_shape", rj.shape, rj.se_shape, FIT_V_FITTED,
+                 "members' hazards of coming back differ: gamma shape (those long away come back less)");
+        else
+            setv(r, "members.rejoin_shape", 0, NAN, FIT_V_DERIVED, "one hazard for all (too few formers or no difference between them seen)");
     }
     fit_value *jp = setv(r, "joins.profile", 1, NAN, FIT_V_FIXED, "newcomers arrive when the group is active");
     if (jp) jp->integer = 1;
@@ -1350,7 +1392,9 @@ static int fit_second(const fit_log *log, const win *w, int64_t first, int64_t l
         if (mb->ngap || (mb->left_ts >= w->from && mb->left_ts < w->to)) {
             double pm = (bg->alpha + bx[u]) / (bg->alpha + bg->beta + bx[2 * (nm + 1) + u]);
             for (int d = d1[i] + 1; d < nd; d++)
-                if (op[d] && !fit_present_at(log, i, w->from + (int64_t)d * 86400 + 43200)) A[d] += pm;
+                if (op[d] && !fit_present_at(log, i, w->from + (int64_t)d * 86400 + 43200) &&
+                    (!visits || (mb->left_ts >= 0 && w->from + (int64_t)d * 86400 + 43200 >= mb->left_ts))) /* visits: in the rates */
+                    A[d] += pm;
         }
         u++;
     }
@@ -1634,7 +1678,11 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
         if (log->msg[k].ts < w.from || log->msg[k].ts >= w.to) outside[log->msg[k].mem] += 1;
     r->own_posts = own;
 
-    /* exposures (activity-weighted days present in the window) */
+    /* exposures (activity-weighted days present in the window); the days
+     * between two spells are none unless absences are visits (fit_visiting),
+     * or the classic model (which knew no spells) */
+    if (!opt->classic && fit_visiting(log, w.from, w.nd, &r->visits) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
+    int gaps = !opt->classic && !r->visits.visits;
     int nseed = 0, seed_zero = 0;
     for (int i = 0; i < nm; i++) {
         const fit_member *x = &log->mem[i];
@@ -1643,7 +1691,7 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
         int64_t s1 = x->left_ts >= 0 && x->left_ts < w.to ? x->left_ts : w.to;
         if (s1 <= s0) continue;
         EE[i] = win_cum(&w, s1) - win_cum(&w, s0);
-        for (int32_t g = x->gap; g; g = log->gap[g - 1].next) { /* not between two spells */
+        for (int32_t g = gaps ? x->gap : 0; g; g = log->gap[g - 1].next) { /* not between two spells */
             const fit_gap *gp = &log->gap[g - 1];
             int64_t g0 = gp->left > s0 ? gp->left : s0, g1 = gp->back < s1 ? gp->back : s1;
             if (g1 > g0) EE[i] -= win_cum(&w, g1) - win_cum(&w, g0);
@@ -1671,7 +1719,7 @@ int fit_run(const fit_log *log, const fit_opts *opt, fit_result *r, char *err, s
     /* engagement proxy and leaving */
     {
         fit_leave lv;
-        if (fit_leaving(log, w.from, w.to, r->eng_tau, npres, &lv) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
+        if (fit_leaving(log, w.from, w.to, r->eng_tau, gaps, npres, NULL, &lv) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
         r->leave = lv;
         r->eng_scale = lv.eng_scale;
         r->eng_mean = lv.eng_mean;

@@ -106,14 +106,41 @@ int64_t fit_absent_s(const fit_log *log, int i, int64_t a, int64_t b);
 int fit_absent_days(const fit_log *log, int i, int64_t w0, int lo, int hi, const unsigned char *open);
 
 /* Rejoining over the window [from, to): former members (non-bots who left
- * inside the window) come back at a constant hazard per day: rejoins (the
- * spells that start after a leave inside the window), former-member-days at
- * risk (each leave to the rejoin or the window's end).  rate = rejoins /
- * days, se = sqrt(rejoins) / days (Poisson MLE). */
+ * inside the window) come back: rejoins (the spells that start after a leave
+ * inside the window), former-member-days at risk (each leave to the rejoin
+ * or the window's end).  Pooled: rate = rejoins / days, se = sqrt(rejoins) /
+ * days (Poisson MLE).  Members differ (on IRC some reconnect daily, most
+ * visitors never come back): each member's rejoins given its days away are
+ * Poisson of its own hazard, the hazards Gamma(shape, mean / shape) over
+ * members (fit_gamma_poisson); then rate and se are the mixture's mean and
+ * shape > 0, else (too few formers, no heterogeneity seen) shape = 0. */
 typedef struct fit_rejoin {
     double rejoins, risk_days, rate, se;
-    int formers_end;   /* former members at the window's end (left inside it, not back) */
+    double shape, se_shape; /* gamma shape of the members' hazards (0: one hazard for all) */
+    int formers;            /* members with days at risk */
+    int formers_end;        /* former members at the window's end (left inside it, not back) */
 } fit_rejoin;
+/* Are absences visits?  On a WeChat-like group a member away is away for
+ * its own reasons and speaks as before when back; on IRC a visitor comes in
+ * to speak and goes, so presence is the intent to speak, not a chance.  Over
+ * the days of [w0, w0 + nd days) of members who rejoined: the share of the
+ * days they came back on that they spoke on, against the share of their
+ * other days wholly present.  visits = 1 when the first is higher by a
+ * likelihood ratio above 2 log units (two binomials against one): then a
+ * member's days away count as silent days and nobody is brought back
+ * (members.rejoin_rate 0), as for a log without spells. */
+typedef struct fit_visits {
+    double back_days, back_active; /* days a member came back on, and spoke */
+    double days, active;           /* its other days wholly present, and spoke */
+    double llr;                    /* log-likelihood ratio, back days apart */
+    int visits;
+} fit_visits;
+int fit_visiting(const fit_log *log, int64_t w0, int nd, fit_visits *out);
+
+/* Member i's rejoins (*k) and completed days away (*t_days) from leaves in
+ * [from, to) with the rejoin before to; its absence still open at to, if any,
+ * is left out (*open_from: its leave, -1 none). */
+void fit_member_rejoins(const fit_log *log, int i, int64_t from, int64_t to, double *k, double *t_days, int64_t *open_from);
 void fit_rejoining(const fit_log *log, int64_t from, int64_t to, fit_rejoin *out);
 
 /* ---- the estimators, usable alone ---------------------------------------- */
@@ -181,7 +208,16 @@ double fit_engagement(double S, double scale);
  * window's messages per member-day x eng_tau), leaves that day.  Compares
  * the model's hazard c (1 - e)^2 with a constant hazard by likelihood;
  * npres (NULL, or one slot per day of the window, zeroed) gets the members
- * present (not bots) at each midnight.  Returns 0, or -1 (ENOMEM, empty window). */
+ * present (not bots) at each midnight.  gaps = 0: a member's absences
+ * between two spells count as days present, their leaves as none (absences
+ * that are visits, fit_visiting).  Members differ: each one's leaves
+ * given its days at risk are Poisson of its own multiple w of the hazard, w
+ * ~ Gamma(shape, 1 / shape) over members (fit_gamma_poisson on the days or
+ * the proxy's weights, as by_proxy chooses): shape, or 0 (no difference
+ * seen, fewer than 10 members at risk or 5 leaves).  mk (NULL, or 2 slots per
+ * member, zeroed) gets each member's leaves and exposure (days or weights);
+ * fit_leave_weight turns them into its w.  Returns 0, or -1 (ENOMEM, empty
+ * window). */
 typedef struct fit_leave {
     double leaves;       /* leaves of members at risk */
     double risk_days;    /* member-days at risk */
@@ -190,8 +226,14 @@ typedef struct fit_leave {
     double eng_scale;    /* the proxy's scale */
     double gain;         /* log-likelihood of c (1 - e)^2 minus that of a constant */
     int by_proxy;        /* gain > 2: quiet members leave more */
+    double shape, se_shape; /* gamma shape of the members' multiples of the hazard (0: one hazard for all) */
+    double rate;         /* leaves per unit of exposure (the mixture's mean when shape > 0) */
 } fit_leave;
-int fit_leaving(const fit_log *log, int64_t from, int64_t to, double eng_tau, double *npres, fit_leave *out);
+int fit_leaving(const fit_log *log, int64_t from, int64_t to, double eng_tau, int gaps, double *npres, double *mk, fit_leave *out);
+/* Member i's multiple of the leaving hazard: the gamma posterior mean
+ * (shape + leaves) / (shape + rate x exposure) from mk of fit_leaving; 1
+ * when shape is 0. */
+double fit_leave_weight(const fit_leave *lv, const double *mk, int i);
 
 /* BG/BB (Fader, Hardie and Shang 2010), the discrete-time sibling of the
  * BG/NBD model (Fader, Hardie and Lee 2005), on active days: member i is
@@ -273,6 +315,7 @@ typedef struct fit_result {
     fit_bg bg;                /* silent attrition (not classic): BG/BB over the members who spoke */
     fit_bg bg_new;            /* the same over those first seen after the window's first third (newcomers; bg if too few) */
     fit_rejoin rejoin;        /* members who left inside the window and came back (not classic) */
+    fit_visits visits;        /* whether absences are visits (not classic) */
     double talk_self, talk_conv, talk_today, day_cv, new_speakers;
     double level_step;        /* sd of the weekly step of the level's random walk (log scale); the scenario's
                                  cadence.level_sd is its average over a horizon of H days: step x sqrt((H/7 + 1) / 2) */ /* not classic: replies.self/.conversation, cadence.day_cv, joins/day */

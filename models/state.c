@@ -37,6 +37,7 @@ void state_prior_from(const com_params *p, state_prior *out)
     out->drop_b = hist ? p->members.hdrop_b : p->members.drop_b;
     out->silent_speak = p->members.silent_speak;
     out->rejoin = p->members.rejoin_rate;
+    out->leave_shape = p->members.leave_shape;
     for (int h = 0; h < 24; h++) out->daily[h] = h < p->cadence.daily.n ? p->cadence.daily.v[h] : 1;
     for (int k = 0; k < 7; k++) out->weekly[k] = k < p->cadence.weekly.n ? p->cadence.weekly.v[k] : 1;
 }
@@ -112,6 +113,9 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     info->at_ts = at_ts;
     if (at_ts <= log->start_ts) { snprintf(err, errlen, "no history before the forecast's start"); return -1; }
     int nm = log->nmem;
+    /* absences between spells are days away (not chances to speak) when the
+     * arm brings former members back: calibrate found them no visits */
+    int gaps = !o->classic && prior->drop_a > 0 && prior->act_a > 0 && prior->rejoin > 0;
     int32_t off = log->utc_offset;
     double D[24], W[7], dm = 0, wm = 0;
     for (int h = 0; h < 24; h++) dm += prior->daily[h] / 24;
@@ -119,7 +123,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     for (int h = 0; h < 24; h++) D[h] = dm > 0 ? prior->daily[h] / dm : 1;
     for (int k = 0; k < 7; k++) W[k] = wm > 0 ? prior->weekly[k] / wm : 1;
     double *k = calloc((size_t)nm + 1, sizeof *k), *E = calloc((size_t)nm + 1, sizeof *E), *S = calloc((size_t)nm + 1, sizeof *S);
-    double *R = calloc((size_t)nm + 1, sizeof *R);
+    double *R = calloc((size_t)nm + 1, sizeof *R), *mk = NULL;
     slot *sl = malloc(((size_t)nm + 1) * sizeof *sl);
     int nf = 0; /* former members (left inside the history, may come back) after the n present */
     com_init *ci = calloc(1, sizeof *ci);
@@ -152,7 +156,11 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         }
     }
     fit_leave lv;
-    if (fit_leaving(log, log->start_ts, at_ts, o->eng_tau, NULL, &lv) != 0) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!(mk = calloc(2 * ((size_t)nm + 1), sizeof *mk)) || fit_leaving(log, log->start_ts, at_ts, o->eng_tau, gaps, NULL, mk, &lv) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    lv.shape = prior->leave_shape; /* the calibrated shape, each member's own leaves */
     info->eng_scale = lv.eng_scale;
     info->by_proxy = o->engagement == STATE_ENG_AUTO ? lv.by_proxy : o->engagement == STATE_ENG_PROXY;
     for (int64_t j = 0; j < log->nmsg && log->msg[j].ts < at_ts; j++) {
@@ -212,7 +220,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     int n = 0, owner = -1;
     for (int i = 0; i < nm; i++) {
         const fit_member *x = &log->mem[i];
-        if (x->joined_ts >= at_ts || (x->left_ts >= 0 && x->left_ts < at_ts) || (x->ngap && !fit_present_at(log, i, at_ts))) continue;
+        if (x->joined_ts >= at_ts || (x->left_ts >= 0 && x->left_ts < at_ts) || (gaps && x->ngap && !fit_present_at(log, i, at_ts))) continue;
         /* a log that knows members only when they speak (seed members of an
          * import): one first seen after the date is not known at the date */
         if (second && x->source == SRC_SEED && strcmp(log->source, "sim") && !spoke_before[i] && spoke_after[i]) continue;
@@ -267,6 +275,12 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         c->eng = e < o->eng_floor ? o->eng_floor : e;
         c->rate_a = prior->shape + k[i];
         c->rate_b = prior->shape / (prior->mean > 0 ? prior->mean : 1e-9) + E[i];
+        if (prior->leave_shape > 0) c->leave_w = fit_leave_weight(&lv, mk, i);
+        if (second && prior->rejoin > 0) { /* its own absences in the history (members.rejoin_shape) */
+            int64_t open;
+            fit_member_rejoins(log, i, W0, at_ts, &c->rejoin_k, &c->rejoin_t, &open);
+            if (j >= n) c->left = (double)((open >= 0 ? open : last_leave(log, i, at_ts)) - at_ts);
+        }
         if (j >= n) { c->former = 1; continue; }
         if (c->role == ROLE_BOT) { c->rate_a = 0; c->rate_b = 0; }
         else info->rate_sum += c->rate_a / c->rate_b;
@@ -325,7 +339,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
                 int b = oi[d1[i]], tx = dl[i] >= 0 ? oi[dl[i]] - b : 0;
                 x = na[i] > 0 ? na[i] - 1 : 0;
                 days = oi[end] - 1 - b;
-                if (log->mem[i].ngap) {
+                if (gaps && log->mem[i].ngap) {
                     if (dl[i] >= 0) tx -= fit_absent_days(log, i, W0, d1[i], dl[i], op);
                     days -= fit_absent_days(log, i, W0, d1[i], end, op);
                 }
@@ -340,7 +354,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
                 int d0 = at_ts > s0 ? (int)((s0 - W0) / 86400) : nd;
                 d0 = d0 < 0 ? 0 : d0 > nd ? nd : d0;
                 days = oi[end > d0 ? end : d0] - oi[d0];
-                if (log->mem[i].ngap) days -= fit_absent_days(log, i, W0, d0, end, op);
+                if (gaps && log->mem[i].ngap) days -= fit_absent_days(log, i, W0, d0, end, op);
                 if (days < 0) days = 0;
                 if (prior->silent_speak > 0) { /* the history's own rate at which such members speak */
                     a1 = prior->silent_speak * 1000;
@@ -378,6 +392,7 @@ out:
     free(E);
     free(S);
     free(R);
+    free(mk);
     free(sl);
     free(cm);
     free(ci);

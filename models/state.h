@@ -33,6 +33,7 @@ typedef struct state_prior {
     double act_a, act_b;         /* members.activity_a/b: Beta of the daily probability of speaking */
     double silent_speak;         /* members.silent_speak: a member silent through the history */
     double drop_a, drop_b;       /* members.dropout_a/b: silent attrition (drop_a or act_a 0: the first model) */
+    double leave_shape;          /* members.leave_shape: > 0, each member leaves at its own multiple of the hazard */
     double rejoin;               /* members.rejoin_rate: > 0, members who left inside the history start as
                                     former members who may come back (second model) */
 } state_prior;
