@@ -126,7 +126,8 @@ typedef struct fit_rejoin {
  * the days of [w0, w0 + nd days) of members who rejoined: the share of the
  * days they came back on that they spoke on, against the share of their
  * other days wholly present.  visits = 1 when the first is higher by a
- * likelihood ratio above 2 log units (two binomials against one): then a
+ * likelihood ratio above 2 log units (two binomials against one), or
+ * when they are never present a whole day (10 comebacks or more): then a
  * member's days away count as silent days and nobody is brought back
  * (members.rejoin_rate 0), as for a log without spells. */
 typedef struct fit_visits {

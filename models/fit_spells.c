@@ -146,6 +146,9 @@ int fit_visiting(const fit_log *lg, int64_t w0, int nd, fit_visits *out)
     free(row);
     out->llr = binom_ll(out->back_active, out->back_days) + binom_ll(out->active, out->days) -
                binom_ll(out->back_active + out->active, out->back_days + out->days);
-    out->visits = out->back_days > 0 && out->days > 0 && out->back_active / out->back_days > out->active / out->days && out->llr > 2;
+    /* members who come and go within a day are never present a whole day:
+     * visits by their nature */
+    out->visits = (out->back_days >= 10 && out->days == 0) ||
+                  (out->back_days > 0 && out->days > 0 && out->back_active / out->back_days > out->active / out->days && out->llr > 2);
     return 0;
 }

@@ -607,12 +607,110 @@ START_TEST(test_rejoin_forecast)
     snprintf(cmd, sizeof cmd, "'%s' backtest --live '%s/live.db' --origins 2026-03-09 --days 28 --history 63d --reps 60 --threads 2 --format csv > '%s'",
              qs_bin(), dir, out);
     ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    /* absences, not visits: the members away come back (rejoin_rate > 0) */
+    snprintf(cmd, sizeof cmd, "'%s' calibrate --live '%s/live.db' --to 2026-03-09 --out '%s/cal.cfg' 2> /dev/null", qs_bin(), dir, dir);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/cal.cfg", dir);
+    char *c = slurp(path);
+    double rv = NAN, rse = NAN;
+    ck_assert_msg(cfg_value(c, "rejoin_rate", &rv, &rse) == 0 && rv > 0 && !strstr(c, "absences are visits"),
+                  "the absences read as visits:\n%s", c);
+    free(c);
     char *j = slurp(out);
     double fm = csv_field(j, "forecast_messages"), om = csv_field(j, "observed_messages");
     double m = csv_field(j, "model_dau_mape"), l = csv_field(j, "last_week_dau_mape");
     ck_assert_msg(fm > 0.75 * om && fm < 1.25 * om, "messages a day: forecast %g, observed %g\n%s", fm, om, j);
     ck_assert_msg(m < l, "dau MAPE qunsim %g, last week repeated %g\n%s", m, l, j);
     free(j);
+    cleanup();
+}
+END_TEST
+
+/* Visitors (IRC): 20 regulars present throughout, posting Poisson(gamma(1,
+ * 1.5)) messages a day; 12 visitors who, on a day with probability 0.15
+ * when away, join at 09:00, speak 1-3 times in the next hour, speak on a
+ * later day of the visit with probability 0.1, and leave at 11:00 after 0,
+ * 1 or 2 more days (probabilities 0.5, 0.3, 0.2; gsl mt19937 seed 5, 91
+ * days).  Their presence is their intent to speak:
+ * calibrate must find the absences visits (fit_visiting), write
+ * rejoin_rate 0 and say so, and not read the visitors' days as absences. */
+START_TEST(test_visits)
+{
+    snprintf(dir, sizeof dir, "%s/test_forecast.XXXXXX", tmp_base());
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[700], cmd[2400];
+    snprintf(path, sizeof path, "%s/irc.csv", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("ts,group,sender,kind,text\n", f);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 5);
+    double rate[20];
+    for (int i = 0; i < 20; i++) rate[i] = gsl_ran_gamma(r, 1.0, 1.5);
+    int until[12]; /* a visitor's day of leaving, -1: away */
+    for (int v = 0; v < 12; v++) until[v] = -1;
+    const int64_t t0 = 1767571200; /* 2026-01-05 00:00 UTC */
+    char ts[40];
+    for (int d = 0; d < 91; d++) {
+        int64_t day0 = t0 + (int64_t)d * DAY;
+        for (int i = 0; i < 20; i++) {
+            time_t tt;
+            if (d == 0) {
+                tt = (time_t)(day0 + i);
+                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+                fprintf(f, "%s,chan,r%02d,join,\n", ts, i);
+            }
+            unsigned k = gsl_ran_poisson(r, rate[i]);
+            for (unsigned j = 0; j < k; j++) {
+                tt = (time_t)(day0 + 3600 + (int64_t)(gsl_rng_uniform(r) * 20 * 3600));
+                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+                fprintf(f, "%s,chan,r%02d,message,hi %u\n", ts, i, j);
+            }
+        }
+        for (int v = 0; v < 12; v++) {
+            time_t tt;
+            if (until[v] > d) { /* staying: a word now and then */
+                if (gsl_rng_uniform(r) < 0.1) {
+                    tt = (time_t)(day0 + 2 * 3600 + (int64_t)(gsl_rng_uniform(r) * 3600));
+                    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+                    fprintf(f, "%s,chan,v%02d,message,still here\n", ts, v);
+                }
+            } else if (until[v] == d) { /* leaves today */
+                tt = (time_t)(day0 + 11 * 3600 + v);
+                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+                fprintf(f, "%s,chan,v%02d,leave,\n", ts, v);
+                until[v] = -1;
+            } else if (gsl_rng_uniform(r) < 0.15) { /* comes to ask */
+                tt = (time_t)(day0 + 9 * 3600 + v);
+                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+                fprintf(f, "%s,chan,v%02d,join,\n", ts, v);
+                unsigned k = 1 + (unsigned)gsl_rng_uniform_int(r, 3);
+                for (unsigned j = 0; j < k; j++) {
+                    tt = (time_t)(day0 + 9 * 3600 + 60 + (int64_t)(gsl_rng_uniform(r) * 3600));
+                    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+                    fprintf(f, "%s,chan,v%02d,message,question %u\n", ts, v, j);
+                }
+                double u = gsl_rng_uniform(r);
+                int stay = u < 0.5 ? 0 : u < 0.8 ? 1 : 2;
+                if (stay == 0) {
+                    tt = (time_t)(day0 + 11 * 3600 + v);
+                    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+                    fprintf(f, "%s,chan,v%02d,leave,\n", ts, v);
+                } else until[v] = d + stay;
+            }
+        }
+    }
+    gsl_rng_free(r);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' import csv '%s' --db '%s/live.db' --utc-offset +00:00 --quiet", qs_bin(), path, dir);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    snprintf(cmd, sizeof cmd, "'%s' calibrate --live '%s/live.db' --to 2026-03-09 --out '%s/cal.cfg' 2> /dev/null", qs_bin(), dir, dir);
+    ck_assert_msg(sh(cmd) == 0, "%s", cmd);
+    snprintf(path, sizeof path, "%s/cal.cfg", dir);
+    char *t = slurp(path);
+    double v = NAN, se = NAN;
+    ck_assert_msg(cfg_value(t, "rejoin_rate", &v, &se) == 0 && v == 0 && strstr(t, "absences are visits"), "visits not found: rejoin_rate %g", v);
+    free(t);
     cleanup();
 }
 END_TEST
@@ -630,6 +728,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_working_week);
     tcase_add_test(tc, test_rejoin_recovery);
     tcase_add_test(tc, test_rejoin_forecast);
+    tcase_add_test(tc, test_visits);
     suite_add_tcase(s, tc);
     return s;
 }
