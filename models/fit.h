@@ -97,6 +97,10 @@ void fit_log_free(fit_log *log);
 
 /* 1 if member i is in the group at time t (joined, not left, not between spells). */
 int fit_present_at(const fit_log *log, int i, int64_t t);
+/* 1 if member i could leave during [d0, d1): present at d0, or a spell of it
+ * starts or ends inside (the model's day tick brings members back and lets
+ * them leave at midnight itself). */
+int fit_at_risk_day(const fit_log *log, int i, int64_t d0, int64_t d1);
 /* Seconds of [a, b) that member i spent between two of its spells. */
 int64_t fit_absent_s(const fit_log *log, int i, int64_t a, int64_t b);
 /* Days d in [lo, hi) of a window starting at local midnight w0 (utc_offset

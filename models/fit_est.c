@@ -537,7 +537,7 @@ int fit_leaving(const fit_log *lg, int64_t from, int64_t to, double eng_tau, int
             for (int i = 0; i < nm; i++) {
                 const fit_member *x = &lg->mem[i];
                 if (x->role == ROLE_BOT || x->joined_ts >= d0 || (x->left_ts >= 0 && x->left_ts < d0)) continue;
-                if (gaps && x->ngap && !fit_present_at(lg, i, d0)) continue; /* between two spells */
+                if (gaps && x->ngap && !fit_at_risk_day(lg, i, d0, d1)) continue; /* between two spells */
                 if (npres) npres[D - D0] += 1;
                 if (x->role != ROLE_MEMBER) continue; /* staff do not leave in the model */
                 double e = fit_engagement(S[i], out->eng_scale), q = (1 - e) * (1 - e);

@@ -26,6 +26,16 @@ int fit_present_at(const fit_log *lg, int i, int64_t t)
     return 1;
 }
 
+int fit_at_risk_day(const fit_log *lg, int i, int64_t d0, int64_t d1)
+{
+    const fit_member *x = &lg->mem[i];
+    if (fit_present_at(lg, i, d0)) return 1;
+    if (x->left_ts >= d0 && x->left_ts < d1 && x->joined_ts < d1) return 1;
+    for (const fit_gap *g = first_gap(lg, i); g; g = next_gap(lg, g))
+        if ((g->left >= d0 && g->left < d1) || (g->back >= d0 && g->back < d1)) return 1;
+    return 0;
+}
+
 int64_t fit_absent_s(const fit_log *lg, int i, int64_t a, int64_t b)
 {
     int64_t s = 0;
