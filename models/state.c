@@ -68,17 +68,6 @@ static double day_part(const double *D, int64_t Dday, int32_t off, int64_t ts)
     return in / 24.0;
 }
 
-/* Member i's latest leave before ts (-1: none): the end of a spell. */
-static int64_t last_leave(const fit_log *log, int i, int64_t ts)
-{
-    const fit_member *x = &log->mem[i];
-    if (x->left_ts >= 0 && x->left_ts < ts) return x->left_ts;
-    int64_t t = -1;
-    for (int32_t g = x->gap; g; g = log->gap[g - 1].next)
-        if (log->gap[g - 1].left < ts) t = log->gap[g - 1].left;
-    return t;
-}
-
 static int layout_rank(int role)
 {
     switch (role) {
@@ -93,6 +82,7 @@ static int layout_rank(int role)
 typedef struct slot {
     int idx, rank;
     int64_t joined;
+    int64_t left; /* a former member: its leave (inside the history) */
 } slot;
 
 static int cmp_slot(const void *a, const void *b)
@@ -220,7 +210,10 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     int n = 0, owner = -1;
     for (int i = 0; i < nm; i++) {
         const fit_member *x = &log->mem[i];
-        if (x->joined_ts >= at_ts || (x->left_ts >= 0 && x->left_ts < at_ts) || (gaps && x->ngap && !fit_present_at(log, i, at_ts))) continue;
+        /* present just before the date (at_ts - 1), as a final leave at the
+         * date's midnight itself always counted: the forecast's first tick
+         * decides that leave, whichever spell it ends */
+        if (x->joined_ts >= at_ts || (x->left_ts >= 0 && x->left_ts < at_ts) || (gaps && x->ngap && !fit_present_at(log, i, at_ts - 1))) continue;
         /* a log that knows members only when they speak (seed members of an
          * import): one first seen after the date is not known at the date */
         if (second && x->source == SRC_SEED && strcmp(log->source, "sim") && !spoke_before[i] && spoke_after[i]) continue;
@@ -253,12 +246,15 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
     if (second && prior->rejoin > 0)
         for (int i = 0; i < nm; i++) {
             const fit_member *x = &log->mem[i];
-            if (x->role != ROLE_MEMBER || x->joined_ts >= at_ts || fit_present_at(log, i, at_ts)) continue;
-            int64_t lt = last_leave(log, i, at_ts);
-            if (lt < W0) continue; /* a leave the history did not see */
+            if (x->role != ROLE_MEMBER || x->joined_ts >= at_ts || fit_present_at(log, i, at_ts - 1)) continue;
+            double rk, rt;
+            int64_t lt;
+            fit_member_rejoins(log, i, W0, at_ts, &rk, &rt, &lt);
+            if (lt < 0) continue; /* away since a leave the history did not see */
             sl[n + nf].idx = i;
             sl[n + nf].rank = 4;
             sl[n + nf].joined = x->joined_ts;
+            sl[n + nf].left = lt;
             nf++;
         }
     double esum = 0;
@@ -279,7 +275,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
         if (second && prior->rejoin > 0) { /* its own absences in the history (members.rejoin_shape) */
             int64_t open;
             fit_member_rejoins(log, i, W0, at_ts, &c->rejoin_k, &c->rejoin_t, &open);
-            if (j >= n) c->left = (double)((open >= 0 ? open : last_leave(log, i, at_ts)) - at_ts);
+            if (j >= n) c->left = (double)(sl[j].left - at_ts);
         }
         if (j >= n) { c->former = 1; continue; }
         if (c->role == ROLE_BOT) { c->rate_a = 0; c->rate_b = 0; }
@@ -329,9 +325,7 @@ int state_build(const fit_log *log, int64_t at_ts, const state_prior *prior, con
              * the days between two spells are no chances */
             int end = nd;
             if (j >= n) {
-                int64_t lt = last_leave(log, i, at_ts);
-                end = (int)((lt - W0) / 86400);
-                if (end < 0) end = 0;
+                end = (int)((sl[j].left - W0) / 86400);
                 if (end > nd) end = nd;
             }
             if (d1[i] >= 0 && end <= d1[i]) end = d1[i] + 1 <= nd ? d1[i] + 1 : nd;
