@@ -17,6 +17,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -508,6 +509,21 @@ static int cfg_value(const char *text, const char *name, double *v, double *se)
     return 0;
 }
 
+/* One row of a chat-log CSV (ts,group,sender,kind,text): its UTC timestamp,
+ * then the rest as fmt says. */
+static void csv_row(FILE *f, int64_t ts, const char *fmt, ...)
+{
+    char t[40];
+    time_t tt = (time_t)ts;
+    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+    fprintf(f, "%s,", t);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+}
+
 /* A number of the first data row of a CSV text, by its header's name. */
 static double csv_field(const char *text, const char *name)
 {
@@ -628,22 +644,17 @@ START_TEST(test_rejoin_forecast)
     double rate[40];
     for (int i = 0; i < n; i++) rate[i] = gsl_ran_gamma(r, 1.0, 1.5);
     const int64_t t0 = 1767571200; /* 2026-01-05 00:00 UTC, a Monday */
-    char ts[40];
     for (int d = 0; d < days; d++) {
         for (int i = 0; i < n; i++) {
             int64_t day0 = t0 + (int64_t)d * DAY;
             int away = i < 16 && d >= 20 && d < 30;
             if (d == 0 || (i < 16 && (d == 20 || d == 30))) {
-                time_t tt = (time_t)(day0 + (d == 20 ? 12 * 3600 : 60) + i);
-                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                fprintf(f, "%s,team,m%02d,%s,\n", ts, i, d == 20 ? "leave" : "join");
+                csv_row(f, day0 + (d == 20 ? 12 * 3600 : 60) + i, "team,m%02d,%s,", i, d == 20 ? "leave" : "join");
             }
             if (away || (i < 16 && d == 20)) continue;
             unsigned k = gsl_ran_poisson(r, rate[i]);
             for (unsigned j = 0; j < k; j++) {
-                time_t tt = (time_t)(day0 + 3600 + (int64_t)(gsl_rng_uniform(r) * 20 * 3600));
-                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                fprintf(f, "%s,team,m%02d,message,hello %u\n", ts, i, j);
+                csv_row(f, day0 + 3600 + (int64_t)(gsl_rng_uniform(r) * 20 * 3600), "team,m%02d,message,hello %u", i, j);
             }
         }
     }
@@ -699,52 +710,35 @@ START_TEST(test_visits)
     int until[12]; /* a visitor's day of leaving, -1: away */
     for (int v = 0; v < 12; v++) until[v] = -1;
     const int64_t t0 = 1767571200; /* 2026-01-05 00:00 UTC */
-    char ts[40];
     for (int d = 0; d < 91; d++) {
         int64_t day0 = t0 + (int64_t)d * DAY;
         for (int i = 0; i < 20; i++) {
-            time_t tt;
             if (d == 0) {
-                tt = (time_t)(day0 + i);
-                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                fprintf(f, "%s,chan,r%02d,join,\n", ts, i);
+                csv_row(f, day0 + i, "chan,r%02d,join,", i);
             }
             unsigned k = gsl_ran_poisson(r, rate[i]);
             for (unsigned j = 0; j < k; j++) {
-                tt = (time_t)(day0 + 3600 + (int64_t)(gsl_rng_uniform(r) * 20 * 3600));
-                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                fprintf(f, "%s,chan,r%02d,message,hi %u\n", ts, i, j);
+                csv_row(f, day0 + 3600 + (int64_t)(gsl_rng_uniform(r) * 20 * 3600), "chan,r%02d,message,hi %u", i, j);
             }
         }
         for (int v = 0; v < 12; v++) {
-            time_t tt;
             if (until[v] > d) { /* staying: a word now and then */
                 if (gsl_rng_uniform(r) < 0.1) {
-                    tt = (time_t)(day0 + 2 * 3600 + (int64_t)(gsl_rng_uniform(r) * 3600));
-                    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                    fprintf(f, "%s,chan,v%02d,message,still here\n", ts, v);
+                    csv_row(f, day0 + 2 * 3600 + (int64_t)(gsl_rng_uniform(r) * 3600), "chan,v%02d,message,still here", v);
                 }
             } else if (until[v] == d) { /* leaves today */
-                tt = (time_t)(day0 + 11 * 3600 + v);
-                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                fprintf(f, "%s,chan,v%02d,leave,\n", ts, v);
+                csv_row(f, day0 + 11 * 3600 + v, "chan,v%02d,leave,", v);
                 until[v] = -1;
             } else if (gsl_rng_uniform(r) < 0.15) { /* comes to ask */
-                tt = (time_t)(day0 + 9 * 3600 + v);
-                strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                fprintf(f, "%s,chan,v%02d,join,\n", ts, v);
+                csv_row(f, day0 + 9 * 3600 + v, "chan,v%02d,join,", v);
                 unsigned k = 1 + (unsigned)gsl_rng_uniform_int(r, 3);
                 for (unsigned j = 0; j < k; j++) {
-                    tt = (time_t)(day0 + 9 * 3600 + 60 + (int64_t)(gsl_rng_uniform(r) * 3600));
-                    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                    fprintf(f, "%s,chan,v%02d,message,question %u\n", ts, v, j);
+                    csv_row(f, day0 + 9 * 3600 + 60 + (int64_t)(gsl_rng_uniform(r) * 3600), "chan,v%02d,message,question %u", v, j);
                 }
                 double u = gsl_rng_uniform(r);
                 int stay = u < 0.5 ? 0 : u < 0.8 ? 1 : 2;
                 if (stay == 0) {
-                    tt = (time_t)(day0 + 11 * 3600 + v);
-                    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
-                    fprintf(f, "%s,chan,v%02d,leave,\n", ts, v);
+                    csv_row(f, day0 + 11 * 3600 + v, "chan,v%02d,leave,", v);
                 } else until[v] = d + stay;
             }
         }
